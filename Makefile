@@ -1,0 +1,48 @@
+# rowflow — run `make help` for the targets.
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/rowflow
+SQLC_VERSION := v1.31.1
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+build: ## build bin/rowflow
+	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/rowflow
+
+run: build ## start everything: private PostgreSQL (unless DATABASE_URL), migrations, API, workers
+	./$(BIN) serve
+
+test: ## run every test against a real PostgreSQL (private cluster unless DATABASE_URL)
+	@bash scripts/test.sh
+
+bench: build ## measure trigger latency, throughput and cost (bench/results/), plus Go benchmarks
+	./$(BIN) bench $(BENCHFLAGS)
+
+gobench: ## Go micro-benchmarks of the hot pure functions
+	$(GO) test -run='^$$' -bench=. -benchmem ./engine/...
+
+generate: .bin/sqlc ## regenerate db/ from queries/ and migrations/
+	.bin/sqlc generate
+
+verify: generate ## fail if generated code, formatting or go.mod are not current
+	$(GO) mod tidy
+	gofmt -l $$(git ls-files '*.go') | (! grep .)
+	$(GO) vet ./...
+	git diff --exit-code -- db go.mod go.sum
+
+lint: ## go vet + gofmt
+	$(GO) vet ./...
+	gofmt -l $$(git ls-files '*.go') | (! grep .)
+
+.bin/sqlc:
+	CGO_ENABLED=0 GOBIN=$(CURDIR)/.bin $(GO) install github.com/sqlc-dev/sqlc/cmd/sqlc@$(SQLC_VERSION)
+
+clean: ## stop the private clusters and remove build output (keeps .data)
+	-./$(BIN) pg stop
+	-ROWFLOW_DATA_DIR=.data/test ./$(BIN) pg stop
+	rm -rf bin
+
+.PHONY: help build run test bench gobench generate verify lint clean

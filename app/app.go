@@ -1,0 +1,176 @@
+// Package app wires rowflow by hand: config → pool → migrations → engine →
+// River client → HTTP server. `rowflow serve` and the end-to-end tests both
+// start an App (tests on port 0), so what is tested is what runs.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"riverqueue.com/riverui"
+
+	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow/httpapi"
+	"github.com/rowflow/rowflow/jobs"
+	"github.com/rowflow/rowflow/migrations"
+)
+
+// App is one rowflow process: API, workers, or both.
+type App struct {
+	Config Config
+	Log    *slog.Logger
+	Pool   *pgxpool.Pool
+	Engine *engine.Engine
+	River  *river.Client[pgx.Tx]
+	Server *httpapi.Server
+
+	riverUI  *riverui.Handler
+	http     *http.Server
+	listener net.Listener
+}
+
+// New connects to cfg.DatabaseURL (which must be set: see OpenDatabase),
+// applies migrations when migrate is true, and builds every component
+// without starting any.
+func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("parsing database url: %w", err)
+	}
+	pcfg.MaxConns = int32(cfg.PoolMaxConns)
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the database: %w", err)
+	}
+	a := &App{Config: cfg, Log: log, Pool: pool}
+	if migrate {
+		if err := migrations.Up(ctx, pool, log); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
+	a.Engine = engine.New(engine.Opts{Pool: pool, Logger: log, MaxDepth: cfg.MaxDepth})
+
+	rcfg := &river.Config{
+		Logger:               log.With("component", "river"),
+		FetchCooldown:        cfg.FetchCooldown,
+		FetchPollInterval:    cfg.FetchPollInterval,
+		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
+		JobTimeout:           cfg.JobTimeout,
+	}
+	if cfg.Role != "api" {
+		workers := river.NewWorkers()
+		jobs.Register(workers, a.Engine)
+		rcfg.Workers = workers
+		rcfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
+	}
+	a.River, err = river.NewClient(riverpgxv5.New(pool), rcfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("creating river client: %w", err)
+	}
+	a.Engine.SetQueue(a.River)
+
+	if cfg.Role != "worker" {
+		a.riverUI, err = riverui.NewHandler(&riverui.HandlerOpts{
+			Endpoints: riverui.NewEndpoints(a.River, nil),
+			Logger:    log.With("component", "riverui"),
+			Prefix:    "/riverui",
+		})
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("creating river ui: %w", err)
+		}
+		a.Server = httpapi.New(httpapi.Opts{
+			Engine: a.Engine, Logger: log, AdminToken: cfg.AdminToken, RiverUI: a.riverUI,
+			Ready: a.ready,
+		})
+	}
+	return a, nil
+}
+
+// ready answers /readyz: the database answers and no migration is pending.
+func (a *App) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := a.Pool.Ping(ctx); err != nil {
+		return errors.New("database unreachable")
+	}
+	pending, err := migrations.Pending(ctx, a.Pool)
+	if err != nil {
+		return errors.New("cannot read migration state")
+	}
+	if pending {
+		return errors.New("migrations pending: run rowflow migrate up")
+	}
+	return nil
+}
+
+// Start starts River (workers, unless role is api) and the HTTP server
+// (unless role is worker). It returns once both are serving; URL tells
+// where the API listens.
+func (a *App) Start(ctx context.Context) error {
+	if a.Config.Role != "api" {
+		if err := a.River.Start(ctx); err != nil {
+			return fmt.Errorf("starting river: %w", err)
+		}
+	}
+	if a.Server == nil {
+		return nil
+	}
+	if err := a.riverUI.Start(ctx); err != nil {
+		return fmt.Errorf("starting river ui: %w", err)
+	}
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", a.Config.Addr, err)
+	}
+	a.listener = ln
+	a.http = &http.Server{Handler: a.Server, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 1 << 20}
+	go func() {
+		if err := a.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.Log.Error("http server stopped", "error", err)
+		}
+	}()
+	return nil
+}
+
+// URL is the base URL of the HTTP server ("" before Start or for workers).
+func (a *App) URL() string {
+	if a.listener == nil {
+		return ""
+	}
+	return "http://" + a.listener.Addr().String()
+}
+
+// Close stops gracefully: the HTTP server stops taking requests and
+// finishes the ones in flight; River stops fetching and waits for running
+// jobs until ctx ends, then cancels them (a cancelled step is retried —
+// by this process on its next start, or by another worker's rescuer).
+func (a *App) Close(ctx context.Context) error {
+	var errs []error
+	if a.http != nil {
+		errs = append(errs, a.http.Shutdown(ctx))
+	}
+	if a.Config.Role != "api" && a.River != nil {
+		if err := a.River.Stop(ctx); err != nil {
+			hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			errs = append(errs, a.River.StopAndCancel(hard))
+			cancel()
+		}
+	}
+	a.Pool.Close()
+	return errors.Join(errs...)
+}

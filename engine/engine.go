@@ -1,0 +1,88 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/rowflow/rowflow/db"
+)
+
+// Inserter is the part of a River client the engine needs: enqueueing jobs
+// inside the caller's transaction. *river.Client[pgx.Tx] implements it.
+type Inserter interface {
+	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	InsertManyTx(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+}
+
+// Opts configures an Engine.
+type Opts struct {
+	Pool   *pgxpool.Pool
+	Logger *slog.Logger
+	// MaxDepth is the deepest causation chain a run may have before it is
+	// stopped with loop_detected (default 8).
+	MaxDepth int
+	// NowFunc is the clock (default time.Now); tests may pin it.
+	NowFunc func() time.Time
+}
+
+// Engine is the domain: the record service, automations and runs. It is
+// safe for concurrent use; one Engine serves the API and the workers.
+type Engine struct {
+	pool     *pgxpool.Pool
+	q        *db.Queries
+	log      *slog.Logger
+	queue    Inserter
+	maxDepth int
+	now      func() time.Time
+}
+
+// New returns an Engine. Call SetQueue before any write: the River client
+// needs the engine's workers, so it is built after the engine.
+func New(opts Opts) *Engine {
+	e := &Engine{pool: opts.Pool, q: db.New(opts.Pool), log: opts.Logger, maxDepth: opts.MaxDepth, now: opts.NowFunc}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.maxDepth <= 0 {
+		e.maxDepth = 8
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	return e
+}
+
+// SetQueue gives the engine the River client it enqueues with.
+func (e *Engine) SetQueue(q Inserter) { e.queue = q }
+
+// Pool returns the engine's connection pool.
+func (e *Engine) Pool() *pgxpool.Pool { return e.pool }
+
+// Now returns the engine's clock reading.
+func (e *Engine) Now() time.Time { return e.now() }
+
+// inTx runs fn in one transaction, committing when fn returns nil.
+func (e *Engine) inTx(ctx context.Context, fn func(tx pgx.Tx, q *db.Queries) error) error {
+	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+		return fn(tx, e.q.WithTx(tx))
+	})
+}
+
+// notFoundIf turns pgx.ErrNoRows into a CodeNotFound error.
+func notFoundIf(err error, kind, id string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return NotFound(kind, id)
+	}
+	if err != nil {
+		return fmt.Errorf("loading %s %s: %w", kind, id, err)
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+)
+
+// Change kinds of a record event.
+const (
+	ChangeCreated = "created"
+	ChangeUpdated = "updated"
+	ChangeDeleted = "deleted"
+)
+
+// Cause says who or what made a write. A write made by an automation's run
+// carries that run and its depth, so the runs it triggers get depth+1 (loop
+// protection).
+type Cause struct {
+	// Kind is token | admin | form | automation | system.
+	Kind  string `json:"kind"`
+	ID    string `json:"id,omitempty"` // token id, form id or automation id
+	RunID string `json:"run_id,omitempty"`
+	Depth int    `json:"depth,omitempty"`
+}
+
+type causeKey struct{}
+
+// WithCause returns ctx whose writes are attributed to c.
+func WithCause(ctx context.Context, c Cause) context.Context {
+	return context.WithValue(ctx, causeKey{}, c)
+}
+
+// CauseFrom returns the cause of writes made with ctx: the one set with
+// WithCause, else the calling token, else the system.
+func CauseFrom(ctx context.Context) Cause {
+	if c, ok := ctx.Value(causeKey{}).(Cause); ok {
+		return c
+	}
+	p := PrincipalFrom(ctx)
+	if p.TokenID != "" {
+		return Cause{Kind: "token", ID: p.TokenID}
+	}
+	if p.System {
+		return Cause{Kind: "admin"}
+	}
+	return Cause{Kind: "system"}
+}
+
+// RecordChange is one record's committed change: cells (keyed by field id)
+// before and after the write. Before is nil for created, After for deleted.
+type RecordChange struct {
+	TableID  string         `json:"table_id"`
+	RecordID string         `json:"record_id"`
+	Kind     string         `json:"kind"`
+	Before   map[string]any `json:"before,omitempty"`
+	After    map[string]any `json:"after,omitempty"`
+	Version  int64          `json:"version"`
+}
+
+// RecordEventArgs is the River job inserted in the same transaction as a
+// record write: one job per write call, carrying every record it changed in
+// order (a batch of 100 is one event with 100 changes; inverse link updates
+// are changes too). Rolled back write → no job; committed → exactly one.
+type RecordEventArgs struct {
+	BaseID  string         `json:"base_id"`
+	Changes []RecordChange `json:"changes"`
+	Cause   Cause          `json:"cause"`
+}
+
+// Kind implements river.JobArgs.
+func (RecordEventArgs) Kind() string { return "record_event" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: matching is cheap and
+// idempotent, so a failing event is retried a few times quickly.
+func (RecordEventArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 10}
+}
+
+// emitEvent enqueues the event for changes inside tx (no-op without changes).
+func (e *Engine) emitEvent(ctx context.Context, tx pgx.Tx, baseID string, changes []RecordChange) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	if e.queue == nil {
+		return fmt.Errorf("engine: no queue attached (SetQueue not called)")
+	}
+	_, err := e.queue.InsertTx(ctx, tx, RecordEventArgs{BaseID: baseID, Changes: changes, Cause: CauseFrom(ctx)}, nil)
+	if err != nil {
+		return fmt.Errorf("enqueueing record event: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,225 @@
+package engine
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/rowflow/rowflow/engine/condition"
+	"github.com/rowflow/rowflow/engine/field"
+)
+
+// SortSpec orders records by a field (name or id), "asc" (default) or "desc".
+type SortSpec struct {
+	Field     string `json:"field"`
+	Direction string `json:"direction,omitempty"`
+}
+
+// ListOpts selects records: a condition group (the language of conditions),
+// a sort, a view (whose filter is ANDed and whose sort applies when Sort is
+// empty), a page size (default 100, max 1000) and a cursor.
+type ListOpts struct {
+	Filter json.RawMessage
+	Sort   []SortSpec
+	ViewID string
+	Limit  int
+	Cursor string
+}
+
+// ListRecords returns one page of a table's records and the cursor of the
+// next page ("" at the end). Filtering uses the same evaluator as trigger
+// conditions. The cursor is an opaque position in the filtered, sorted list.
+func (e *Engine) ListRecords(ctx context.Context, tableID string, o ListOpts) (*Table, []Record, string, error) {
+	t, err := e.loadTable(ctx, e.q, tableID, RoleViewer)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if o.Limit <= 0 {
+		o.Limit = 100
+	}
+	if o.Limit > 1000 {
+		return nil, nil, "", Invalid("limit", "must be at most 1000")
+	}
+	offset := 0
+	if o.Cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(o.Cursor)
+		if err == nil {
+			offset, err = strconv.Atoi(strings.TrimPrefix(string(b), "o:"))
+		}
+		if err != nil || offset < 0 {
+			return nil, nil, "", Invalid("cursor", "malformed cursor")
+		}
+	}
+	var conds []*condition.Condition
+	if len(o.Filter) > 0 {
+		c, err := condition.CompileJSON(o.Filter, t.Fields)
+		if err != nil {
+			return nil, nil, "", conditionError(err, "filter")
+		}
+		conds = append(conds, c)
+	}
+	if o.ViewID != "" {
+		v, err := e.GetView(ctx, o.ViewID)
+		if err != nil || v.TableID != t.ID {
+			return nil, nil, "", Invalid("view_id", "no view %q on this table", o.ViewID)
+		}
+		c, err := condition.CompileJSON(v.Filter, t.Fields)
+		if err != nil {
+			return nil, nil, "", fmt.Errorf("view %s filter no longer compiles: %w", v.ID, err)
+		}
+		conds = append(conds, c)
+		if len(o.Sort) == 0 {
+			o.Sort = v.Sort
+		}
+	}
+	sorts, err := resolveSort(t, o.Sort, "sort")
+	if err != nil {
+		return nil, nil, "", err
+	}
+	rows, err := e.q.ListRecords(ctx, t.ID)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	now := e.now()
+	matched := make([]Record, 0, len(rows))
+	for _, row := range rows {
+		r, err := recordFromRow(row)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		ok := true
+		for _, c := range conds {
+			if ok, err = c.Match(r.Cells, now); err != nil {
+				return nil, nil, "", Invalid("filter", "%s", err.Error())
+			}
+			if !ok {
+				break
+			}
+		}
+		if ok {
+			matched = append(matched, r)
+		}
+	}
+	if len(sorts) > 0 {
+		sort.SliceStable(matched, func(i, j int) bool { return lessRecords(sorts, matched[i], matched[j]) })
+	}
+	if offset > len(matched) {
+		offset = len(matched)
+	}
+	end := min(offset+o.Limit, len(matched))
+	next := ""
+	if end < len(matched) {
+		next = base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(end)))
+	}
+	return t, matched[offset:end], next, nil
+}
+
+type resolvedSort struct {
+	f    field.Field
+	desc bool
+}
+
+// resolveSort checks sort specs against the table's fields.
+func resolveSort(t *Table, specs []SortSpec, loc string) ([]resolvedSort, error) {
+	out := make([]resolvedSort, 0, len(specs))
+	for i, s := range specs {
+		f, ok := t.Field(s.Field)
+		if !ok {
+			return nil, Invalid(fmt.Sprintf("%s[%d].field", loc, i), "no field %q", s.Field)
+		}
+		switch s.Direction {
+		case "", "asc", "desc":
+		default:
+			return nil, Invalid(fmt.Sprintf("%s[%d].direction", loc, i), "must be asc or desc")
+		}
+		out = append(out, resolvedSort{f: f, desc: s.Direction == "desc"})
+	}
+	return out, nil
+}
+
+// ParseSort reads "Name,-Amount" (a leading - is descending).
+func ParseSort(s string) []SortSpec {
+	var out []SortSpec
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if strings.HasPrefix(part, "-") {
+			out = append(out, SortSpec{Field: part[1:], Direction: "desc"})
+		} else {
+			out = append(out, SortSpec{Field: part, Direction: "asc"})
+		}
+	}
+	return out
+}
+
+// lessRecords orders by the sort keys; empty cells sort last either way.
+func lessRecords(sorts []resolvedSort, a, b Record) bool {
+	for _, s := range sorts {
+		va, vb := a.Cells[s.f.ID], b.Cells[s.f.ID]
+		if va == nil || vb == nil {
+			if (va == nil) != (vb == nil) {
+				return vb == nil
+			}
+			continue
+		}
+		c := compareCells(va, vb)
+		if c == 0 {
+			continue
+		}
+		if s.desc {
+			return c > 0
+		}
+		return c < 0
+	}
+	return false
+}
+
+// compareCells compares two canonical non-empty values of one field type.
+func compareCells(a, b any) int {
+	switch x := a.(type) {
+	case float64:
+		if y, ok := b.(float64); ok {
+			switch {
+			case x < y:
+				return -1
+			case x > y:
+				return 1
+			}
+			return 0
+		}
+	case bool:
+		if y, ok := b.(bool); ok {
+			switch {
+			case x == y:
+				return 0
+			case !x:
+				return -1
+			}
+			return 1
+		}
+	case string:
+		if y, ok := b.(string); ok {
+			return strings.Compare(strings.ToLower(x), strings.ToLower(y))
+		}
+	}
+	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
+}
+
+// conditionError turns a condition compile error into an invalid error
+// located under loc.
+func conditionError(err error, loc string) error {
+	if pe, ok := err.(*condition.PathError); ok {
+		l := loc
+		if pe.Path != "" {
+			l = loc + "." + pe.Path
+		}
+		return Invalid(l, "%s", pe.Msg)
+	}
+	return Invalid(loc, "%s", err.Error())
+}

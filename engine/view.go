@@ -1,0 +1,102 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/rowflow/rowflow/db"
+	"github.com/rowflow/rowflow/engine/condition"
+)
+
+// View is a named filter and sort on a table.
+type View struct {
+	ID        string          `json:"id"`
+	TableID   string          `json:"table_id"`
+	Name      string          `json:"name"`
+	Filter    json.RawMessage `json:"filter"`
+	Sort      []SortSpec      `json:"sort"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+func viewFromRow(r db.View) View {
+	v := View{ID: r.ID, TableID: r.TableID, Name: r.Name, Filter: r.Filter, CreatedAt: r.CreatedAt}
+	_ = json.Unmarshal(r.Sort, &v.Sort)
+	if v.Sort == nil {
+		v.Sort = []SortSpec{}
+	}
+	return v
+}
+
+// CreateView validates the filter and sort against the table and saves them.
+func (e *Engine) CreateView(ctx context.Context, tableID, name string, filter json.RawMessage, sorts []SortSpec) (View, error) {
+	t, err := e.loadTable(ctx, e.q, tableID, RoleEditor)
+	if err != nil {
+		return View{}, err
+	}
+	name = strings.TrimSpace(name)
+	if err := checkName("name", name); err != nil {
+		return View{}, err
+	}
+	if len(filter) > 0 && string(filter) != "null" {
+		if _, err := condition.CompileJSON(filter, t.Fields); err != nil {
+			return View{}, conditionError(err, "filter")
+		}
+	} else {
+		filter = nil
+	}
+	if _, err := resolveSort(t, sorts, "sort"); err != nil {
+		return View{}, err
+	}
+	if sorts == nil {
+		sorts = []SortSpec{}
+	}
+	sortJSON, _ := json.Marshal(sorts)
+	row, err := e.q.CreateView(ctx, db.CreateViewParams{ID: NewID(PrefixView), TableID: t.ID, Name: name, Filter: filter, Sort: sortJSON})
+	if err != nil {
+		return View{}, mapUnique(err, "name", "a view named %q already exists on this table", name)
+	}
+	return viewFromRow(row), nil
+}
+
+// GetView returns a view the caller may see.
+func (e *Engine) GetView(ctx context.Context, id string) (View, error) {
+	row, err := e.q.GetView(ctx, id)
+	if err := notFoundIf(err, "view", id); err != nil {
+		return View{}, err
+	}
+	if _, err := e.loadTable(ctx, e.q, row.TableID, RoleViewer); err != nil {
+		return View{}, NotFound("view", id)
+	}
+	return viewFromRow(row), nil
+}
+
+// ListViews lists the views of a table.
+func (e *Engine) ListViews(ctx context.Context, tableID string) ([]View, error) {
+	if _, err := e.loadTable(ctx, e.q, tableID, RoleViewer); err != nil {
+		return nil, err
+	}
+	rows, err := e.q.ListViews(ctx, tableID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]View, len(rows))
+	for i, r := range rows {
+		out[i] = viewFromRow(r)
+	}
+	return out, nil
+}
+
+// DeleteView deletes a view.
+func (e *Engine) DeleteView(ctx context.Context, id string) error {
+	v, err := e.GetView(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := e.loadTable(ctx, e.q, v.TableID, RoleEditor); err != nil {
+		return err
+	}
+	_, err = e.q.DeleteView(ctx, id)
+	return err
+}

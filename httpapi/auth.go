@@ -1,0 +1,93 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/rowflow/rowflow/engine"
+)
+
+// Operation metadata key "auth": authNone (no token looked at),
+// authOptional (a token is used when given: public forms), or unset
+// (a valid token is required).
+const (
+	authNone     = "none"
+	authOptional = "optional"
+)
+
+type anonymousKey struct{}
+
+// authMiddleware resolves the bearer token of every operation into the
+// engine principal of the request context; engine methods enforce base
+// scoping and roles from it.
+func authMiddleware(api huma.API, e *engine.Engine, adminToken string) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		mode, _ := ctx.Operation().Metadata["auth"].(string)
+		if mode == authNone {
+			next(ctx)
+			return
+		}
+		secret, ok := bearer(ctx.Header("Authorization"))
+		if !ok && mode == authOptional {
+			next(huma.WithValue(ctx, anonymousKey{}, true))
+			return
+		}
+		if !ok {
+			ctx.SetHeader("WWW-Authenticate", `Bearer realm="rowflow"`)
+			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "missing bearer token: send Authorization: Bearer <token>")
+			return
+		}
+		p, err := e.Authenticate(ctx.Context(), secret, adminToken)
+		if err != nil {
+			status := http.StatusUnauthorized
+			msg := "invalid token"
+			if engine.ErrorCode(err) != engine.CodeUnauthorized {
+				status, msg = http.StatusServiceUnavailable, "cannot check the token right now"
+			}
+			ctx.SetHeader("WWW-Authenticate", `Bearer realm="rowflow"`)
+			_ = huma.WriteErr(api, ctx, status, msg)
+			return
+		}
+		next(huma.WithContext(ctx, engine.WithPrincipal(ctx.Context(), p)))
+	}
+}
+
+func bearer(h string) (string, bool) {
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "bearer") || strings.TrimSpace(tok) == "" {
+		return "", false
+	}
+	return strings.TrimSpace(tok), true
+}
+
+// riverUIAuth lets only owners (or the admin token) reach River UI. A
+// browser gets a Basic challenge: any user name, the token as password.
+// Bearer tokens work too, for scripts.
+func riverUIAuth(e *engine.Engine, adminToken string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secret, ok := bearer(r.Header.Get("Authorization"))
+		if !ok {
+			_, secret, ok = r.BasicAuth()
+		}
+		if ok {
+			p, err := e.Authenticate(r.Context(), secret, adminToken)
+			if err == nil && (p.System || (p.Role == engine.RoleOwner && p.BaseIDs == nil)) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			if err == nil {
+				http.Error(w, "River UI needs an owner token that reaches every base", http.StatusForbidden)
+				return
+			}
+		}
+		w.Header().Set("WWW-Authenticate", `Basic realm="rowflow River UI (password: an owner token)", charset="UTF-8"`)
+		http.Error(w, "authentication required: use an owner token as the password", http.StatusUnauthorized)
+	})
+}
+
+func isAnonymous(ctx interface{ Value(any) any }) bool {
+	v, _ := ctx.Value(anonymousKey{}).(bool)
+	return v
+}

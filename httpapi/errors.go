@@ -1,0 +1,47 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/rowflow/rowflow/engine"
+)
+
+// statusOf maps each engine error code to its one HTTP status.
+var statusOf = map[string]int{
+	engine.CodeInvalid:      http.StatusUnprocessableEntity,
+	engine.CodeNotFound:     http.StatusNotFound,
+	engine.CodeConflict:     http.StatusConflict,
+	engine.CodeForbidden:    http.StatusForbidden,
+	engine.CodeUnauthorized: http.StatusUnauthorized,
+	engine.CodeTooLarge:     http.StatusRequestEntityTooLarge,
+}
+
+// problem turns any error from the engine into a problem-details error.
+// Domain errors keep their message and field details; anything else is
+// logged with the request id and answered with a safe 500 message, so SQL
+// or internal details never reach a client.
+func (h *handlers) problem(ctx context.Context, err error) error {
+	var e *engine.Error
+	if errors.As(err, &e) {
+		status, ok := statusOf[e.Code]
+		if ok {
+			details := make([]error, len(e.Details))
+			for i, d := range e.Details {
+				details[i] = &huma.ErrorDetail{Location: d.Location, Message: d.Message}
+			}
+			return huma.NewError(status, e.Message, details...)
+		}
+	}
+	if errors.Is(err, context.Canceled) {
+		return huma.NewError(499, "request cancelled")
+	}
+	reqID := middleware.GetReqID(ctx)
+	h.log.LogAttrs(ctx, slog.LevelError, "internal error", slog.String("request_id", reqID), slog.String("error", err.Error()))
+	return huma.Error500InternalServerError("internal error (request id " + reqID + ")")
+}

@@ -1,0 +1,69 @@
+// Package pgcluster runs a private PostgreSQL cluster from the system's server
+// binaries. `make run` and `make test` use it when DATABASE_URL is not set: the
+// cluster lives in the project (e.g. "<project>/.data/pg"), listens on
+// 127.0.0.1 only and trusts every local connection, so it is for development
+// and tests, never for production.
+//
+// # Lifecycle
+//
+// Start initializes the data directory on first use (initdb --auth=trust
+// -U postgres, UTF8, locale C) and starts the server with `pg_ctl -w start`
+// unless a live postmaster already serves the directory, in which case it is
+// reused (Cluster.Started reports false and Cluster.Stop leaves it running).
+// StopDir stops whatever server runs in a directory (`pg_ctl stop -m fast`).
+//
+// A server that died without cleaning up (crash, kill -9, reboot) leaves
+// postmaster.pid and a socket lock file behind; when their pid is not a live
+// postmaster of DataDir (gone, a zombie, or another process: on Linux the
+// postmaster's working directory is its data directory), Start removes them
+// and starts the server, which then recovers from its WAL.
+//
+// initdb runs in "<DataDir>.init" and the result is renamed to DataDir, so a
+// directory holding PG_VERSION is always a complete cluster; an interrupted
+// first start just leaves "<DataDir>.init" behind, and the next Start redoes it.
+//
+// # Files
+//
+//	<DataDir>.lock          flock taken by Start, Stop and StopDir: several
+//	                        processes (rowflow, test binaries) may call them at
+//	                        once for the same directory
+//	<DataDir>/rowflow.conf  settings written by Start before each start it
+//	                        performs; postgresql.conf includes it (a line added
+//	                        once, at init)
+//	<DataDir>/server.log    server log (pg_ctl -l); errors quote its last lines
+//	<DataDir>/sock/         the server's unix socket directory
+//
+// rowflow.conf holds listen_addresses = '127.0.0.1', the port,
+// unix_socket_directories and max_connections = 200. The port is picked free
+// at first start and remembered there; if it is taken by something else at a
+// later start, another one is picked (and remembered). Edits to rowflow.conf
+// are overwritten; other settings belong in postgresql.conf (before the
+// include line) or ALTER SYSTEM (postgresql.auto.conf wins over both).
+//
+// Opts.Fast turns off fsync, synchronous_commit and full_page_writes (for
+// tests). These are passed with `pg_ctl -o`, so they last only as long as
+// the server started by that call (and whoever reuses it); a later start without
+// Fast runs with the safe defaults. Fast also makes initdb skip its final sync.
+//
+// A unix socket path is limited to 107 bytes. When "<DataDir>/sock" is too long
+// for one, the socket directory is os.TempDir()/rowflow-pg-<hash of DataDir>,
+// mode 0700, owned by the server's user; StopDir removes it once empty.
+//
+// # Running as root
+//
+// initdb and postgres refuse to run as root. When the process runs as root, the
+// cluster belongs to the `postgres` system user (or, for an existing data
+// directory, to its owner): directories are chowned to it and initdb and pg_ctl
+// run through `runuser -u postgres -- …` (or `su postgres -s /bin/sh -c …` when
+// runuser is missing). That user must be able to traverse every parent of the
+// data directory; Start says which directory is in the way if one is not. A
+// non-root process runs everything as itself.
+//
+// # Binaries
+//
+// BinDir finds initdb, pg_ctl and postgres: $ROWFLOW_PG_BINDIR, then
+// `pg_config --bindir`, then the highest /usr/lib/postgresql/*/bin. For an
+// existing data directory, Start prefers /usr/lib/postgresql/<PG_VERSION>/bin
+// (unless ROWFLOW_PG_BINDIR is set), so installing a newer major version does
+// not break an older cluster.
+package pgcluster

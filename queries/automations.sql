@@ -1,0 +1,33 @@
+-- name: CreateAutomation :one
+INSERT INTO automations (id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *;
+
+-- name: GetAutomation :one
+SELECT * FROM automations WHERE id = $1;
+
+-- name: GetAutomationForUpdate :one
+SELECT * FROM automations WHERE id = $1 FOR UPDATE;
+
+-- name: ListAutomations :many
+SELECT * FROM automations WHERE base_id = $1 ORDER BY created_at, id;
+
+-- name: UpdateAutomation :one
+UPDATE automations
+SET name = $2, enabled = $3, trigger_type = $4, table_id = $5, trigger = $6, conditions = $7, steps = $8,
+    version = version + 1, updated_at = now()
+WHERE id = $1 RETURNING *;
+
+-- name: SetAutomationEnabled :one
+UPDATE automations SET enabled = $2, updated_at = now() WHERE id = $1 RETURNING *;
+
+-- name: DeleteAutomation :execrows
+DELETE FROM automations WHERE id = $1;
+
+-- name: ListEnabledAutomationsForTable :many
+SELECT * FROM automations WHERE table_id = $1 AND enabled ORDER BY created_at, id;
+
+-- name: InsertAutomationVersion :exec
+INSERT INTO automation_versions (automation_id, version, definition) VALUES ($1, $2, $3);
+
+-- name: GetAutomationVersion :one
+SELECT * FROM automation_versions WHERE automation_id = $1 AND version = $2;
