@@ -19,6 +19,7 @@ import (
 	"riverqueue.com/riverui"
 
 	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow/engine/outbound"
 	"github.com/rowflow/rowflow/httpapi"
 	"github.com/rowflow/rowflow/jobs"
 	"github.com/rowflow/rowflow/migrations"
@@ -61,7 +62,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 			return nil, err
 		}
 	}
-	a.Engine = engine.New(engine.Opts{Pool: pool, Logger: log, MaxDepth: cfg.MaxDepth})
+	allow, err := outbound.ParseCIDRs(cfg.OutboundAllowCIDRs)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("ROWFLOW_OUTBOUND_ALLOW_CIDRS: %w", err)
+	}
+	a.Engine = engine.New(engine.Opts{Pool: pool, Logger: log, MaxDepth: cfg.MaxDepth, Outbound: outbound.NewGuard(allow)})
 
 	rcfg := &river.Config{
 		Logger:               log.With("component", "river"),

@@ -101,6 +101,7 @@ type RunStep struct {
 	Type       string          `json:"type"`
 	Status     string          `json:"status"`
 	Attempts   int32           `json:"attempts"`
+	Snoozes    int32           `json:"snoozes"`
 	Input      json.RawMessage `json:"input"`
 	Output     json.RawMessage `json:"output"`
 	Error      *string         `json:"error"`

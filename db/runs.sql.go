@@ -128,7 +128,7 @@ func (q *Queries) InsertRun(ctx context.Context, arg InsertRunParams) (Run, erro
 }
 
 const listRunSteps = `-- name: ListRunSteps :many
-SELECT run_id, step_index, step_id, type, status, attempts, input, output, error, started_at, finished_at FROM run_steps WHERE run_id = $1 ORDER BY step_index
+SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at FROM run_steps WHERE run_id = $1 ORDER BY step_index
 `
 
 func (q *Queries) ListRunSteps(ctx context.Context, runID string) ([]RunStep, error) {
@@ -147,6 +147,7 @@ func (q *Queries) ListRunSteps(ctx context.Context, runID string) ([]RunStep, er
 			&i.Type,
 			&i.Status,
 			&i.Attempts,
+			&i.Snoozes,
 			&i.Input,
 			&i.Output,
 			&i.Error,
@@ -164,7 +165,7 @@ func (q *Queries) ListRunSteps(ctx context.Context, runID string) ([]RunStep, er
 }
 
 const listRunStepsOfRuns = `-- name: ListRunStepsOfRuns :many
-SELECT run_id, step_index, step_id, type, status, attempts, input, output, error, started_at, finished_at FROM run_steps WHERE run_id = ANY ($1::text[]) ORDER BY run_id, step_index
+SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at FROM run_steps WHERE run_id = ANY ($1::text[]) ORDER BY run_id, step_index
 `
 
 func (q *Queries) ListRunStepsOfRuns(ctx context.Context, runIds []string) ([]RunStep, error) {
@@ -183,6 +184,7 @@ func (q *Queries) ListRunStepsOfRuns(ctx context.Context, runIds []string) ([]Ru
 			&i.Type,
 			&i.Status,
 			&i.Attempts,
+			&i.Snoozes,
 			&i.Input,
 			&i.Output,
 			&i.Error,
@@ -278,10 +280,10 @@ func (q *Queries) SetRunStatus(ctx context.Context, arg SetRunStatusParams) erro
 }
 
 const upsertRunStep = `-- name: UpsertRunStep :exec
-INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, input, output, error, started_at, finished_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (run_id, step_index) DO UPDATE
-SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, input = EXCLUDED.input, output = EXCLUDED.output,
+SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
     error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at
 `
 
@@ -292,6 +294,7 @@ type UpsertRunStepParams struct {
 	Type       string          `json:"type"`
 	Status     string          `json:"status"`
 	Attempts   int32           `json:"attempts"`
+	Snoozes    int32           `json:"snoozes"`
 	Input      json.RawMessage `json:"input"`
 	Output     json.RawMessage `json:"output"`
 	Error      *string         `json:"error"`
@@ -307,6 +310,7 @@ func (q *Queries) UpsertRunStep(ctx context.Context, arg UpsertRunStepParams) er
 		arg.Type,
 		arg.Status,
 		arg.Attempts,
+		arg.Snoozes,
 		arg.Input,
 		arg.Output,
 		arg.Error,

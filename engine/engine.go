@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,6 +15,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/rowflow/rowflow/db"
+	"github.com/rowflow/rowflow/engine/outbound"
 )
 
 // Inserter is the part of a River client the engine needs: enqueueing jobs
@@ -31,6 +34,9 @@ type Opts struct {
 	MaxDepth int
 	// NowFunc is the clock (default time.Now); tests may pin it.
 	NowFunc func() time.Time
+	// Outbound guards every outgoing call (webhooks, Slack, Teams); nil
+	// refuses every private and loopback address.
+	Outbound *outbound.Guard
 }
 
 // Engine is the domain: the record service, automations and runs. It is
@@ -42,6 +48,12 @@ type Engine struct {
 	queue    Inserter
 	maxDepth int
 	now      func() time.Time
+	// conditions caches compiled condition groups (see compileCondition).
+	conditions sync.Map
+	// definitions caches immutable automation versions ("id@version").
+	definitions sync.Map
+	// httpClient makes every outgoing call, through the outbound guard.
+	httpClient *http.Client
 }
 
 // New returns an Engine. Call SetQueue before any write: the River client
@@ -57,6 +69,11 @@ func New(opts Opts) *Engine {
 	if e.now == nil {
 		e.now = time.Now
 	}
+	guard := opts.Outbound
+	if guard == nil {
+		guard = outbound.NewGuard(nil)
+	}
+	e.httpClient = guard.Client(0)
 	return e
 }
 
@@ -69,8 +86,13 @@ func (e *Engine) Pool() *pgxpool.Pool { return e.pool }
 // Now returns the engine's clock reading.
 func (e *Engine) Now() time.Time { return e.now() }
 
-// inTx runs fn in one transaction, committing when fn returns nil.
+// inTx runs fn in one transaction, committing when fn returns nil. When
+// ctx carries a transaction (a record action inside a step's completion
+// transaction), fn runs in a savepoint of it instead.
 func (e *Engine) inTx(ctx context.Context, fn func(tx pgx.Tx, q *db.Queries) error) error {
+	if outer, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
+		return pgx.BeginFunc(ctx, outer, func(tx pgx.Tx) error { return fn(tx, e.q.WithTx(tx)) })
+	}
 	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
 		return fn(tx, e.q.WithTx(tx))
 	})

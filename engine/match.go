@@ -2,14 +2,183 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/rowflow/rowflow/db"
+	"github.com/rowflow/rowflow/engine/condition"
 )
 
-// ProcessRecordEvent matches a record event against automations and starts
-// the runs it triggers. (The automation engine fills this in; until then an
-// event is only observed.)
+// ProcessRecordEvent matches every change of a committed record write, in
+// order, against the enabled automations of the changed tables, and starts
+// the runs that fire: in ONE transaction it inserts each run, its first
+// step's job, and completes the event job. A retry after a crash therefore
+// either sees nothing done or everything done; (automation, event_key) is
+// unique as a second guard, so a run is never doubled.
 func (e *Engine) ProcessRecordEvent(ctx context.Context, job *river.Job[RecordEventArgs]) error {
-	e.log.DebugContext(ctx, "record event", "job_id", job.ID, "changes", len(job.Args.Changes))
-	return nil
+	args := job.Args
+	sys := WithPrincipal(ctx, Principal{System: true})
+	tables := map[string]*Table{}
+	autos := map[string][]db.Automation{}
+	var starts []runStart
+	for i, ch := range args.Changes {
+		list, ok := autos[ch.TableID]
+		if !ok {
+			tid := ch.TableID
+			rows, err := e.q.ListEnabledAutomationsForTable(ctx, &tid)
+			if err != nil {
+				return fmt.Errorf("listing automations of %s: %w", ch.TableID, err)
+			}
+			autos[ch.TableID], list = rows, rows
+		}
+		if len(list) == 0 {
+			continue
+		}
+		t, ok := tables[ch.TableID]
+		if !ok {
+			var err error
+			if t, err = e.loadTable(sys, e.q, ch.TableID, RoleViewer); err != nil {
+				if ErrorCode(err) == CodeNotFound {
+					continue // the table was deleted since the write
+				}
+				return err
+			}
+			tables[ch.TableID] = t
+		}
+		for _, a := range list {
+			s, err := e.matchAutomation(sys, a, ch, args.Cause, t)
+			if err != nil {
+				return err
+			}
+			if s != nil {
+				s.eventKey = fmt.Sprintf("evt:%d:%d", job.ID, i)
+				starts = append(starts, *s)
+			}
+		}
+	}
+	return e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
+		for _, s := range starts {
+			if err := e.startRun(ctx, tx, q, s); err != nil {
+				return err
+			}
+		}
+		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+		return err
+	})
+}
+
+// runStart is a run decided by matching, not yet stored.
+type runStart struct {
+	automation  db.Automation
+	triggerData map[string]any
+	depth       int
+	originRunID string
+	eventKey    string
+	isTest      bool
+	// failure, when set, stores the run as failed at once (loop_detected,
+	// a condition that cannot be evaluated).
+	failure string
+}
+
+// matchAutomation decides whether change ch fires automation a, and if so
+// returns the run to start.
+func (e *Engine) matchAutomation(ctx context.Context, a db.Automation, ch RecordChange, cause Cause, t *Table) (*runStart, error) {
+	var spec TriggerSpec
+	if err := json.Unmarshal(a.Trigger, &spec); err != nil {
+		return nil, fmt.Errorf("automation %s trigger: %w", a.ID, err)
+	}
+	tt, ok := triggerTypes[spec.Type]
+	if !ok || tt.Match == nil {
+		return nil, nil
+	}
+	cfg := tt.NewConfig()
+	if err := decodeStrict(spec.Config, cfg); err != nil {
+		return nil, fmt.Errorf("automation %s trigger config: %w", a.ID, err)
+	}
+	m := &matchInput{change: ch, cause: cause, table: t, now: e.now(),
+		compile: func(raw json.RawMessage) (*condition.Condition, error) { return e.compileCondition(t, raw) },
+		view: func(id string) (json.RawMessage, error) {
+			v, err := e.q.GetView(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			return v.Filter, nil
+		},
+	}
+	start := &runStart{automation: a, triggerData: triggerData(spec.Type, t, ch, cause)}
+	if cause.RunID != "" {
+		start.depth = cause.Depth + 1
+		start.originRunID = cause.RunID
+	}
+	fired, err := tt.Match(m, cfg)
+	if err != nil {
+		start.failure = "trigger could not be evaluated: " + err.Error()
+		return start, nil
+	}
+	if !fired {
+		return nil, nil
+	}
+	if len(a.Conditions) > 0 && string(a.Conditions) != "null" {
+		cond, err := e.compileCondition(t, a.Conditions)
+		if err == nil {
+			cells := ch.After
+			if ch.Kind == ChangeDeleted {
+				cells = ch.Before
+			}
+			var ok bool
+			if ok, err = cond.Match(cells, m.now); err == nil && !ok {
+				return nil, nil
+			}
+		}
+		if err != nil {
+			start.failure = "conditions could not be evaluated: " + err.Error()
+			return start, nil
+		}
+	}
+	if start.depth > e.maxDepth {
+		start.failure = fmt.Sprintf("loop_detected: this run would be %d automation writes deep (the maximum is %d); origin run %s", start.depth, e.maxDepth, start.originRunID)
+	}
+	return start, nil
+}
+
+// triggerData is what templates see as {{trigger.…}}: the record (cells
+// by field name), the previous cells for updates, the change and its cause.
+func triggerData(triggerType string, t *Table, ch RecordChange, cause Cause) map[string]any {
+	cells := ch.After
+	if ch.Kind == ChangeDeleted {
+		cells = ch.Before
+	}
+	data := map[string]any{
+		"type":     triggerType,
+		"table_id": t.ID,
+		"change":   ch.Kind,
+		"record":   map[string]any{"id": ch.RecordID, "fields": t.Named(cells)},
+		"cause":    cause,
+	}
+	if ch.Kind == ChangeUpdated {
+		data["previous"] = map[string]any{"id": ch.RecordID, "fields": t.Named(ch.Before)}
+	}
+	return data
+}
+
+// compileCondition compiles a condition group for a table, cached by its
+// text and the table's field ids.
+func (e *Engine) compileCondition(t *Table, raw json.RawMessage) (*condition.Condition, error) {
+	key := t.ID + "\x00" + string(raw)
+	for _, f := range t.Fields {
+		key += "\x00" + f.ID
+	}
+	if c, ok := e.conditions.Load(key); ok {
+		return c.(*condition.Condition), nil
+	}
+	c, err := condition.CompileJSON(raw, t.Fields)
+	if err != nil {
+		return nil, err
+	}
+	e.conditions.Store(key, c)
+	return c, nil
 }

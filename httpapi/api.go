@@ -76,6 +76,8 @@ func New(opts Opts) *Server {
 	registerViews(api, h)
 	registerForms(api, h)
 	registerTokens(api, h)
+	registerAutomations(api, h)
+	registerRuns(api, h)
 
 	r.Handle("/docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	r.Mount("/docs/", v5emb.New("rowflow API", "/openapi.json", "/docs/"))

@@ -16,4 +16,5 @@ import (
 // Register adds every rowflow worker to workers.
 func Register(workers *river.Workers, e *engine.Engine) {
 	river.AddWorker(workers, &RecordEventWorker{Engine: e})
+	river.AddWorker(workers, &StepWorker{Engine: e})
 }

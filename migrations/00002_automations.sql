@@ -58,6 +58,8 @@ CREATE TABLE run_steps (
     type        text NOT NULL,
     status      text NOT NULL CHECK (status IN ('pending', 'running', 'succeeded', 'failed', 'skipped')),
     attempts    integer NOT NULL DEFAULT 0,
+    -- times the step waited for a Retry-After (429/503) without using an attempt
+    snoozes     integer NOT NULL DEFAULT 0,
     input       jsonb,
     output      jsonb,
     error       text,

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rowflow/rowflow/engine/field"
 )
@@ -260,7 +261,11 @@ func describe(v any) string {
 		return "null"
 	case string:
 		if len(x) > 40 {
-			x = x[:40] + "…"
+			cut := 40
+			for cut > 0 && !utf8.RuneStart(x[cut]) {
+				cut--
+			}
+			x = x[:cut] + "…"
 		}
 		return fmt.Sprintf("string %q", x)
 	case bool:

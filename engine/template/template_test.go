@@ -45,47 +45,49 @@ func testData() map[string]any {
 	}
 }
 
+// checkTests are the Check cases; FuzzRender uses their inputs as seeds.
+var checkTests = []struct {
+	name string
+	in   string
+	pos  int    // -1: valid
+	msg  string // substring of the error
+}{
+	{"no tokens", "hello } }} {", -1, ""},
+	{"simple", "{{trigger.record.id}}", -1, ""},
+	{"blanks", "a {{ \trun.id\n }} b", -1, ""},
+	{"index dot", "{{trigger.body.items.0.sku}}", -1, ""},
+	{"index bracket", "{{trigger.body.items[1].sku}}", -1, ""},
+	{"quoted key", `{{trigger.record.fields["Due \"date\" \\"]}}`, -1, ""},
+	{"hyphen id", "{{steps.step-2.output}}", -1, ""},
+	{"unicode name", "{{record.fields.Größe}}", -1, ""},
+	{"now", "{{now}}", -1, ""},
+	{"literal closing braces", `{"a":{"b":1}}`, -1, ""},
+	{"100 tokens", strings.Repeat("{{run.id}}", 100), -1, ""},
+	{"unclosed", "ab {{trigger.x", 3, `unclosed "{{"`},
+	{"unclosed one brace", "{{run.id}", 0, `unclosed "{{"`},
+	{"unclosed at end", "x{{", 1, `unclosed "{{"`},
+	{"empty", "x {{ }}", 2, "empty token"},
+	{"empty tight", "{{}}", 0, "empty token"},
+	{"unknown root", "hi {{ user.name }}", 6, `unknown root "user"`},
+	{"bad char", "{{run.id x}}", 9, `unexpected 'x'`},
+	{"nested open", "{{run.{{id}}}}", 6, "expected a name"},
+	{"triple brace", "{{{run.id}}}", 2, "expected a name"},
+	{"trailing dot", "{{run.}}", 6, "expected a name"},
+	{"double dot", "{{run..id}}", 6, "expected a name"},
+	{"digit name", "{{run.1abc}}", 6, "cannot start with a digit"},
+	{"bad bracket", "{{run[x]}}", 6, "an index or a quoted key"},
+	{"unclosed bracket", "{{run[1}}", 7, `expected "]"`},
+	{"unterminated quote", `{{run["ab}}`, 6, "unterminated quoted key"},
+	{"bad escape", `{{run["a\n"]}}`, 8, `only \" and \\`},
+	{"now with path", "{{now.day}}", 2, `"now" takes no path`},
+	{"steps alone", "{{ steps }}", 3, `"steps" needs a step id`},
+	{"second token bad", "{{run.id}} and {{nope}}", 17, `unknown root "nope"`},
+	{"101 tokens", strings.Repeat("{{run.id}}", 101), 1000, "too many tokens"},
+}
+
 func TestCheck(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		in   string
-		pos  int    // -1: valid
-		msg  string // substring of the error
-	}{
-		{"no tokens", "hello } }} {", -1, ""},
-		{"simple", "{{trigger.record.id}}", -1, ""},
-		{"blanks", "a {{ \trun.id\n }} b", -1, ""},
-		{"index dot", "{{trigger.body.items.0.sku}}", -1, ""},
-		{"index bracket", "{{trigger.body.items[1].sku}}", -1, ""},
-		{"quoted key", `{{trigger.record.fields["Due \"date\" \\"]}}`, -1, ""},
-		{"hyphen id", "{{steps.step-2.output}}", -1, ""},
-		{"unicode name", "{{record.fields.Größe}}", -1, ""},
-		{"now", "{{now}}", -1, ""},
-		{"literal closing braces", `{"a":{"b":1}}`, -1, ""},
-		{"100 tokens", strings.Repeat("{{run.id}}", 100), -1, ""},
-		{"unclosed", "ab {{trigger.x", 3, `unclosed "{{"`},
-		{"unclosed one brace", "{{run.id}", 0, `unclosed "{{"`},
-		{"unclosed at end", "x{{", 1, `unclosed "{{"`},
-		{"empty", "x {{ }}", 2, "empty token"},
-		{"empty tight", "{{}}", 0, "empty token"},
-		{"unknown root", "hi {{ user.name }}", 6, `unknown root "user"`},
-		{"bad char", "{{run.id x}}", 9, `unexpected 'x'`},
-		{"nested open", "{{run.{{id}}}}", 6, "expected a name"},
-		{"triple brace", "{{{run.id}}}", 2, "expected a name"},
-		{"trailing dot", "{{run.}}", 6, "expected a name"},
-		{"double dot", "{{run..id}}", 6, "expected a name"},
-		{"digit name", "{{run.1abc}}", 6, "cannot start with a digit"},
-		{"bad bracket", "{{run[x]}}", 6, "an index or a quoted key"},
-		{"unclosed bracket", "{{run[1}}", 7, `expected "]"`},
-		{"unterminated quote", `{{run["ab}}`, 6, "unterminated quoted key"},
-		{"bad escape", `{{run["a\n"]}}`, 8, `only \" and \\`},
-		{"now with path", "{{now.day}}", 2, `"now" takes no path`},
-		{"steps alone", "{{ steps }}", 3, `"steps" needs a step id`},
-		{"second token bad", "{{run.id}} and {{nope}}", 17, `unknown root "nope"`},
-		{"101 tokens", strings.Repeat("{{run.id}}", 101), 1000, "too many tokens"},
-	}
-	for _, tt := range tests {
+	for _, tt := range checkTests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			err := Check(tt.in)
@@ -101,70 +103,73 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// renderTests are the Render cases; FuzzRender uses their string inputs as
+// seeds.
+var renderTests = []struct {
+	name string
+	in   any
+	want any
+}{
+	{"plain string", "hello", "hello"},
+	{"non-string kept", float64(3), float64(3)},
+	{"nil kept", nil, nil},
+	{"lone string", "{{trigger.record.id}}", "rec_1"},
+	{"lone with blanks", "  {{ trigger.record.id }}\n", "rec_1"},
+	{"lone number", "{{trigger.record.fields.Amount}}", json.Number("1500.5")},
+	{"lone float", "{{trigger.record.fields.Count}}", float64(3)},
+	{"lone bool", "{{trigger.record.fields.Paid}}", true},
+	{"lone list", "{{trigger.record.fields.Tags}}", []any{"a", "b"}},
+	{"lone object", "{{steps.create_invoice.output}}", map[string]any{"id": "inv_9", "total": float64(12)}},
+	{"lone null", "{{trigger.record.fields.Empty}}", nil},
+	{"lone missing", "{{trigger.record.fields.Nope}}", nil},
+	{"lone now", "{{now}}", "2026-03-04T05:06:07Z"},
+	{"nested path", "{{trigger.body.customer.email}}", "ann@example.com"},
+	{"array index", "{{trigger.body.items[1].sku}}", "Y2"},
+	{"array index dot", "{{trigger.body.items.0.qty}}", float64(2)},
+	{"index out of range", "{{trigger.body.items[5].sku}}", nil},
+	{"name into list", "{{trigger.body.items.sku}}", nil},
+	{"into a string", "{{trigger.record.id.x}}", nil},
+	{"numeric key of map", "{{trigger.record.fields.2024}}", "year key"},
+	{"quoted key", `{{trigger.record.fields["Due date"]}}`, "2026-01-02"},
+	{"map[string]string", "{{trigger.headers.X-Id}}", "h1"},
+	{"[]string", "{{trigger.list[1]}}", "s1"},
+	{"text string", "Status: {{trigger.record.fields.Status}}!", "Status: Done!"},
+	{"text number json", "n={{trigger.record.fields.Amount}}", "n=1500.5"},
+	{"text number float", "n={{trigger.record.fields.Count}}", "n=3"},
+	{"text big", "x{{trigger.record.fields.Big}}", "x1e+21"},
+	{"text tiny", "x{{trigger.record.fields.Tiny}}", "x1e-07"},
+	{"text bool", "paid={{trigger.record.fields.Paid}}", "paid=true"},
+	{"text null", "[{{trigger.record.fields.Empty}}]", "[]"},
+	{"text missing", "[{{trigger.nope.deeper}}]", "[]"},
+	{"text list", "tags={{trigger.record.fields.Tags}}", `tags=["a","b"]`},
+	{"text object no html escape", "c={{trigger.body.customer}}", `c={"email":"ann@example.com","name":"Ann \"A\" <x>"}`},
+	{"two tokens", "{{run.id}}{{record.id}}", "run_7rec_2"},
+	{"lone token then text", "{{run.id}} ", "run_7"},
+	{
+		"webhook body",
+		map[string]any{
+			"id":    "{{trigger.record.id}}",
+			"items": []any{"{{trigger.body.items[0]}}", "qty {{trigger.body.items[0].qty}}", float64(1), true},
+			"meta":  map[string]string{"run": "{{run.id}}"},
+			"list":  []string{"{{trigger.record.fields.Count}}"},
+		},
+		map[string]any{
+			"id":    "rec_1",
+			"items": []any{map[string]any{"sku": "X1", "qty": float64(2)}, "qty 2", float64(1), true},
+			"meta":  map[string]string{"run": "run_7"},
+			"list":  []string{"3"},
+		},
+	},
+	{
+		"map keys rendered as text",
+		map[string]any{"{{trigger.record.fields.Status}}": "{{trigger.record.fields.Count}}", "k_{{run.id}}": "v"},
+		map[string]any{"Done": float64(3), "k_run_7": "v"},
+	},
+}
+
 func TestRender(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		in   any
-		want any
-	}{
-		{"plain string", "hello", "hello"},
-		{"non-string kept", float64(3), float64(3)},
-		{"nil kept", nil, nil},
-		{"lone string", "{{trigger.record.id}}", "rec_1"},
-		{"lone with blanks", "  {{ trigger.record.id }}\n", "rec_1"},
-		{"lone number", "{{trigger.record.fields.Amount}}", json.Number("1500.5")},
-		{"lone float", "{{trigger.record.fields.Count}}", float64(3)},
-		{"lone bool", "{{trigger.record.fields.Paid}}", true},
-		{"lone list", "{{trigger.record.fields.Tags}}", []any{"a", "b"}},
-		{"lone object", "{{steps.create_invoice.output}}", map[string]any{"id": "inv_9", "total": float64(12)}},
-		{"lone null", "{{trigger.record.fields.Empty}}", nil},
-		{"lone missing", "{{trigger.record.fields.Nope}}", nil},
-		{"lone now", "{{now}}", "2026-03-04T05:06:07Z"},
-		{"nested path", "{{trigger.body.customer.email}}", "ann@example.com"},
-		{"array index", "{{trigger.body.items[1].sku}}", "Y2"},
-		{"array index dot", "{{trigger.body.items.0.qty}}", float64(2)},
-		{"index out of range", "{{trigger.body.items[5].sku}}", nil},
-		{"name into list", "{{trigger.body.items.sku}}", nil},
-		{"into a string", "{{trigger.record.id.x}}", nil},
-		{"numeric key of map", "{{trigger.record.fields.2024}}", "year key"},
-		{"quoted key", `{{trigger.record.fields["Due date"]}}`, "2026-01-02"},
-		{"map[string]string", "{{trigger.headers.X-Id}}", "h1"},
-		{"[]string", "{{trigger.list[1]}}", "s1"},
-		{"text string", "Status: {{trigger.record.fields.Status}}!", "Status: Done!"},
-		{"text number json", "n={{trigger.record.fields.Amount}}", "n=1500.5"},
-		{"text number float", "n={{trigger.record.fields.Count}}", "n=3"},
-		{"text big", "x{{trigger.record.fields.Big}}", "x1e+21"},
-		{"text tiny", "x{{trigger.record.fields.Tiny}}", "x1e-07"},
-		{"text bool", "paid={{trigger.record.fields.Paid}}", "paid=true"},
-		{"text null", "[{{trigger.record.fields.Empty}}]", "[]"},
-		{"text missing", "[{{trigger.nope.deeper}}]", "[]"},
-		{"text list", "tags={{trigger.record.fields.Tags}}", `tags=["a","b"]`},
-		{"text object no html escape", "c={{trigger.body.customer}}", `c={"email":"ann@example.com","name":"Ann \"A\" <x>"}`},
-		{"two tokens", "{{run.id}}{{record.id}}", "run_7rec_2"},
-		{"lone token then text", "{{run.id}} ", "run_7"},
-		{
-			"webhook body",
-			map[string]any{
-				"id":    "{{trigger.record.id}}",
-				"items": []any{"{{trigger.body.items[0]}}", "qty {{trigger.body.items[0].qty}}", float64(1), true},
-				"meta":  map[string]string{"run": "{{run.id}}"},
-				"list":  []string{"{{trigger.record.fields.Count}}"},
-			},
-			map[string]any{
-				"id":    "rec_1",
-				"items": []any{map[string]any{"sku": "X1", "qty": float64(2)}, "qty 2", float64(1), true},
-				"meta":  map[string]string{"run": "run_7"},
-				"list":  []string{"3"},
-			},
-		},
-		{
-			"map keys rendered as text",
-			map[string]any{"{{trigger.record.fields.Status}}": "{{trigger.record.fields.Count}}", "k_{{run.id}}": "v"},
-			map[string]any{"Done": float64(3), "k_run_7": "v"},
-		},
-	}
-	for _, tt := range tests {
+	for _, tt := range renderTests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			got, err := Render(tt.in, testData())

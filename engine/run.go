@@ -1,0 +1,135 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/rowflow/rowflow/db"
+)
+
+// Run statuses (see doc.go for the state machine).
+const (
+	RunQueued    = "queued"
+	RunRunning   = "running"
+	RunSucceeded = "succeeded"
+	RunFailed    = "failed"
+	RunSkipped   = "skipped"
+	RunCancelled = "cancelled"
+)
+
+// StepArgs is the River job of one step of one run. The retry policy is
+// copied from the step at enqueue time so NextRetry needs no database read.
+type StepArgs struct {
+	RunID       string `json:"run_id"`
+	Index       int    `json:"index"`
+	BackoffType string `json:"backoff_type,omitempty"`
+	DelayMS     int    `json:"delay_ms,omitempty"`
+}
+
+// Kind implements river.JobArgs.
+func (StepArgs) Kind() string { return "run_step" }
+
+// DefaultMaxAttempts is a step's max_attempts when its retry policy says none.
+const DefaultMaxAttempts = 3
+
+// enqueueStep inserts the job of step idx of a run inside tx.
+func (e *Engine) enqueueStep(ctx context.Context, tx pgx.Tx, runID string, idx int, step StepSpec) error {
+	args := StepArgs{RunID: runID, Index: idx, BackoffType: "exponential", DelayMS: 1000}
+	maxAttempts := DefaultMaxAttempts
+	if r := step.Retry; r != nil {
+		if r.MaxAttempts > 0 {
+			maxAttempts = r.MaxAttempts
+		}
+		if b := r.Backoff; b != nil {
+			if b.Type != "" {
+				args.BackoffType = b.Type
+			}
+			if b.DelayMS > 0 {
+				args.DelayMS = b.DelayMS
+			}
+		}
+	}
+	_, err := e.queue.InsertTx(ctx, tx, args, &river.InsertOpts{MaxAttempts: maxAttempts})
+	if err != nil {
+		return fmt.Errorf("enqueueing step %d of %s: %w", idx, runID, err)
+	}
+	return nil
+}
+
+// NextRetry is when a failed step runs again: delay × 2^(attempt-1)
+// (exponential) or delay (fixed), at most one hour.
+func NextRetry(args StepArgs, attempt int, now time.Time) time.Time {
+	delay := time.Duration(args.DelayMS) * time.Millisecond
+	if delay <= 0 {
+		delay = time.Second
+	}
+	if args.BackoffType != "fixed" {
+		for i := 1; i < attempt && delay < time.Hour; i++ {
+			delay *= 2
+		}
+	}
+	return now.Add(min(delay, time.Hour))
+}
+
+// startRun stores a matched run and enqueues its first step, inside tx.
+// A run that already exists for (automation, event) is left alone.
+func (e *Engine) startRun(ctx context.Context, tx pgx.Tx, q *db.Queries, s runStart) error {
+	def, err := e.loadDefinition(ctx, q, s.automation.ID, int(s.automation.Version))
+	if err != nil {
+		return err
+	}
+	data, _ := json.Marshal(s.triggerData)
+	status := RunQueued
+	var errText *string
+	var started, finished *time.Time
+	now := e.now()
+	switch {
+	case s.failure != "":
+		status, errText, started, finished = RunFailed, &s.failure, &now, &now
+	case len(def.Steps) == 0:
+		status, started, finished = RunSucceeded, &now, &now
+	}
+	var origin *string
+	if s.originRunID != "" {
+		origin = &s.originRunID
+	}
+	run, err := q.InsertRun(ctx, db.InsertRunParams{
+		ID: NewID(PrefixRun), AutomationID: s.automation.ID, Version: s.automation.Version, BaseID: s.automation.BaseID,
+		TriggerType: s.automation.TriggerType, TriggerData: data, Status: status, Error: errText, Depth: int32(s.depth),
+		OriginRunID: origin, IsTest: s.isTest, EventKey: s.eventKey, StartedAt: started, FinishedAt: finished,
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil // already started by an earlier attempt
+	}
+	if err != nil {
+		return fmt.Errorf("inserting run: %w", err)
+	}
+	if status != RunQueued {
+		return nil
+	}
+	return e.enqueueStep(ctx, tx, run.ID, 0, def.Steps[0])
+}
+
+// loadDefinition returns the immutable definition of an automation version.
+func (e *Engine) loadDefinition(ctx context.Context, q *db.Queries, id string, version int) (definition, error) {
+	key := fmt.Sprintf("%s@%d", id, version)
+	if d, ok := e.definitions.Load(key); ok {
+		return d.(definition), nil
+	}
+	row, err := q.GetAutomationVersion(ctx, db.GetAutomationVersionParams{AutomationID: id, Version: int32(version)})
+	if err != nil {
+		return definition{}, notFoundIf(err, "automation version", key)
+	}
+	var def definition
+	if err := json.Unmarshal(row.Definition, &def); err != nil {
+		return definition{}, fmt.Errorf("decoding %s: %w", key, err)
+	}
+	e.definitions.Store(key, def)
+	return def, nil
+}

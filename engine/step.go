@@ -1,0 +1,318 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/rowflow/rowflow/db"
+	"github.com/rowflow/rowflow/engine/template"
+)
+
+// MaxSnoozes is how many times one step may wait for a Retry-After (429 or
+// 503) without using an attempt; after that the answer counts as a failure.
+const MaxSnoozes = 5
+
+// StepContext is what an action sees of the run it executes in.
+type StepContext struct {
+	Engine       *Engine
+	RunID        string
+	AutomationID string
+	BaseID       string
+	StepID       string
+	Attempt      int
+	Depth        int
+	// IdempotencyKey is the same on every attempt of this step of this run
+	// (the webhook-id of send_webhook).
+	IdempotencyKey string
+}
+
+// txKey carries a transaction: engine writes made with such a context join
+// it (as a savepoint) instead of opening their own.
+type txKey struct{}
+
+func withTx(ctx context.Context, tx pgx.Tx) context.Context { return context.WithValue(ctx, txKey{}, tx) }
+
+// ExecuteStep runs one step of a run (the run_step job): render the config
+// from the trigger and earlier outputs, execute the action, then — in one
+// transaction — store the output, enqueue the next step (or finish the
+// run) and complete the job. Record actions execute inside that very
+// transaction, so their effect and the step's completion commit together.
+func (e *Engine) ExecuteStep(ctx context.Context, job *river.Job[StepArgs]) error {
+	a := job.Args
+	run, err := e.q.GetRun(ctx, a.RunID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil // the automation (and its runs) was deleted
+	}
+	if err != nil {
+		return fmt.Errorf("loading run %s: %w", a.RunID, err)
+	}
+	if run.Status != RunQueued && run.Status != RunRunning {
+		return nil // finished or cancelled meanwhile
+	}
+	def, err := e.loadDefinition(ctx, e.q, run.AutomationID, int(run.Version))
+	if err != nil {
+		return err
+	}
+	if a.Index < 0 || a.Index >= len(def.Steps) {
+		return river.JobCancel(fmt.Errorf("run %s has no step %d", run.ID, a.Index))
+	}
+	step := def.Steps[a.Index]
+	prior, err := e.q.ListRunSteps(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	st := stepState{run: run, def: def, index: a.Index, step: step, attempt: job.Attempt, started: e.now()}
+	for _, p := range prior {
+		if int(p.StepIndex) == a.Index {
+			st.snoozes = int(p.Snoozes)
+			if p.StartedAt != nil {
+				st.started = *p.StartedAt
+			}
+		}
+	}
+	if run.Status == RunQueued {
+		if err := e.q.SetRunStatus(ctx, db.SetRunStatusParams{ID: run.ID, Status: RunRunning}); err != nil {
+			return err
+		}
+	}
+	if err := e.saveStep(ctx, e.q, st, "running", nil, nil, ""); err != nil {
+		return err
+	}
+
+	if ok, err := e.stepCondition(ctx, run, step); err != nil {
+		return e.failStep(ctx, job, st, nil, fmt.Errorf("if: %w", err), false)
+	} else if !ok {
+		return e.completeStep(ctx, job, st, "skipped", nil, nil)
+	}
+
+	data := templateData(run, prior, e.now())
+	var rawCfg any
+	_ = json.Unmarshal(orEmpty(step.Config), &rawCfg)
+	rendered, err := template.Render(rawCfg, data)
+	if err != nil {
+		return e.failStep(ctx, job, st, nil, fmt.Errorf("rendering config: %w", err), false)
+	}
+	st.input = redact(rendered)
+	at, ok := actionTypes[step.Type]
+	if !ok {
+		return e.failStep(ctx, job, st, nil, fmt.Errorf("unknown step type %q", step.Type), false)
+	}
+	cfg := at.NewConfig()
+	renderedJSON, _ := json.Marshal(rendered)
+	if err := decodeStrict(renderedJSON, cfg); err != nil {
+		return e.failStep(ctx, job, st, nil, fmt.Errorf("config after rendering: %s", jsonProblem(err)), false)
+	}
+	sc := &StepContext{Engine: e, RunID: run.ID, AutomationID: run.AutomationID, BaseID: run.BaseID, StepID: step.ID,
+		Attempt: job.Attempt, Depth: int(run.Depth), IdempotencyKey: "msg_" + run.ID + "_" + step.ID}
+	actx := WithCause(WithPrincipal(ctx, Principal{Role: RoleOwner, BaseIDs: []string{run.BaseID}}),
+		Cause{Kind: "automation", ID: run.AutomationID, RunID: run.ID, Depth: int(run.Depth)})
+
+	if at.Transactional {
+		var out any
+		err := e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
+			var err error
+			if out, err = at.Execute(withTx(actx, tx), sc, cfg); err != nil {
+				return err
+			}
+			return e.finishStepTx(ctx, tx, q, job, st, "succeeded", out, nil)
+		})
+		if err != nil {
+			return e.failStep(ctx, job, st, nil, err, isRetryable(err))
+		}
+		return nil
+	}
+	out, err := at.Execute(actx, sc, cfg)
+	if err != nil {
+		var ae *ActionError
+		if errors.As(err, &ae) && ae.RetryAfter > 0 && st.snoozes < MaxSnoozes {
+			st.snoozes++
+			if serr := e.saveStep(ctx, e.q, st, "running", ae.Output, nil, fmt.Sprintf("%s (waiting %s as asked by Retry-After)", err, ae.RetryAfter)); serr != nil {
+				return serr
+			}
+			return river.JobSnooze(ae.RetryAfter)
+		}
+		var output any
+		if ae != nil {
+			output = ae.Output
+		}
+		return e.failStep(ctx, job, st, output, err, isRetryable(err))
+	}
+	return e.completeStep(ctx, job, st, "succeeded", out, nil)
+}
+
+// stepState is what ExecuteStep knows of the step it runs.
+type stepState struct {
+	run     db.Run
+	def     definition
+	index   int
+	step    StepSpec
+	attempt int
+	snoozes int
+	started time.Time
+	input   any
+}
+
+// isRetryable classifies an execution error: ActionError says; a domain
+// *Error (invalid, not found, forbidden) is permanent; others are transient.
+func isRetryable(err error) bool {
+	var ae *ActionError
+	if errors.As(err, &ae) {
+		return ae.Retryable
+	}
+	var de *Error
+	return !errors.As(err, &de)
+}
+
+// failStep records a failed attempt. A retryable error with attempts left
+// returns the error (River retries with NextRetry); otherwise the step is
+// failed for good and the run stops or continues per on_error.
+func (e *Engine) failStep(ctx context.Context, job *river.Job[StepArgs], st stepState, output any, cause error, retryable bool) error {
+	if retryable && job.Attempt < job.MaxAttempts {
+		if err := e.saveStep(ctx, e.q, st, "running", output, nil, cause.Error()); err != nil {
+			return err
+		}
+		return fmt.Errorf("step %s attempt %d of %d: %w", st.step.ID, job.Attempt, job.MaxAttempts, cause)
+	}
+	return e.completeStep(ctx, job, st, "failed", output, cause)
+}
+
+// completeStep finishes the step in its own transaction.
+func (e *Engine) completeStep(ctx context.Context, job *river.Job[StepArgs], st stepState, status string, output any, cause error) error {
+	return e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
+		return e.finishStepTx(ctx, tx, q, job, st, status, output, cause)
+	})
+}
+
+// finishStepTx stores the step's final state, moves the run on (next step,
+// or the run's end) and completes the job — all in tx.
+func (e *Engine) finishStepTx(ctx context.Context, tx pgx.Tx, q *db.Queries, job *river.Job[StepArgs], st stepState, status string, output any, cause error) error {
+	errText := ""
+	if cause != nil {
+		errText = cause.Error()
+	}
+	if err := e.saveStep(ctx, q, st, status, output, ptr(e.now()), errText); err != nil {
+		return err
+	}
+	next := st.index + 1
+	switch {
+	case status == "failed" && st.step.OnError != "continue":
+		msg := fmt.Sprintf("step %s (%s) failed: %s", st.step.ID, st.step.Type, errText)
+		if err := q.SetRunStatus(ctx, db.SetRunStatusParams{ID: st.run.ID, Status: RunFailed, Error: &msg}); err != nil {
+			return err
+		}
+	case next < len(st.def.Steps):
+		if err := e.enqueueStep(ctx, tx, st.run.ID, next, st.def.Steps[next]); err != nil {
+			return err
+		}
+	default:
+		if err := q.SetRunStatus(ctx, db.SetRunStatusParams{ID: st.run.ID, Status: RunSucceeded}); err != nil {
+			return err
+		}
+	}
+	_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+	return err
+}
+
+// saveStep upserts the step's row (status, attempts, input, output, error).
+func (e *Engine) saveStep(ctx context.Context, q *db.Queries, st stepState, status string, output any, finished *time.Time, errText string) error {
+	var in, out json.RawMessage
+	if st.input != nil {
+		in, _ = json.Marshal(st.input)
+	}
+	if output != nil {
+		out, _ = json.Marshal(output)
+	}
+	var errp *string
+	if errText != "" {
+		errp = &errText
+	}
+	return q.UpsertRunStep(ctx, db.UpsertRunStepParams{
+		RunID: st.run.ID, StepIndex: int32(st.index), StepID: st.step.ID, Type: st.step.Type, Status: status,
+		Attempts: int32(st.attempt), Snoozes: int32(st.snoozes), Input: in, Output: out, Error: errp,
+		StartedAt: &st.started, FinishedAt: finished,
+	})
+}
+
+// stepCondition evaluates a step's `if` against the trigger record.
+func (e *Engine) stepCondition(ctx context.Context, run db.Run, step StepSpec) (bool, error) {
+	if len(step.If) == 0 || string(step.If) == "null" {
+		return true, nil
+	}
+	var td struct {
+		TableID string `json:"table_id"`
+		Record  struct {
+			Fields map[string]any `json:"fields"`
+		} `json:"record"`
+	}
+	_ = json.Unmarshal(run.TriggerData, &td)
+	t, err := e.loadTable(WithPrincipal(ctx, Principal{System: true}), e.q, td.TableID, RoleViewer)
+	if err != nil {
+		return false, err
+	}
+	cells := map[string]any{}
+	for name, v := range td.Record.Fields {
+		if f, ok := t.Field(name); ok && v != nil {
+			cells[f.ID] = v
+		}
+	}
+	cond, err := e.compileCondition(t, step.If)
+	if err != nil {
+		return false, err
+	}
+	return cond.Match(cells, e.now())
+}
+
+// templateData is what {{…}} tokens see: trigger, steps.<id>.output, run, now.
+func templateData(run db.Run, prior []db.RunStep, now time.Time) map[string]any {
+	var trigger any
+	_ = json.Unmarshal(run.TriggerData, &trigger)
+	steps := map[string]any{}
+	for _, p := range prior {
+		var out any
+		if len(p.Output) > 0 {
+			_ = json.Unmarshal(p.Output, &out)
+		}
+		steps[p.StepID] = map[string]any{"output": out, "status": p.Status}
+	}
+	return map[string]any{
+		"trigger": trigger,
+		"steps":   steps,
+		"run":     map[string]any{"id": run.ID, "automation_id": run.AutomationID, "depth": run.Depth},
+		"now":     now.UTC().Format(time.RFC3339),
+	}
+}
+
+// redact hides secrets in a rendered config before it is stored as the
+// step's input: keys named like secrets, and Authorization headers.
+func redact(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			switch strings.ToLower(k) {
+			case "secret", "password", "token", "api_key", "authorization", "webhook_url":
+				out[k] = RedactedSecret
+			default:
+				out[k] = redact(val)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, val := range x {
+			out[i] = redact(val)
+		}
+		return out
+	}
+	return v
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,151 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/rowflow/rowflow/engine"
+)
+
+// TriggerIn is an automation's trigger in requests. Its OpenAPI schema is a
+// oneOf over the registered trigger types, generated from the registry, so
+// a new trigger type documents itself.
+type TriggerIn engine.TriggerSpec
+
+// Schema implements huma.SchemaProvider.
+func (TriggerIn) Schema(r huma.Registry) *huma.Schema {
+	s := &huma.Schema{Description: "the trigger: one registered type and its config"}
+	for _, t := range engine.TriggerTypes() {
+		cfg := r.Schema(reflect.TypeOf(t.NewConfig()).Elem(), true, "")
+		s.OneOf = append(s.OneOf, &huma.Schema{
+			Type: huma.TypeObject, Title: t.Name, Description: t.Summary,
+			Properties: map[string]*huma.Schema{
+				"type":   {Type: huma.TypeString, Enum: []any{t.Name}},
+				"config": cfg,
+			},
+			Required:             []string{"type", "config"},
+			AdditionalProperties: false,
+		})
+	}
+	return s
+}
+
+// StepIn is one step in requests; its schema is a oneOf over the
+// registered action types.
+type StepIn engine.StepSpec
+
+// Schema implements huma.SchemaProvider.
+func (StepIn) Schema(r huma.Registry) *huma.Schema {
+	retry := r.Schema(reflect.TypeOf(engine.RetrySpec{}), true, "")
+	cond := conditionSchema()
+	s := &huma.Schema{Description: "one step: a registered action type, its (templated) config, and optional if / on_error / retry"}
+	for _, a := range engine.ActionTypes() {
+		cfg := r.Schema(reflect.TypeOf(a.NewConfig()).Elem(), true, "")
+		s.OneOf = append(s.OneOf, &huma.Schema{
+			Type: huma.TypeObject, Title: a.Name, Description: a.Summary,
+			Properties: map[string]*huma.Schema{
+				"id":       {Type: huma.TypeString, Pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$", Description: "unique in the automation; templates refer to it as {{steps.<id>.output…}}"},
+				"type":     {Type: huma.TypeString, Enum: []any{a.Name}},
+				"config":   cfg,
+				"if":       cond,
+				"on_error": {Type: huma.TypeString, Enum: []any{"stop", "continue"}, Default: "stop"},
+				"retry":    retry,
+			},
+			Required:             []string{"id", "type", "config"},
+			AdditionalProperties: false,
+		})
+	}
+	return s
+}
+
+// ConditionIn is a condition group: {match, rules} or {formula}.
+type ConditionIn json.RawMessage
+
+// Schema implements huma.SchemaProvider.
+func (ConditionIn) Schema(huma.Registry) *huma.Schema { return conditionSchema() }
+
+// MarshalJSON keeps the raw JSON.
+func (c ConditionIn) MarshalJSON() ([]byte, error) {
+	if len(c) == 0 {
+		return []byte("null"), nil
+	}
+	return json.RawMessage(c).MarshalJSON()
+}
+
+// UnmarshalJSON keeps the raw JSON.
+func (c *ConditionIn) UnmarshalJSON(b []byte) error {
+	*c = append((*c)[:0], b...)
+	return nil
+}
+
+func conditionSchema() *huma.Schema {
+	return &huma.Schema{
+		Type:        huma.TypeObject,
+		Description: `a condition group {"match":"all"|"any","rules":[{"field","op","value"} | group]} or {"formula":"AND({Status} = 'Done', {Amount} > 100)"}; ops: is, is_not, contains, not_contains, is_empty, is_not_empty, gt, gte, lt, lte, is_any_of, is_none_of, is_before, is_after, is_on, is_within`,
+		Properties: map[string]*huma.Schema{
+			"match":   {Type: huma.TypeString, Enum: []any{"all", "any"}},
+			"rules":   {Type: huma.TypeArray, Items: &huma.Schema{Type: huma.TypeObject}},
+			"formula": {Type: huma.TypeString},
+		},
+		Examples: []any{map[string]any{"match": "all", "rules": []any{map[string]any{"field": "Status", "op": "is", "value": "Done"}}}},
+	}
+}
+
+// AutomationBody is the body of create (every field but enabled required)
+// and of PATCH (only the given fields change). Unknown keys are refused
+// (decodeStrict), since huma's schema validation is skipped for it: the
+// engine reports problems at their exact place (steps[2].config.url).
+type AutomationBody struct {
+	Name       *string      `json:"name,omitempty" example:"Post done orders"`
+	Enabled    *bool        `json:"enabled,omitempty" doc:"default true"`
+	Trigger    *TriggerIn   `json:"trigger,omitempty"`
+	Conditions *ConditionIn `json:"conditions,omitempty"`
+	Steps      *[]StepIn    `json:"steps,omitempty"`
+}
+
+// UnmarshalJSON decodes strictly: unknown keys are an error.
+func (b *AutomationBody) UnmarshalJSON(data []byte) error {
+	type plain AutomationBody
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	return dec.Decode((*plain)(b))
+}
+
+// input converts the body to the engine's input.
+func (b AutomationBody) input() engine.AutomationInput {
+	in := engine.AutomationInput{Name: b.Name, Enabled: b.Enabled}
+	if b.Trigger != nil {
+		t := engine.TriggerSpec(*b.Trigger)
+		in.Trigger = &t
+	}
+	if b.Conditions != nil {
+		c := json.RawMessage(*b.Conditions)
+		in.Conditions = &c
+	}
+	if b.Steps != nil {
+		steps := make([]engine.StepSpec, len(*b.Steps))
+		for i, s := range *b.Steps {
+			steps[i] = engine.StepSpec(s)
+		}
+		in.Steps = &steps
+	}
+	return in
+}
+
+var exampleAutomation = map[string]any{
+	"name":    "Post done orders",
+	"trigger": map[string]any{"type": "record_created", "config": map[string]any{"table_id": "tbl_01jd0000000000000000000000"}},
+	"conditions": map[string]any{"match": "all", "rules": []any{
+		map[string]any{"field": "Status", "op": "is", "value": "Done"},
+	}},
+	"steps": []any{map[string]any{
+		"id": "notify", "type": "send_webhook",
+		"config": map[string]any{"url": "https://example.com/hooks/orders", "body": map[string]any{
+			"id": "{{trigger.record.id}}", "name": "{{trigger.record.fields.Name}}",
+		}},
+		"retry": map[string]any{"max_attempts": 5, "backoff": map[string]any{"type": "exponential", "delay_ms": 1000}},
+	}},
+}
