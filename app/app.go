@@ -128,6 +128,7 @@ func (a *App) ready(ctx context.Context) error {
 // (unless role is worker). It returns once both are serving; URL tells
 // where the API listens.
 func (a *App) Start(ctx context.Context) error {
+	a.startPprof()
 	if a.Config.Role != "api" {
 		if err := a.River.Start(ctx); err != nil {
 			return fmt.Errorf("starting river: %w", err)

@@ -279,6 +279,37 @@ func (q *Queries) SetRunStatus(ctx context.Context, arg SetRunStatusParams) erro
 	return err
 }
 
+const startRun = `-- name: StartRun :one
+UPDATE runs SET status = 'running', started_at = coalesce(started_at, clock_timestamp())
+WHERE id = $1 AND status IN ('queued', 'running')
+RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at
+`
+
+// Marks a run running (first step start) and returns it; no row when the
+// run is no longer queued or running.
+func (q *Queries) StartRun(ctx context.Context, id string) (Run, error) {
+	row := q.db.QueryRow(ctx, startRun, id)
+	var i Run
+	err := row.Scan(
+		&i.ID,
+		&i.AutomationID,
+		&i.Version,
+		&i.BaseID,
+		&i.TriggerType,
+		&i.TriggerData,
+		&i.Status,
+		&i.Error,
+		&i.Depth,
+		&i.OriginRunID,
+		&i.IsTest,
+		&i.EventKey,
+		&i.CreatedAt,
+		&i.StartedAt,
+		&i.FinishedAt,
+	)
+	return i, err
+}
+
 const upsertRunStep = `-- name: UpsertRunStep :exec
 INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)

@@ -7,6 +7,8 @@ package db
 
 import (
 	"context"
+	"encoding/json"
+	"time"
 )
 
 const createTable = `-- name: CreateTable :one
@@ -55,6 +57,35 @@ func (q *Queries) GetTable(ctx context.Context, id string) (Table, error) {
 		&i.BaseID,
 		&i.Name,
 		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const getTableWithFields = `-- name: GetTableWithFields :one
+SELECT t.id, t.base_id, t.name, t.created_at,
+       coalesce((SELECT json_agg(json_build_object('id', f.id, 'name', f.name, 'type', f.type, 'options', f.options) ORDER BY f.position)
+                 FROM fields f WHERE f.table_id = t.id), '[]')::jsonb AS fields
+FROM tables t WHERE t.id = $1
+`
+
+type GetTableWithFieldsRow struct {
+	ID        string          `json:"id"`
+	BaseID    string          `json:"base_id"`
+	Name      string          `json:"name"`
+	CreatedAt time.Time       `json:"created_at"`
+	Fields    json.RawMessage `json:"fields"`
+}
+
+// A table and its fields (as a JSON array in display order) in one round trip.
+func (q *Queries) GetTableWithFields(ctx context.Context, id string) (GetTableWithFieldsRow, error) {
+	row := q.db.QueryRow(ctx, getTableWithFields, id)
+	var i GetTableWithFieldsRow
+	err := row.Scan(
+		&i.ID,
+		&i.BaseID,
+		&i.Name,
+		&i.CreatedAt,
+		&i.Fields,
 	)
 	return i, err
 }

@@ -47,15 +47,14 @@ func withTx(ctx context.Context, tx pgx.Tx) context.Context { return context.Wit
 // transaction, so their effect and the step's completion commit together.
 func (e *Engine) ExecuteStep(ctx context.Context, job *river.Job[StepArgs]) error {
 	a := job.Args
-	run, err := e.q.GetRun(ctx, a.RunID)
+	// One statement marks the run running and reads it; no row means it
+	// ended (or its automation was deleted) meanwhile.
+	run, err := e.q.StartRun(ctx, a.RunID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil // the automation (and its runs) was deleted
+		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("loading run %s: %w", a.RunID, err)
-	}
-	if run.Status != RunQueued && run.Status != RunRunning {
-		return nil // finished or cancelled meanwhile
+		return fmt.Errorf("starting run %s: %w", a.RunID, err)
 	}
 	def, err := e.loadDefinition(ctx, e.q, run.AutomationID, int(run.Version))
 	if err != nil {
@@ -65,26 +64,19 @@ func (e *Engine) ExecuteStep(ctx context.Context, job *river.Job[StepArgs]) erro
 		return river.JobCancel(fmt.Errorf("run %s has no step %d", run.ID, a.Index))
 	}
 	step := def.Steps[a.Index]
-	prior, err := e.q.ListRunSteps(ctx, run.ID)
-	if err != nil {
-		return err
-	}
-	st := stepState{run: run, def: def, index: a.Index, step: step, attempt: job.Attempt, started: e.now()}
-	for _, p := range prior {
-		if int(p.StepIndex) == a.Index {
-			st.snoozes = int(p.Snoozes)
-			if p.StartedAt != nil {
+	st := stepState{run: run, def: def, index: a.Index, step: step, attempt: job.Attempt, started: e.now(), snoozes: snoozesOf(job.Metadata)}
+	// Earlier steps' outputs feed templates; the first try of the first
+	// step has none, so it skips the read.
+	var prior []db.RunStep
+	if a.Index > 0 || job.Attempt > 1 || st.snoozes > 0 {
+		if prior, err = e.q.ListRunSteps(ctx, run.ID); err != nil {
+			return err
+		}
+		for _, p := range prior {
+			if int(p.StepIndex) == a.Index && p.StartedAt != nil {
 				st.started = *p.StartedAt
 			}
 		}
-	}
-	if run.Status == RunQueued {
-		if err := e.q.SetRunStatus(ctx, db.SetRunStatusParams{ID: run.ID, Status: RunRunning}); err != nil {
-			return err
-		}
-	}
-	if err := e.saveStep(ctx, e.q, st, "running", nil, nil, ""); err != nil {
-		return err
 	}
 
 	if ok, err := e.stepCondition(ctx, run, step); err != nil {
@@ -146,6 +138,15 @@ func (e *Engine) ExecuteStep(ctx context.Context, job *river.Job[StepArgs]) erro
 		return e.failStep(ctx, job, st, output, err, isRetryable(err))
 	}
 	return e.completeStep(ctx, job, st, "succeeded", out, nil)
+}
+
+// snoozesOf reads how often River snoozed the job (its "snoozes" metadata).
+func snoozesOf(metadata []byte) int {
+	var m struct {
+		Snoozes int `json:"snoozes"`
+	}
+	_ = json.Unmarshal(metadata, &m)
+	return m.Snoozes
 }
 
 // stepState is what ExecuteStep knows of the step it runs.

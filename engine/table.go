@@ -45,26 +45,33 @@ func fieldFromRow(r db.Field) field.Field {
 	return field.Field{ID: r.ID, Name: r.Name, Type: field.Type(r.Type), Options: r.Options}
 }
 
-// loadTable returns a table and its fields, checking the caller may reach
-// its base with role need.
+// loadTable returns a table and its fields (one round trip), checking the
+// caller may reach its base with role need. Within a request whose context
+// carries a memo (WithMemo), a table read through the pool is read once.
 func (e *Engine) loadTable(ctx context.Context, q *db.Queries, id, need string) (*Table, error) {
-	row, err := q.GetTable(ctx, id)
-	if err := notFoundIf(err, "table", id); err != nil {
-		return nil, err
+	memo, _ := ctx.Value(memoKey{}).(*requestMemo)
+	var t *Table
+	if memo != nil && q == e.q {
+		t = memo.table(id)
 	}
-	if !PrincipalFrom(ctx).SeesBase(row.BaseID) {
+	if t == nil {
+		row, err := q.GetTableWithFields(ctx, id)
+		if err := notFoundIf(err, "table", id); err != nil {
+			return nil, err
+		}
+		t = &Table{ID: row.ID, BaseID: row.BaseID, Name: row.Name, CreatedAt: row.CreatedAt}
+		if err := json.Unmarshal(row.Fields, &t.Fields); err != nil {
+			return nil, fmt.Errorf("decoding fields of %s: %w", id, err)
+		}
+		if memo != nil && q == e.q {
+			memo.store(t)
+		}
+	}
+	if !PrincipalFrom(ctx).SeesBase(t.BaseID) {
 		return nil, NotFound("table", id)
 	}
-	if err := checkBase(ctx, row.BaseID, need); err != nil {
+	if err := checkBase(ctx, t.BaseID, need); err != nil {
 		return nil, err
-	}
-	frows, err := q.ListFields(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("loading fields of %s: %w", id, err)
-	}
-	t := &Table{ID: row.ID, BaseID: row.BaseID, Name: row.Name, CreatedAt: row.CreatedAt, Fields: make([]field.Field, len(frows))}
-	for i, f := range frows {
-		t.Fields[i] = fieldFromRow(f)
 	}
 	return t, nil
 }
@@ -172,6 +179,7 @@ func (e *Engine) createField(ctx context.Context, q *db.Queries, baseID, tableID
 		return field.Field{}, fieldError(err, loc)
 	}
 	id := NewID(PrefixField)
+	forgetTables(ctx, tableID)
 	var link field.LinkOptions
 	if kind.Type() == field.LinkToRecord {
 		_ = json.Unmarshal(opts, &link)
@@ -182,6 +190,7 @@ func (e *Engine) createField(ctx context.Context, q *db.Queries, baseID, tableID
 		if err != nil {
 			return field.Field{}, err
 		}
+		forgetTables(ctx, link.TableID)
 		// The inverse field lives in the linked table and points back.
 		invID := NewID(PrefixField)
 		link.InverseFieldID = invID

@@ -52,7 +52,7 @@ func New(opts Opts) *Server {
 		opts.Version = "0.1.0"
 	}
 	r := chi.NewMux()
-	r.Use(middleware.RequestID, requestLogger(opts.Logger), middleware.Recoverer, defaultJSON)
+	r.Use(middleware.RequestID, requestLogger(opts.Logger), middleware.Recoverer, defaultJSON, memo)
 
 	cfg := huma.DefaultConfig("rowflow API", opts.Version)
 	cfg.Info.Description = "rowflow: the automation engine of an Airtable-style product. " +
@@ -108,4 +108,11 @@ func requestLogger(log *slog.Logger) func(http.Handler) http.Handler {
 				slog.String("path", r.URL.Path), slog.Int("status", ww.Status()), slog.Int("bytes", ww.BytesWritten()))
 		})
 	}
+}
+
+// memo gives each request its own read memo (engine.WithMemo).
+func memo(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(engine.WithMemo(r.Context())))
+	})
 }

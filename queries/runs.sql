@@ -37,3 +37,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (run_id, step_index) DO UPDATE
 SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
     error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at;
+
+-- name: StartRun :one
+-- Marks a run running (first step start) and returns it; no row when the
+-- run is no longer queued or running.
+UPDATE runs SET status = 'running', started_at = coalesce(started_at, clock_timestamp())
+WHERE id = $1 AND status IN ('queued', 'running')
+RETURNING *;

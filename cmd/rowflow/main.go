@@ -4,6 +4,7 @@
 //	rowflow migrate up|down|status          River's and rowflow's migrations
 //	rowflow token create --name N --role R  print a new access token
 //	rowflow pg start|stop|url               the private PostgreSQL cluster
+//	rowflow bench [-short]                  latency, throughput and cost
 //
 // With no DATABASE_URL every command uses the private cluster under
 // ROWFLOW_DATA_DIR (default ./.data), starting it when needed.
@@ -38,6 +39,7 @@ usage:
   rowflow migrate up|down|down-all|status
   rowflow token create -name NAME -role owner|editor|viewer [-base-ids bas_a,bas_b]
   rowflow pg start|stop|url             manage the private PostgreSQL cluster
+  rowflow bench [-short]                measure latency, throughput and cost (make bench)
 `
 
 func run(ctx context.Context, args []string) error {
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string) error {
 		return token(ctx, cfg, args[1:])
 	case "pg":
 		return pg(ctx, cfg, args[1:])
+	case "bench":
+		return benchCmd(ctx, cfg, args[1:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

@@ -1,0 +1,288 @@
+// Package bench is `rowflow bench` (make bench): it measures rowflow as a
+// user runs it — a `rowflow serve` child process on a fresh database of its
+// own, records written through the real HTTP API, webhooks delivered to a
+// receiver on 127.0.0.1 — and prints one table plus a JSON file.
+//
+// Rows: fixed-rate latency (50, 200, 1000 writes/s), end-to-end throughput
+// beside River's raw jobs/s on the same database, write overhead with 0,
+// 10 and 100 enabled automations, and cost (RSS idle/peak, idle database
+// commits/s and CPU). Schedule lateness and incoming-webhook latency are
+// added once those triggers exist.
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rowflow/rowflow/migrations"
+)
+
+// Opts configures a bench run.
+type Opts struct {
+	// AdminURL is a server URL on which the bench may create and drop its
+	// own database.
+	AdminURL string
+	// Binary is the rowflow executable started as `serve`.
+	Binary string
+	// Short runs every phase briefly (under a minute in all).
+	Short bool
+	// OutDir receives <timestamp>.json (default bench/results).
+	OutDir string
+	Out    io.Writer
+	Logger *slog.Logger
+}
+
+// Result is everything one run measured.
+type Result struct {
+	Time        time.Time      `json:"time"`
+	Short       bool           `json:"short"`
+	GoVersion   string         `json:"go_version"`
+	CPUs        int            `json:"cpus"`
+	Latency     []LatencyRow   `json:"latency"`
+	Throughput  ThroughputRow  `json:"throughput"`
+	Overhead    []OverheadRow  `json:"write_overhead"`
+	Cost        CostRow        `json:"cost"`
+	Settings    map[string]any `json:"settings"`
+	DurationSec float64        `json:"duration_sec"`
+}
+
+// CostRow is what rowflow costs while idle and at peak.
+type CostRow struct {
+	RSSIdleMiB      float64 `json:"rss_idle_mib"`
+	RSSPeakMiB      float64 `json:"rss_peak_mib"`
+	IdleCommitsSec  float64 `json:"idle_db_commits_per_sec"`
+	IdleCPUPercent  float64 `json:"idle_cpu_percent"`
+	IdleWindowSec   float64 `json:"idle_window_sec"`
+	PeakCPUPercent  float64 `json:"load_cpu_percent"`
+	LoadWindowSec   float64 `json:"load_window_sec"`
+	ServerStartSecs float64 `json:"server_start_sec"`
+}
+
+// Run executes every phase and writes the table to o.Out.
+func Run(ctx context.Context, o Opts) (*Result, error) {
+	began := time.Now()
+	if o.OutDir == "" {
+		o.OutDir = filepath.Join("bench", "results")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	res := &Result{Time: began.UTC(), Short: o.Short, GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Settings: map[string]any{}}
+	dbURL, drop, err := freshDatabase(ctx, o.AdminURL)
+	if err != nil {
+		return nil, err
+	}
+	defer drop()
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		return nil, err
+	}
+	defer pool.Close()
+	if err := migrations.Up(ctx, pool, o.Logger); err != nil {
+		return nil, err
+	}
+	rcv := newReceiver()
+	defer rcv.srv.Close()
+
+	t0 := time.Now()
+	srv, err := startServer(ctx, o.Binary, dbURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop()
+	res.Cost.ServerStartSecs = time.Since(t0).Seconds()
+	a := newAPI(srv.url)
+	fmt.Fprintf(o.Out, "rowflow bench (%s) — server %s, receiver %s, %d CPUs\n", map[bool]string{true: "short", false: "full"}[o.Short], srv.url, rcv.srv.URL, res.CPUs)
+
+	// Idle cost, before any load.
+	idle := 5 * time.Second
+	if o.Short {
+		idle = 3 * time.Second
+	}
+	time.Sleep(time.Second)
+	c0, _ := dbCommits(ctx, pool)
+	cpu0 := srv.cpuTime()
+	time.Sleep(idle)
+	c1, _ := dbCommits(ctx, pool)
+	cpu1 := srv.cpuTime()
+	res.Cost.IdleWindowSec = idle.Seconds()
+	res.Cost.IdleCommitsSec = float64(c1-c0) / idle.Seconds()
+	res.Cost.IdleCPUPercent = 100 * (cpu1 - cpu0).Seconds() / idle.Seconds()
+	res.Cost.RSSIdleMiB, _ = srv.memory()
+	fmt.Fprintf(o.Out, "idle: rss=%.1f MiB db_commits/s=%.1f cpu=%.1f%%\n", res.Cost.RSSIdleMiB, res.Cost.IdleCommitsSec, res.Cost.IdleCPUPercent)
+
+	baseID, tableID, err := a.setupTable("bench latency")
+	if err != nil {
+		return nil, err
+	}
+	if err := a.webhookAutomation(baseID, tableID, "Done", rcv.srv.URL); err != nil {
+		return nil, err
+	}
+	// Warm up connections and caches.
+	if _, err := fixedRate(ctx, a, pool, rcv, tableID, 50, time.Second); err != nil {
+		return nil, err
+	}
+	dur := 10 * time.Second
+	if o.Short {
+		dur = 3 * time.Second
+	}
+	loadCPU0, loadT0 := srv.cpuTime(), time.Now()
+	fmt.Fprintln(o.Out, "\nlatency (a) write transaction → first step start, (b) API response → webhook arrival; ms")
+	for _, rate := range []int{50, 200, 1000} {
+		row, err := fixedRate(ctx, a, pool, rcv, tableID, rate, dur)
+		if err != nil {
+			return nil, err
+		}
+		res.Latency = append(res.Latency, row)
+		fmt.Fprintln(o.Out, "  "+row.String())
+	}
+	total, parallel := 20000, 8
+	if o.Short {
+		total = 3000
+	}
+	tp, err := throughput(ctx, a, rcv, tableID, total, parallel)
+	if err != nil {
+		return nil, err
+	}
+	res.Cost.LoadWindowSec = time.Since(loadT0).Seconds()
+	res.Cost.PeakCPUPercent = 100 * (srv.cpuTime() - loadCPU0).Seconds() / res.Cost.LoadWindowSec
+	_, res.Cost.RSSPeakMiB = srv.memory()
+	raw := 20000
+	if o.Short {
+		raw = 5000
+	}
+	if tp.RiverJobsSec, err = riverRaw(ctx, pool, raw); err != nil {
+		return nil, err
+	}
+	tp.RiverJobs = raw
+	if tp.RiverJobsSec > 0 {
+		tp.RatioToRiver = tp.RunsPerSec / tp.RiverJobsSec
+	}
+	res.Throughput = tp
+	fmt.Fprintln(o.Out, "\nthroughput (batches of 100 from 8 writers; first write → last delivery)")
+	fmt.Fprintln(o.Out, "  "+tp.String())
+
+	n := 300
+	if o.Short {
+		n = 60
+	}
+	if res.Overhead, err = overhead(ctx, a, rcv.srv.URL, n); err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(o.Out, "\nwrite overhead (sequential single-record writes, ms)")
+	for _, r := range res.Overhead {
+		fmt.Fprintln(o.Out, "  "+r.String())
+	}
+	fmt.Fprintf(o.Out, "\ncost: rss idle=%.1f MiB peak=%.1f MiB | idle db_commits/s=%.1f idle cpu=%.1f%% | cpu under load=%.0f%% of one core\n",
+		res.Cost.RSSIdleMiB, res.Cost.RSSPeakMiB, res.Cost.IdleCommitsSec, res.Cost.IdleCPUPercent, res.Cost.PeakCPUPercent)
+	fmt.Fprintln(o.Out, "schedule lateness, incoming-webhook → run: not measured (those triggers do not exist yet)")
+	res.DurationSec = time.Since(began).Seconds()
+	path, err := writeResult(o.OutDir, res)
+	if err != nil {
+		return res, err
+	}
+	fmt.Fprintf(o.Out, "\nwrote %s (%.0f s)\n", path, res.DurationSec)
+	return res, nil
+}
+
+// OverheadRow is record-write latency with n enabled automations on the
+// table (all but one not matching), and its ratio to none.
+type OverheadRow struct {
+	Automations int     `json:"automations"`
+	Write       Dist    `json:"write"`
+	RatioP50    float64 `json:"ratio_p50"`
+}
+
+// String is the row as printed.
+func (r OverheadRow) String() string {
+	return fmt.Sprintf("automations=%d write %s ratio_p50=%.2f", r.Automations, r.Write, r.RatioP50)
+}
+
+func overhead(ctx context.Context, a *api, url string, n int) ([]OverheadRow, error) {
+	var rows []OverheadRow
+	for _, k := range []int{0, 10, 100} {
+		baseID, tableID, err := a.setupTable(fmt.Sprintf("bench overhead %d", k))
+		if err != nil {
+			return nil, err
+		}
+		for i := 0; i < k; i++ {
+			status := "Todo" // never matches: the bench writes Done
+			if i == 0 {
+				status = "Done"
+			}
+			if err := a.webhookAutomation(baseID, tableID, status, url); err != nil {
+				return nil, err
+			}
+		}
+		var ds []time.Duration
+		for i := 0; i < n && ctx.Err() == nil; i++ {
+			t0 := time.Now()
+			if err := a.do("POST", "/api/v1/tables/"+tableID+"/records", map[string]any{"fields": map[string]any{"Name": "x", "Status": "Done"}}, nil, 201); err != nil {
+				return nil, err
+			}
+			ds = append(ds, time.Since(t0))
+		}
+		row := OverheadRow{Automations: k, Write: distOf(ds)}
+		if len(rows) > 0 && rows[0].Write.P50 > 0 {
+			row.RatioP50 = row.Write.P50 / rows[0].Write.P50
+		} else {
+			row.RatioP50 = 1
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// freshDatabase creates a database of the bench's own and returns its URL
+// and a function that drops it.
+func freshDatabase(ctx context.Context, adminURL string) (string, func(), error) {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return "", nil, fmt.Errorf("connecting to %s: %w", adminURL, err)
+	}
+	name := fmt.Sprintf("rowflow_bench_%d", time.Now().UnixNano())
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		conn.Close(ctx)
+		return "", nil, err
+	}
+	conn.Close(ctx)
+	cfg, _ := pgx.ParseConfig(adminURL)
+	url := fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
+	if cfg.Password != "" {
+		url = fmt.Sprintf("postgres://%s:%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Password, cfg.Host, cfg.Port, name)
+	}
+	return url, func() {
+		c, err := pgx.Connect(context.Background(), adminURL)
+		if err != nil {
+			return
+		}
+		defer c.Close(context.Background())
+		_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	}, nil
+}
+
+func writeResult(dir string, res *Result) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	suffix := ""
+	if res.Short {
+		suffix = "-short"
+	}
+	path := filepath.Join(dir, res.Time.Format("20060102T150405Z")+suffix+".json")
+	return path, os.WriteFile(path, b, 0o644)
+}
