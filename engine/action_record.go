@@ -31,10 +31,12 @@ func recordOutput(t *Table, r Record) map[string]any {
 }
 
 var createRecordAction = &ActionType{
-	Name:          "create_record",
-	Summary:       "Create a record in a table of the base. Writes trigger further automations (depth + 1).",
-	NewConfig:     func() any { return &CreateRecordConfig{} },
-	Example:       func(tableID string) any { return CreateRecordConfig{TableID: tableID, Fields: map[string]any{"Name": "{{trigger.record.fields.Name}}"}} },
+	Name:      "create_record",
+	Summary:   "Create a record in a table of the base. Writes trigger further automations (depth + 1).",
+	NewConfig: func() any { return &CreateRecordConfig{} },
+	Example: func(tableID string) any {
+		return CreateRecordConfig{TableID: tableID, Fields: map[string]any{"Name": "{{trigger.record.fields.Name}}"}}
+	},
 	Transactional: true,
 	Validate: func(v *validation, cfg any, loc string) {
 		c := cfg.(*CreateRecordConfig)
@@ -91,10 +93,12 @@ var updateRecordAction = &ActionType{
 }
 
 var deleteRecordAction = &ActionType{
-	Name:          "delete_record",
-	Summary:       "Delete a record (its links are removed from the linked records).",
-	NewConfig:     func() any { return &DeleteRecordConfig{} },
-	Example:       func(tableID string) any { return DeleteRecordConfig{TableID: tableID, RecordID: "{{trigger.record.id}}"} },
+	Name:      "delete_record",
+	Summary:   "Delete a record (its links are removed from the linked records).",
+	NewConfig: func() any { return &DeleteRecordConfig{} },
+	Example: func(tableID string) any {
+		return DeleteRecordConfig{TableID: tableID, RecordID: "{{trigger.record.id}}"}
+	},
 	Transactional: true,
 	Validate: func(v *validation, cfg any, loc string) {
 		c := cfg.(*DeleteRecordConfig)

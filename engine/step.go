@@ -38,7 +38,9 @@ type StepContext struct {
 // it (as a savepoint) instead of opening their own.
 type txKey struct{}
 
-func withTx(ctx context.Context, tx pgx.Tx) context.Context { return context.WithValue(ctx, txKey{}, tx) }
+func withTx(ctx context.Context, tx pgx.Tx) context.Context {
+	return context.WithValue(ctx, txKey{}, tx)
+}
 
 // ExecuteStep runs one step of a run (the run_step job): render the config
 // from the trigger and earlier outputs, execute the action, then — in one
