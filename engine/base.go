@@ -91,5 +91,9 @@ func checkName(location, name string) error {
 	if len(name) > 200 {
 		return Invalid(location, "must be at most 200 characters")
 	}
+	if strings.ContainsRune(name, 0) {
+		// PostgreSQL text cannot hold NUL: refuse it here, not with a 500.
+		return Invalid(location, "must not contain a NUL character")
+	}
 	return nil
 }

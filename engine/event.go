@@ -34,17 +34,19 @@ func WithCause(ctx context.Context, c Cause) context.Context {
 }
 
 // CauseFrom returns the cause of writes made with ctx: the one set with
-// WithCause, else the calling token, else the system.
+// WithCause, else the admin token or the calling token, else the system.
 func CauseFrom(ctx context.Context) Cause {
 	if c, ok := ctx.Value(causeKey{}).(Cause); ok {
 		return c
 	}
-	p := PrincipalFrom(ctx)
-	if p.TokenID != "" {
-		return Cause{Kind: "token", ID: p.TokenID}
-	}
-	if p.System {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	switch {
+	case !ok:
+		return Cause{Kind: "system"}
+	case p.System && p.TokenID == adminTokenID:
 		return Cause{Kind: "admin"}
+	case p.TokenID != "":
+		return Cause{Kind: "token", ID: p.TokenID}
 	}
 	return Cause{Kind: "system"}
 }

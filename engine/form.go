@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -120,13 +122,15 @@ func (e *Engine) SubmitForm(ctx context.Context, id string, cells map[string]any
 	}
 	verr := &Error{Code: CodeInvalid, Message: "validation failed"}
 	given := map[string]bool{}
-	for k, v := range cells {
+	for _, k := range slices.Sorted(maps.Keys(cells)) {
 		f, ok := t.Field(k)
 		if _, on := shown[f.ID]; !ok || !on {
 			verr.Details = append(verr.Details, ErrorDetail{Location: "fields." + k, Message: "this form has no such field"})
 			continue
 		}
-		if v != nil && v != "" {
+		// A value is given when it does not normalize to an empty cell
+		// ([] and "" do); a bad value counts as given: the write reports it.
+		if v, err := field.Normalize(f, cells[k]); err != nil || v != nil {
 			given[f.ID] = true
 		}
 	}
@@ -140,7 +144,7 @@ func (e *Engine) SubmitForm(ctx context.Context, id string, cells map[string]any
 		return nil, Record{}, verr
 	}
 	wctx := WithCause(WithPrincipal(ctx, Principal{System: true}), Cause{Kind: "form", ID: form.ID})
-	recs, err := e.createRecords(wctx, t.ID, []map[string]any{cells}, t)
+	recs, err := e.createRecords(wctx, t.ID, []map[string]any{cells}, t, false)
 	if err != nil {
 		return nil, Record{}, err
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/rowflow/rowflow/engine/condition"
@@ -32,7 +31,9 @@ type ListOpts struct {
 
 // ListRecords returns one page of a table's records and the cursor of the
 // next page ("" at the end). Filtering uses the same evaluator as trigger
-// conditions. The cursor is an opaque position in the filtered, sorted list.
+// conditions. The cursor is an opaque position in the filtered, sorted list
+// (the last record's sort values and creation order), so records created or
+// deleted between pages neither repeat nor hide others.
 func (e *Engine) ListRecords(ctx context.Context, tableID string, o ListOpts) (*Table, []Record, string, error) {
 	t, err := e.loadTable(ctx, e.q, tableID, RoleViewer)
 	if err != nil {
@@ -44,13 +45,14 @@ func (e *Engine) ListRecords(ctx context.Context, tableID string, o ListOpts) (*
 	if o.Limit > 1000 {
 		return nil, nil, "", Invalid("limit", "must be at most 1000")
 	}
-	offset := 0
+	var after *listCursor
 	if o.Cursor != "" {
+		after = new(listCursor)
 		b, err := base64.RawURLEncoding.DecodeString(o.Cursor)
 		if err == nil {
-			offset, err = strconv.Atoi(strings.TrimPrefix(string(b), "o:"))
+			err = json.Unmarshal(b, after)
 		}
-		if err != nil || offset < 0 {
+		if err != nil || after.Seq <= 0 {
 			return nil, nil, "", Invalid("cursor", "malformed cursor")
 		}
 	}
@@ -86,10 +88,14 @@ func (e *Engine) ListRecords(ctx context.Context, tableID string, o ListOpts) (*
 	}
 	now := e.now()
 	matched := make([]Record, 0, len(rows))
+	seqs := make(map[string]int64, len(rows))
 	for _, row := range rows {
 		r, err := recordFromRow(row)
 		if err != nil {
 			return nil, nil, "", err
+		}
+		if row.Seq != nil {
+			seqs[r.ID] = *row.Seq
 		}
 		ok := true
 		for _, c := range conds {
@@ -107,15 +113,71 @@ func (e *Engine) ListRecords(ctx context.Context, tableID string, o ListOpts) (*
 	if len(sorts) > 0 {
 		sort.SliceStable(matched, func(i, j int) bool { return lessRecords(sorts, matched[i], matched[j]) })
 	}
-	if offset > len(matched) {
-		offset = len(matched)
+	start := 0
+	if after != nil {
+		// The page starts after the cursor's position in the order, not at
+		// an offset: records created or deleted meanwhile shift nothing.
+		start = sort.Search(len(matched), func(i int) bool {
+			return compareToCursor(sorts, matched[i], seqs[matched[i].ID], after) > 0
+		})
 	}
-	end := min(offset+o.Limit, len(matched))
+	end := min(start+o.Limit, len(matched))
 	next := ""
-	if end < len(matched) {
-		next = base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(end)))
+	if end < len(matched) && end > start {
+		last := matched[end-1]
+		c := listCursor{Seq: seqs[last.ID], Values: make([]any, len(sorts))}
+		for i, s := range sorts {
+			c.Values[i] = last.Cells[s.f.ID]
+		}
+		b, err := json.Marshal(c)
+		if err != nil {
+			return nil, nil, "", fmt.Errorf("encoding cursor: %w", err)
+		}
+		next = base64.RawURLEncoding.EncodeToString(b)
 	}
-	return t, matched[offset:end], next, nil
+	return t, matched[start:end], next, nil
+}
+
+// listCursor is the position of the last record of a page: its sort key
+// values and its creation sequence (the final tie-break of every order).
+type listCursor struct {
+	Values []any `json:"v"`
+	Seq    int64 `json:"s"`
+}
+
+// compareToCursor orders record r (with creation sequence seq) against the
+// cursor's position, as lessRecords orders records, then by creation.
+func compareToCursor(sorts []resolvedSort, r Record, seq int64, c *listCursor) int {
+	for i, s := range sorts {
+		var cv any
+		if i < len(c.Values) {
+			cv = c.Values[i]
+		}
+		va := r.Cells[s.f.ID]
+		if va == nil || cv == nil {
+			switch {
+			case va == nil && cv == nil:
+				continue
+			case va == nil:
+				return 1 // empty cells sort last either way
+			default:
+				return -1
+			}
+		}
+		if n := compareCells(va, cv); n != 0 {
+			if s.desc {
+				return -n
+			}
+			return n
+		}
+	}
+	switch {
+	case seq > c.Seq:
+		return 1
+	case seq < c.Seq:
+		return -1
+	}
+	return 0
 }
 
 type resolvedSort struct {

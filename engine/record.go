@@ -57,7 +57,8 @@ func (t *Table) Named(cells map[string]any) map[string]any {
 
 // normalizeCells validates API input keyed by field name or id and returns
 // canonical values keyed by field id (nil = clear the cell). Every problem
-// is reported, each at "<loc>.<key>".
+// is reported, each at "<loc>.<field name>" ("<loc>.<key>" for a key that
+// names no field).
 func normalizeCells(t *Table, in map[string]any, loc string) (map[string]any, error) {
 	out := make(map[string]any, len(in))
 	verr := &Error{Code: CodeInvalid, Message: "validation failed"}
@@ -78,7 +79,9 @@ func normalizeCells(t *Table, in map[string]any, loc string) (map[string]any, er
 			if fe, ok := err.(*field.Error); ok {
 				msg = fe.Reason
 			}
-			verr.Details = append(verr.Details, ErrorDetail{Location: loc + "." + k, Message: msg})
+			// Located by the field's name even when the key is its id, as
+			// the link checks of the write set are.
+			verr.Details = append(verr.Details, ErrorDetail{Location: loc + "." + f.Name, Message: msg})
 			continue
 		}
 		out[f.ID] = v
@@ -91,13 +94,34 @@ func normalizeCells(t *Table, in map[string]any, loc string) (map[string]any, er
 
 // CreateRecords creates records in one transaction (all or nothing) and
 // enqueues one event for the write. Input cells are keyed by field name or id.
+// Errors are located at "fields.<field name>" for one record and at
+// "records[i].fields.<field name>" for several.
 func (e *Engine) CreateRecords(ctx context.Context, tableID string, inputs []map[string]any) ([]Record, error) {
-	return e.createRecords(ctx, tableID, inputs, nil)
+	return e.createRecords(ctx, tableID, inputs, nil, false)
 }
 
-// createRecords is CreateRecords with an optional hook run inside the
-// transaction after the write (forms use it to check nothing).
-func (e *Engine) createRecords(ctx context.Context, tableID string, inputs []map[string]any, t *Table) ([]Record, error) {
+// CreateRecordBatch is CreateRecords for a batch request: errors are always
+// located at "records[i].fields.<field name>", even in a batch of one.
+func (e *Engine) CreateRecordBatch(ctx context.Context, tableID string, inputs []map[string]any) ([]Record, error) {
+	return e.createRecords(ctx, tableID, inputs, nil, true)
+}
+
+// cellLocs returns the error location prefix of each of n inputs:
+// "fields" for a lone record, "records[i].fields" in a batch.
+func cellLocs(n int, batch bool) []string {
+	locs := make([]string, n)
+	for i := range locs {
+		locs[i] = "fields"
+		if batch || n > 1 {
+			locs[i] = fmt.Sprintf("records[%d].fields", i)
+		}
+	}
+	return locs
+}
+
+// createRecords is CreateRecords on an already loaded table t (nil: load
+// it, checking the caller may write); batch locates errors by index.
+func (e *Engine) createRecords(ctx context.Context, tableID string, inputs []map[string]any, t *Table, batch bool) ([]Record, error) {
 	if len(inputs) == 0 {
 		return nil, Invalid("records", "at least one record is required")
 	}
@@ -110,40 +134,55 @@ func (e *Engine) createRecords(ctx context.Context, tableID string, inputs []map
 			return nil, err
 		}
 	}
+	locs := cellLocs(len(inputs), batch)
 	normalized := make([]map[string]any, len(inputs))
 	for i, in := range inputs {
-		loc := "fields"
-		if len(inputs) > 1 {
-			loc = fmt.Sprintf("records[%d].fields", i)
-		}
-		if normalized[i], err = normalizeCells(t, in, loc); err != nil {
+		if normalized[i], err = normalizeCells(t, in, locs[i]); err != nil {
 			return nil, err
 		}
 	}
 	var out []Record
 	err = e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
-		ws := newWriteSet(ctx, q, t)
-		ids := make([]string, len(normalized))
-		for i, cells := range normalized {
-			loc := "fields"
-			if len(inputs) > 1 {
-				loc = fmt.Sprintf("records[%d].fields", i)
-			}
-			if ids[i], err = ws.create(cells, loc); err != nil {
-				return err
-			}
-		}
-		if out, err = ws.flush(ids); err != nil {
-			return err
-		}
-		return e.emitEvent(ctx, tx, t.BaseID, ws.changes)
+		out, err = e.createInTx(ctx, tx, q, t, normalized, locs)
+		return err
 	})
 	return out, err
 }
 
+// createInTx is the transactional part of a create: it inserts records with
+// the normalized cells (keyed by field id), mirrors their links, and
+// enqueues the write's one event in tx. locs are the error locations of
+// the cells (see cellLocs).
+func (e *Engine) createInTx(ctx context.Context, tx pgx.Tx, q *db.Queries, t *Table, cells []map[string]any, locs []string) ([]Record, error) {
+	ws := newWriteSet(ctx, q, t)
+	ids := make([]string, len(cells))
+	for i, c := range cells {
+		var err error
+		if ids[i], err = ws.create(c, locs[i]); err != nil {
+			return nil, err
+		}
+	}
+	out, err := ws.flush(ids)
+	if err != nil {
+		return nil, err
+	}
+	return out, e.emitEvent(ctx, tx, t.BaseID, ws.changes)
+}
+
 // UpdateRecords changes the named fields of records in one transaction.
 // A record whose cells end up unchanged is not written and fires nothing.
+// Errors are located as for CreateRecords.
 func (e *Engine) UpdateRecords(ctx context.Context, tableID string, updates []RecordUpdate) ([]Record, error) {
+	return e.updateRecords(ctx, tableID, updates, false)
+}
+
+// UpdateRecordBatch is UpdateRecords for a batch request: errors are always
+// located at "records[i].fields.<field name>", even in a batch of one.
+func (e *Engine) UpdateRecordBatch(ctx context.Context, tableID string, updates []RecordUpdate) ([]Record, error) {
+	return e.updateRecords(ctx, tableID, updates, true)
+}
+
+func (e *Engine) updateRecords(ctx context.Context, tableID string, updates []RecordUpdate, batch bool) ([]Record, error) {
 	if len(updates) == 0 {
 		return nil, Invalid("records", "at least one record is required")
 	}
@@ -154,36 +193,39 @@ func (e *Engine) UpdateRecords(ctx context.Context, tableID string, updates []Re
 	if err != nil {
 		return nil, err
 	}
-	normalized := make([]map[string]any, len(updates))
+	locs := cellLocs(len(updates), batch)
+	normalized := make([]RecordUpdate, len(updates))
 	for i, u := range updates {
-		loc := "fields"
-		if len(updates) > 1 {
-			loc = fmt.Sprintf("records[%d].fields", i)
-		}
-		if normalized[i], err = normalizeCells(t, u.Fields, loc); err != nil {
+		normalized[i].ID = u.ID
+		if normalized[i].Fields, err = normalizeCells(t, u.Fields, locs[i]); err != nil {
 			return nil, err
 		}
 	}
 	var out []Record
 	err = e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
-		ws := newWriteSet(ctx, q, t)
-		ids := make([]string, len(updates))
-		for i, u := range updates {
-			loc := "fields"
-			if len(updates) > 1 {
-				loc = fmt.Sprintf("records[%d].fields", i)
-			}
-			ids[i] = u.ID
-			if err := ws.update(u.ID, normalized[i], loc); err != nil {
-				return err
-			}
-		}
-		if out, err = ws.flush(ids); err != nil {
-			return err
-		}
-		return e.emitEvent(ctx, tx, t.BaseID, ws.changes)
+		out, err = e.updateInTx(ctx, tx, q, t, normalized, locs)
+		return err
 	})
 	return out, err
+}
+
+// updateInTx is the transactional part of an update: updates hold
+// normalized cells keyed by field id. It enqueues one event in tx when a
+// record really changed.
+func (e *Engine) updateInTx(ctx context.Context, tx pgx.Tx, q *db.Queries, t *Table, updates []RecordUpdate, locs []string) ([]Record, error) {
+	ws := newWriteSet(ctx, q, t)
+	ids := make([]string, len(updates))
+	for i, u := range updates {
+		ids[i] = u.ID
+		if err := ws.update(u.ID, u.Fields, locs[i]); err != nil {
+			return nil, err
+		}
+	}
+	out, err := ws.flush(ids)
+	if err != nil {
+		return nil, err
+	}
+	return out, e.emitEvent(ctx, tx, t.BaseID, ws.changes)
 }
 
 // DeleteRecords deletes records in one transaction, unlinking them from the
@@ -200,17 +242,23 @@ func (e *Engine) DeleteRecords(ctx context.Context, tableID string, ids []string
 		return err
 	}
 	return e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
-		ws := newWriteSet(ctx, q, t)
-		for _, id := range ids {
-			if err := ws.delete(id); err != nil {
-				return err
-			}
-		}
-		if _, err := ws.flush(nil); err != nil {
+		return e.deleteInTx(ctx, tx, q, t, ids)
+	})
+}
+
+// deleteInTx is the transactional part of a delete; it enqueues the
+// write's one event in tx.
+func (e *Engine) deleteInTx(ctx context.Context, tx pgx.Tx, q *db.Queries, t *Table, ids []string) error {
+	ws := newWriteSet(ctx, q, t)
+	for _, id := range ids {
+		if err := ws.delete(id); err != nil {
 			return err
 		}
-		return e.emitEvent(ctx, tx, t.BaseID, ws.changes)
-	})
+	}
+	if _, err := ws.flush(nil); err != nil {
+		return err
+	}
+	return e.emitEvent(ctx, tx, t.BaseID, ws.changes)
 }
 
 // GetRecord returns one record of a table.

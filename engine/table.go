@@ -26,9 +26,9 @@ type Table struct {
 
 // FieldInput is a field to create: {name, type, options?}.
 type FieldInput struct {
-	Name    string          `json:"name"`
-	Type    string          `json:"type"`
-	Options json.RawMessage `json:"options,omitempty"`
+	Name    string          `json:"name" example:"Amount"`
+	Type    string          `json:"type" example:"number"`
+	Options json.RawMessage `json:"options,omitempty" example:"{\"precision\":2}"`
 }
 
 // Field returns the field named key, or with id key.

@@ -55,6 +55,10 @@ func (e *Engine) CreateToken(ctx context.Context, name, role string, baseIDs []s
 		return Token{}, "", Invalid("role", "must be owner, editor or viewer")
 	}
 	if baseIDs != nil {
+		if len(baseIDs) == 0 {
+			// Stored as is, an empty list would read back as "every base".
+			return Token{}, "", Invalid("base_ids", "name at least one base, or omit base_ids for a token that reaches every base")
+		}
 		for i, id := range baseIDs {
 			if !p.SeesBase(id) {
 				return Token{}, "", Invalid(fmt.Sprintf("base_ids[%d]", i), "no base %q", id)
@@ -115,6 +119,9 @@ func (e *Engine) DeleteToken(ctx context.Context, id string) error {
 	return err
 }
 
+// adminTokenID is the TokenID of the admin token's principal.
+const adminTokenID = "admin"
+
 // Authenticate resolves a bearer secret to its principal. adminToken, when
 // non-empty, is accepted with full rights (compared in constant time).
 func (e *Engine) Authenticate(ctx context.Context, secret, adminToken string) (Principal, error) {
@@ -122,7 +129,7 @@ func (e *Engine) Authenticate(ctx context.Context, secret, adminToken string) (P
 		return Principal{}, Errorf(CodeUnauthorized, "missing token")
 	}
 	if adminToken != "" && subtle.ConstantTimeCompare([]byte(secret), []byte(adminToken)) == 1 {
-		return Principal{System: true, Role: RoleOwner, TokenID: "admin"}, nil
+		return Principal{System: true, Role: RoleOwner, TokenID: adminTokenID}, nil
 	}
 	row, err := e.q.GetTokenByHash(ctx, HashToken(secret))
 	if errors.Is(err, pgx.ErrNoRows) {

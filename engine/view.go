@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -42,6 +43,9 @@ func (e *Engine) CreateView(ctx context.Context, tableID, name string, filter js
 	if len(filter) > 0 && string(filter) != "null" {
 		if _, err := condition.CompileJSON(filter, t.Fields); err != nil {
 			return View{}, conditionError(err, "filter")
+		}
+		if hasNUL(filter) {
+			return View{}, Invalid("filter", "text cannot contain a NUL character")
 		}
 	} else {
 		filter = nil
@@ -99,4 +103,37 @@ func (e *Engine) DeleteView(ctx context.Context, id string) error {
 	}
 	_, err = e.q.DeleteView(ctx, id)
 	return err
+}
+
+// hasNUL reports whether a JSON document holds a NUL character in a string
+// (PostgreSQL jsonb cannot store "\u0000").
+func hasNUL(raw json.RawMessage) bool {
+	if !bytes.Contains(raw, []byte(`\u0000`)) {
+		return false
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return false
+	}
+	var walk func(any) bool
+	walk = func(v any) bool {
+		switch x := v.(type) {
+		case string:
+			return strings.ContainsRune(x, 0)
+		case []any:
+			for _, e := range x {
+				if walk(e) {
+					return true
+				}
+			}
+		case map[string]any:
+			for k, e := range x {
+				if strings.ContainsRune(k, 0) || walk(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(v)
 }

@@ -86,6 +86,18 @@ func New(opts Opts) *Server {
 		r.Handle("/riverui", http.RedirectHandler("/riverui/", http.StatusMovedPermanently))
 		r.Mount("/riverui/", ui)
 	}
+	// Unknown routes and wrong methods answer problem details too.
+	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
+		writeProblem(w, http.StatusNotFound, "no such route: "+req.Method+" "+req.URL.Path)
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			if r.Match(chi.NewRouteContext(), m, req.URL.Path) {
+				w.Header().Add("Allow", m)
+			}
+		}
+		writeProblem(w, http.StatusMethodNotAllowed, req.Method+" is not allowed on "+req.URL.Path)
+	})
 	return &Server{Handler: r, API: api}
 }
 

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -44,4 +45,12 @@ func (h *handlers) problem(ctx context.Context, err error) error {
 	reqID := middleware.GetReqID(ctx)
 	h.log.LogAttrs(ctx, slog.LevelError, "internal error", slog.String("request_id", reqID), slog.String("error", err.Error()))
 	return huma.Error500InternalServerError("internal error (request id " + reqID + ")")
+}
+
+// writeProblem answers a problem outside huma's operations (unknown routes,
+// wrong methods) in the same RFC 9457 shape.
+func writeProblem(w http.ResponseWriter, status int, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(&huma.ErrorModel{Title: http.StatusText(status), Status: status, Detail: detail})
 }

@@ -112,6 +112,7 @@ func itemFields(targetsID string) []map[string]any {
 		{"name": "Name", "type": "text"},
 		{"name": "Notes", "type": "long_text"},
 		{"name": "Amount", "type": "number", "options": map[string]any{"precision": 2}},
+		{"name": "Count", "type": "number"},
 		{"name": "Done", "type": "checkbox"},
 		{"name": "Status", "type": "single_select", "options": map[string]any{"choices": []any{
 			map[string]any{"name": "Todo"}, map[string]any{"name": "Doing"}, map[string]any{"name": "Done", "color": "green"}}}},
@@ -131,11 +132,11 @@ func itemFields(targetsID string) []map[string]any {
 func createSchema(t testing.TB, env *apptest.Env) schema {
 	t.Helper()
 	s := schema{Fields: map[string]string{}}
-	s.BaseID = env.JSON("POST", "/api/v1/bases", map[string]any{"name": "Shop"}, 201)["id"].(string)
-	s.TargetsID = env.JSON("POST", "/api/v1/bases/"+s.BaseID+"/tables", map[string]any{
+	s.BaseID = doJSON(t, env, "POST", "/api/v1/bases", map[string]any{"name": "Shop"}, 201)["id"].(string)
+	s.TargetsID = doJSON(t, env, "POST", "/api/v1/bases/"+s.BaseID+"/tables", map[string]any{
 		"name": "Targets", "fields": []any{map[string]any{"name": "Label", "type": "text"}},
 	}, 201)["id"].(string)
-	tbl := env.JSON("POST", "/api/v1/bases/"+s.BaseID+"/tables", map[string]any{
+	tbl := doJSON(t, env, "POST", "/api/v1/bases/"+s.BaseID+"/tables", map[string]any{
 		"name": "Items", "fields": itemFields(s.TargetsID),
 	}, 201)
 	s.ItemsID = tbl["id"].(string)
@@ -143,7 +144,7 @@ func createSchema(t testing.TB, env *apptest.Env) schema {
 		f := f.(map[string]any)
 		s.Fields[f["name"].(string)] = f["id"].(string)
 	}
-	targets := env.JSON("GET", "/api/v1/tables/"+s.TargetsID, nil, 200)
+	targets := doJSON(t, env, "GET", "/api/v1/tables/"+s.TargetsID, nil, 200)
 	for _, f := range targets["fields"].([]any) {
 		f := f.(map[string]any)
 		if f["name"] == "Items" {
@@ -157,13 +158,13 @@ func createSchema(t testing.TB, env *apptest.Env) schema {
 // createRecord creates one record as the admin and returns its id.
 func createRecord(t testing.TB, env *apptest.Env, tableID string, fields map[string]any) string {
 	t.Helper()
-	return env.JSON("POST", "/api/v1/tables/"+tableID+"/records", map[string]any{"fields": fields}, 201)["id"].(string)
+	return doJSON(t, env, "POST", "/api/v1/tables/"+tableID+"/records", map[string]any{"fields": fields}, 201)["id"].(string)
 }
 
 // getFields returns the fields of a record (by name) as the admin.
 func getFields(t testing.TB, env *apptest.Env, tableID, recordID string) map[string]any {
 	t.Helper()
-	return env.JSON("GET", "/api/v1/tables/"+tableID+"/records/"+recordID, nil, 200)["fields"].(map[string]any)
+	return doJSON(t, env, "GET", "/api/v1/tables/"+tableID+"/records/"+recordID, nil, 200)["fields"].(map[string]any)
 }
 
 // listAll lists every record of a table (one page of up to 1000) with an
@@ -174,7 +175,7 @@ func listAll(t testing.TB, env *apptest.Env, tableID, query string) []map[string
 	if query != "" {
 		path += "&" + query
 	}
-	body := env.JSON("GET", path, nil, 200)
+	body := doJSON(t, env, "GET", path, nil, 200)
 	items := body["items"].([]any)
 	out := make([]map[string]any, len(items))
 	for i, it := range items {
@@ -193,6 +194,32 @@ func createToken(t testing.TB, env *apptest.Env, role string, baseIDs ...string)
 	if baseIDs != nil {
 		body["base_ids"] = baseIDs
 	}
-	out := env.JSON("POST", "/api/v1/tokens", body, 201)
+	out := doJSON(t, env, "POST", "/api/v1/tokens", body, 201)
 	return out["id"].(string), out["token"].(string)
+}
+
+// do sends a request and returns its status and body; failures are
+// reported on t (safe in subtests, unlike apptest.Env.Do).
+func do(t testing.TB, env *apptest.Env, method, path, token string, body any) (int, []byte) {
+	t.Helper()
+	r := send(t, env, method, path, token, body)
+	return r.Status, r.Body
+}
+
+// doJSON sends a request as the admin, requires status want and decodes
+// the answer (nil for an empty body).
+func doJSON(t testing.TB, env *apptest.Env, method, path string, body any, want int) map[string]any {
+	t.Helper()
+	return doJSONAs(t, env, admin, method, path, body, want)
+}
+
+// doJSONAs is doJSON with a given token.
+func doJSONAs(t testing.TB, env *apptest.Env, token, method, path string, body any, want int) map[string]any {
+	t.Helper()
+	r := send(t, env, method, path, token, body)
+	require.Equal(t, want, r.Status, "%s %s answered %s", method, path, r.Body)
+	if len(r.Body) == 0 {
+		return nil
+	}
+	return r.JSON(t)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow/engine/field"
 )
 
 // recordOut is a record as the API answers it: cells keyed by field name
@@ -31,7 +32,9 @@ func toRecordOut(t *engine.Table, r engine.Record, byID bool) recordOut {
 	if byID {
 		fields = make(map[string]any, len(t.Fields))
 		for _, f := range t.Fields {
-			fields[f.ID] = r.Cells[f.ID]
+			if f.Type != field.Button { // as in Table.Named: a button has no cell
+				fields[f.ID] = r.Cells[f.ID]
+			}
 		}
 	}
 	return recordOut{ID: r.ID, Fields: fields, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
@@ -96,7 +99,11 @@ func registerRecords(api huma.API, h *handlers) {
 				}
 			}
 		}
-		recs, err := h.e.CreateRecords(ctx, in.TableID, inputs)
+		create := h.e.CreateRecords
+		if in.Body.Records != nil {
+			create = h.e.CreateRecordBatch
+		}
+		recs, err := create(ctx, in.TableID, inputs)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -189,10 +196,10 @@ func registerRecords(api huma.API, h *handlers) {
 		TableIDPath
 		ByIDQuery
 		Body struct {
-			Records []engine.RecordUpdate `json:"records" minItems:"1" maxItems:"100"`
+			Records []engine.RecordUpdate `json:"records" minItems:"1" maxItems:"100" example:"[{\"id\":\"rec_01jd0000000000000000000000\",\"fields\":{\"Status\":\"Done\"}}]"`
 		}
 	}) (*listBody[recordOut], error) {
-		recs, err := h.e.UpdateRecords(ctx, in.TableID, in.Body.Records)
+		recs, err := h.e.UpdateRecordBatch(ctx, in.TableID, in.Body.Records)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}

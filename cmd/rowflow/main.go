@@ -40,6 +40,7 @@ usage:
   rowflow token create -name NAME -role owner|editor|viewer [-base-ids bas_a,bas_b]
   rowflow pg start|stop|url             manage the private PostgreSQL cluster
   rowflow bench [-short]                measure latency, throughput and cost (make bench)
+  rowflow receive [-addr 127.0.0.1:9999] print incoming webhooks (to try send_webhook)
 `
 
 func run(ctx context.Context, args []string) error {
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string) error {
 		return pg(ctx, cfg, args[1:])
 	case "bench":
 		return benchCmd(ctx, cfg, args[1:])
+	case "receive":
+		return receive(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil
