@@ -282,14 +282,32 @@ func (q *Queries) SetRunStatus(ctx context.Context, arg SetRunStatusParams) erro
 const startRun = `-- name: StartRun :one
 UPDATE runs SET status = 'running', started_at = coalesce(started_at, clock_timestamp())
 WHERE id = $1 AND status IN ('queued', 'running')
-RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at
+RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, depth,
+    coalesce((SELECT s.status FROM run_steps s WHERE s.run_id = runs.id AND s.step_index = $2::int), '')::text AS step_status
 `
 
-// Marks a run running (first step start) and returns it; no row when the
-// run is no longer queued or running.
-func (q *Queries) StartRun(ctx context.Context, id string) (Run, error) {
-	row := q.db.QueryRow(ctx, startRun, id)
-	var i Run
+type StartRunParams struct {
+	ID        string `json:"id"`
+	StepIndex int32  `json:"step_index"`
+}
+
+type StartRunRow struct {
+	ID           string          `json:"id"`
+	AutomationID string          `json:"automation_id"`
+	Version      int32           `json:"version"`
+	BaseID       string          `json:"base_id"`
+	TriggerType  string          `json:"trigger_type"`
+	TriggerData  json.RawMessage `json:"trigger_data"`
+	Depth        int32           `json:"depth"`
+	StepStatus   string          `json:"step_status"`
+}
+
+// Marks a run running and returns it with the status of step step_index
+// (NULL before its first completion); no row when the run is no longer
+// queued or running.
+func (q *Queries) StartRun(ctx context.Context, arg StartRunParams) (StartRunRow, error) {
+	row := q.db.QueryRow(ctx, startRun, arg.ID, arg.StepIndex)
+	var i StartRunRow
 	err := row.Scan(
 		&i.ID,
 		&i.AutomationID,
@@ -297,15 +315,8 @@ func (q *Queries) StartRun(ctx context.Context, id string) (Run, error) {
 		&i.BaseID,
 		&i.TriggerType,
 		&i.TriggerData,
-		&i.Status,
-		&i.Error,
 		&i.Depth,
-		&i.OriginRunID,
-		&i.IsTest,
-		&i.EventKey,
-		&i.CreatedAt,
-		&i.StartedAt,
-		&i.FinishedAt,
+		&i.StepStatus,
 	)
 	return i, err
 }

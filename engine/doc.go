@@ -6,11 +6,13 @@
 // # The path of an event
 //
 //	API write ──tx──▶ records row + RecordEventArgs job          (record.go, event.go)
-//	record_event job ──tx──▶ runs rows + first StepArgs jobs      (match.go, run.go)
-//	                         + JobCompleteTx(event)
+//	record_event job ──tx──▶ runs rows (unique per automation+event) + first StepArgs jobs
 //	run_step job ──▶ render config, execute action                (step.go, action_*.go)
-//	             ──tx──▶ run_steps row + next StepArgs job | run end
-//	                     + JobCompleteTx(step)
+//	             ──tx──▶ final run_steps row + next StepArgs job | run end
+//
+// Jobs are completed by River after Work returns. Completion is idempotent
+// instead of transactional: a job that runs again finds its runs already
+// inserted (event) or its step already final (step) and does nothing.
 //
 // # Run states
 //
@@ -32,7 +34,10 @@
 //   - After the write, before matching commits: the event job is still
 //     there (available, or running and rescued after RescueStuckJobsAfter);
 //     matching runs again from scratch. Runs are unique per (automation,
-//     event key), so nothing is doubled.
+//     event key), so nothing is doubled — also when matching committed but
+//     the job was not yet marked completed.
+//   - After a step's completion committed, before River marked its job
+//     completed: the job runs again, finds the step final, and stops.
 //   - During a record action: the action's writes are in the step's
 //     completion transaction, so they vanish with it; the step is retried.
 //   - After an outgoing call, before its completion commits: the step is

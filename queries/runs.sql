@@ -39,8 +39,10 @@ SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.s
     error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at;
 
 -- name: StartRun :one
--- Marks a run running (first step start) and returns it; no row when the
--- run is no longer queued or running.
+-- Marks a run running and returns it with the status of step step_index
+-- (NULL before its first completion); no row when the run is no longer
+-- queued or running.
 UPDATE runs SET status = 'running', started_at = coalesce(started_at, clock_timestamp())
-WHERE id = $1 AND status IN ('queued', 'running')
-RETURNING *;
+WHERE id = sqlc.arg(id) AND status IN ('queued', 'running')
+RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, depth,
+    coalesce((SELECT s.status FROM run_steps s WHERE s.run_id = runs.id AND s.step_index = sqlc.arg(step_index)::int), '')::text AS step_status;
