@@ -61,7 +61,8 @@ type Automation struct {
 }
 
 // AutomationInput creates an automation (every field) or patches one (nil
-// fields are left as they are).
+// fields are left as they are; Conditions pointing to JSON null removes
+// the conditions).
 type AutomationInput struct {
 	Name       *string          `json:"name,omitempty"`
 	Enabled    *bool            `json:"enabled,omitempty"`

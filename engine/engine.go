@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -93,9 +94,21 @@ func (e *Engine) inTx(ctx context.Context, fn func(tx pgx.Tx, q *db.Queries) err
 	if outer, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
 		return pgx.BeginFunc(ctx, outer, func(tx pgx.Tx) error { return fn(tx, e.q.WithTx(tx)) })
 	}
-	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
-		return fn(tx, e.q.WithTx(tx))
-	})
+	// A deadlock (two batches locking the same records in another order)
+	// or a serialization failure aborts the whole transaction, so running
+	// fn again from the start is safe; give up after three tries.
+	var err error
+	for try := 0; try < 3; try++ {
+		err = pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+			return fn(tx, e.q.WithTx(tx))
+		})
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || (pgErr.Code != "40P01" && pgErr.Code != "40001") {
+			return err
+		}
+		e.log.WarnContext(ctx, "transaction retried", "code", pgErr.Code, "try", try+1)
+	}
+	return err
 }
 
 // notFoundIf turns pgx.ErrNoRows into a CodeNotFound error.

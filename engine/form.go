@@ -111,8 +111,18 @@ func (e *Engine) SubmitForm(ctx context.Context, id string, cells map[string]any
 	if anonymous && !form.Public {
 		return nil, Record{}, Errorf(CodeUnauthorized, "this form needs a token")
 	}
+	// A public form takes anyone's submission, a viewer's too; a private
+	// one needs a token that may write the base. A token limited to other
+	// bases finds no form there at all, public or not.
 	if !anonymous {
-		if err := checkBase(ctx, t.BaseID, RoleEditor); err != nil {
+		need := RoleEditor
+		if form.Public {
+			need = RoleViewer
+		}
+		if err := checkBase(ctx, t.BaseID, need); err != nil {
+			if ErrorCode(err) == CodeNotFound {
+				return nil, Record{}, NotFound("form", id)
+			}
 			return nil, Record{}, err
 		}
 	}

@@ -37,8 +37,11 @@ type ActionType struct {
 	// Example is a config that validates once its ids are real.
 	Example func(tableID string) any
 	// Transactional actions (record writes) run inside the transaction that
-	// stores the step's output, enqueues the next step and completes the
-	// job, so a retry can never repeat their effect.
+	// stores the step's final state (its completion record) and enqueues
+	// the next step, so their effect commits exactly with the completion:
+	// a job that runs again finds the step final and does nothing, or
+	// finds neither the effect nor the completion. A retry can never
+	// repeat their effect.
 	Transactional bool
 	// Validate checks the (unrendered) config at save time, reporting at
 	// loc + ".<key>"; template strings are checked by the caller.

@@ -1,6 +1,9 @@
 package engine
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // RedactedSecret replaces step secrets in API answers. Sent back unchanged
 // in an update, it keeps the stored secret of the step with the same id.
@@ -9,12 +12,17 @@ const RedactedSecret = "********"
 // secretKeys are the step config keys whose values are secrets.
 var secretKeys = []string{"secret", "password"}
 
+// secretHeaders are the header names (lower case) of a step's "headers"
+// whose values are credentials: answered redacted like secretKeys (a run's
+// rendered input hides them too, see redact).
+var secretHeaders = []string{"authorization", "proxy-authorization"}
+
 // Redacted returns a copy of a whose step configs show no secret.
 func (a Automation) Redacted() Automation {
 	steps := make([]StepSpec, len(a.Steps))
 	for i, s := range a.Steps {
 		steps[i] = s
-		steps[i].Config = mapSecrets(s.Config, func(string, any) any { return RedactedSecret })
+		steps[i].Config = mapSecrets(s.Config, func([]string, any) any { return RedactedSecret })
 	}
 	a.Steps = steps
 	return a
@@ -31,9 +39,9 @@ func restoreSecrets(old, updated []StepSpec) {
 		}
 	}
 	for i, s := range updated {
-		updated[i].Config = mapSecrets(s.Config, func(key string, v any) any {
+		updated[i].Config = mapSecrets(s.Config, func(path []string, v any) any {
 			if v == RedactedSecret {
-				if p, ok := prev[s.ID][key]; ok {
+				if p, ok := lookup(prev[s.ID], path); ok {
 					return p
 				}
 			}
@@ -42,8 +50,24 @@ func restoreSecrets(old, updated []StepSpec) {
 	}
 }
 
-// mapSecrets rewrites the secret keys of a config object with fn.
-func mapSecrets(raw json.RawMessage, fn func(key string, v any) any) json.RawMessage {
+// lookup returns the value at path (object keys) in m.
+func lookup(m map[string]any, path []string) (any, bool) {
+	var cur any = m
+	for _, k := range path {
+		obj, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = obj[k]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// mapSecrets rewrites the secrets of a config object with fn: the values of
+// secretKeys and of the secretHeaders in "headers", each named by its path.
+func mapSecrets(raw json.RawMessage, fn func(path []string, v any) any) json.RawMessage {
 	var m map[string]any
 	if json.Unmarshal(raw, &m) != nil {
 		return raw
@@ -51,8 +75,16 @@ func mapSecrets(raw json.RawMessage, fn func(key string, v any) any) json.RawMes
 	changed := false
 	for _, k := range secretKeys {
 		if v, ok := m[k]; ok && v != nil && v != "" {
-			m[k] = fn(k, v)
+			m[k] = fn([]string{k}, v)
 			changed = true
+		}
+	}
+	if headers, ok := m["headers"].(map[string]any); ok {
+		for k, v := range headers {
+			if v != nil && v != "" && isSecretHeader(k) {
+				headers[k] = fn([]string{"headers", k}, v)
+				changed = true
+			}
 		}
 	}
 	if !changed {
@@ -63,4 +95,13 @@ func mapSecrets(raw json.RawMessage, fn func(key string, v any) any) json.RawMes
 		return raw
 	}
 	return out
+}
+
+func isSecretHeader(name string) bool {
+	for _, h := range secretHeaders {
+		if strings.EqualFold(name, h) {
+			return true
+		}
+	}
+	return false
 }

@@ -310,7 +310,7 @@ func redact(v any) any {
 		out := make(map[string]any, len(x))
 		for k, val := range x {
 			switch strings.ToLower(k) {
-			case "secret", "password", "token", "api_key", "authorization", "webhook_url":
+			case "secret", "password", "token", "api_key", "authorization", "proxy-authorization", "webhook_url":
 				out[k] = RedactedSecret
 			default:
 				out[k] = redact(val)

@@ -94,7 +94,13 @@ var stepIDPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
 // validateDefinition checks a whole automation and returns the table its
 // trigger watches. Every problem is reported, not just the first.
 func (e *Engine) validateDefinition(ctx context.Context, baseID string, def *definition) (string, error) {
+	if raw, _ := json.Marshal(def); bytes.Contains(raw, []byte(`\u0000`)) {
+		return "", Invalid("", "text must not contain NUL characters")
+	}
 	v := &validation{ctx: ctx, e: e, baseID: baseID, tables: map[string]*Table{}}
+	if c := bytes.TrimSpace(def.Conditions); len(c) == 0 || string(c) == "null" {
+		def.Conditions = nil // no conditions (a PATCH with null removes them)
+	}
 	tables, err := e.ListTables(ctx, baseID)
 	if err != nil {
 		return "", err

@@ -102,8 +102,11 @@ type AutomationBody struct {
 	Name       *string      `json:"name,omitempty" example:"Post done orders"`
 	Enabled    *bool        `json:"enabled,omitempty" doc:"default true"`
 	Trigger    *TriggerIn   `json:"trigger,omitempty"`
-	Conditions *ConditionIn `json:"conditions,omitempty"`
+	Conditions *ConditionIn `json:"conditions,omitempty" doc:"null removes the conditions"`
 	Steps      *[]StepIn    `json:"steps,omitempty"`
+	// clearConditions is set by an explicit "conditions": null, which
+	// encoding/json cannot tell from an absent key.
+	clearConditions bool
 }
 
 // UnmarshalJSON decodes strictly: unknown keys are an error.
@@ -111,7 +114,17 @@ func (b *AutomationBody) UnmarshalJSON(data []byte) error {
 	type plain AutomationBody
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	return dec.Decode((*plain)(b))
+	if err := dec.Decode((*plain)(b)); err != nil {
+		return err
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(data, &keys); err != nil {
+		return err
+	}
+	if c, ok := keys["conditions"]; ok && string(bytes.TrimSpace(c)) == "null" {
+		b.clearConditions = true
+	}
+	return nil
 }
 
 // input converts the body to the engine's input.
@@ -124,6 +137,9 @@ func (b AutomationBody) input() engine.AutomationInput {
 	if b.Conditions != nil {
 		c := json.RawMessage(*b.Conditions)
 		in.Conditions = &c
+	} else if b.clearConditions {
+		none := json.RawMessage("null")
+		in.Conditions = &none
 	}
 	if b.Steps != nil {
 		steps := make([]engine.StepSpec, len(*b.Steps))

@@ -137,7 +137,7 @@ func TestPublicFormSubmit(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, status, "%s", raw)
 	status, raw = do(t, env, "POST", "/api/v1/forms/frm_missing/submit", "", map[string]any{"fields": map[string]any{}})
 	require.Equal(t, http.StatusNotFound, status, "%s", raw)
-	require.Len(t, listAll(t, env, s.ItemsID, ""), 2)
+	require.Len(t, listAll(t, env, s.ItemsID, ""), 3)
 }
 
 // TestPrivateFormSubmit: a private form needs a token that may write its
@@ -169,10 +169,15 @@ func TestPrivateFormSubmit(t *testing.T) {
 	status, raw = do(t, env, "POST", submit, editor, map[string]any{"fields": map[string]any{"Name": "x", "Amount": 1}})
 	requireProblemAt(t, status, raw, "fields.Amount", "no such field")
 
+	// A viewer cannot write records, but a public form takes its
+	// submission like anyone's.
+	doJSONAs(t, env, viewer, "POST", "/api/v1/forms/"+s.Public+"/submit", map[string]any{"fields": map[string]any{"Name": "v", "Tags": "red"}}, http.StatusCreated)
+	require.Len(t, listAll(t, env, s.ItemsID, ""), 3)
+
 	// A public form of a base the token does not reach is no way in either.
 	status, raw = do(t, env, "POST", "/api/v1/forms/"+s.Public+"/submit", elsewhere, map[string]any{"fields": map[string]any{"Name": "x", "Tags": "red"}})
 	require.Equal(t, http.StatusNotFound, status, "%s", raw)
-	require.Len(t, listAll(t, env, s.ItemsID, ""), 2)
+	require.Len(t, listAll(t, env, s.ItemsID, ""), 3)
 }
 
 // TestGetForm: anyone may read a public form; a private one only with a
