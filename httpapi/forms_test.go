@@ -137,7 +137,7 @@ func TestPublicFormSubmit(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, status, "%s", raw)
 	status, raw = do(t, env, "POST", "/api/v1/forms/frm_missing/submit", "", map[string]any{"fields": map[string]any{}})
 	require.Equal(t, http.StatusNotFound, status, "%s", raw)
-	require.Len(t, listAll(t, env, s.ItemsID, ""), 3)
+	require.Len(t, listAll(t, env, s.ItemsID, ""), 2)
 }
 
 // TestPrivateFormSubmit: a private form needs a token that may write its
