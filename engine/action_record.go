@@ -47,14 +47,7 @@ var createRecordAction = &ActionType{
 	Execute: func(ctx context.Context, s *StepContext, cfg any) (any, error) {
 		c := cfg.(*CreateRecordConfig)
 		recs, err := s.Engine.CreateRecords(ctx, c.TableID, []map[string]any{orCells(c.Fields)})
-		if err != nil {
-			return nil, err
-		}
-		t, err := s.Engine.GetTable(ctx, c.TableID)
-		if err != nil {
-			return nil, err
-		}
-		return recordOutput(t, recs[0]), nil
+		return writtenRecord(ctx, s.Engine, c.TableID, recs, err)
 	},
 }
 
@@ -81,14 +74,7 @@ var updateRecordAction = &ActionType{
 	Execute: func(ctx context.Context, s *StepContext, cfg any) (any, error) {
 		c := cfg.(*UpdateRecordConfig)
 		recs, err := s.Engine.UpdateRecords(ctx, c.TableID, []RecordUpdate{{ID: c.RecordID, Fields: orCells(c.Fields)}})
-		if err != nil {
-			return nil, err
-		}
-		t, err := s.Engine.GetTable(ctx, c.TableID)
-		if err != nil {
-			return nil, err
-		}
-		return recordOutput(t, recs[0]), nil
+		return writtenRecord(ctx, s.Engine, c.TableID, recs, err)
 	},
 }
 
@@ -114,6 +100,18 @@ var deleteRecordAction = &ActionType{
 		}
 		return map[string]any{"deleted": true, "record": map[string]any{"id": c.RecordID, "table_id": c.TableID}}, nil
 	},
+}
+
+// writtenRecord is the output of a step that wrote one record.
+func writtenRecord(ctx context.Context, e *Engine, tableID string, recs []Record, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	t, err := e.GetTable(ctx, tableID)
+	if err != nil {
+		return nil, err
+	}
+	return recordOutput(t, recs[0]), nil
 }
 
 func orCells(m map[string]any) map[string]any {

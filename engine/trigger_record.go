@@ -56,30 +56,25 @@ type MatchesTriggerConfig struct {
 	Conditions json.RawMessage `json:"conditions" doc:"a condition group; fires when it goes from false to true"`
 }
 
-var recordCreatedTrigger = &TriggerType{
-	Name:      "record_created",
-	Summary:   "A record is created in the table.",
-	NewConfig: func() any { return &TableTriggerConfig{} },
-	Example:   func(tableID string) any { return TableTriggerConfig{TableID: tableID} },
-	Validate: func(v *validation, cfg any) string {
-		c := cfg.(*TableTriggerConfig)
-		v.table(c.TableID, "trigger.config.table_id")
-		return c.TableID
-	},
-	Match: func(m *matchInput, _ any) (bool, error) { return m.change.Kind == ChangeCreated, nil },
-}
+var recordCreatedTrigger = changeTrigger("record_created", "A record is created in the table.", ChangeCreated)
 
-var recordDeletedTrigger = &TriggerType{
-	Name:      "record_deleted",
-	Summary:   "A record is deleted from the table; trigger.record holds its last cells.",
-	NewConfig: func() any { return &TableTriggerConfig{} },
-	Example:   func(tableID string) any { return TableTriggerConfig{TableID: tableID} },
-	Validate: func(v *validation, cfg any) string {
-		c := cfg.(*TableTriggerConfig)
-		v.table(c.TableID, "trigger.config.table_id")
-		return c.TableID
-	},
-	Match: func(m *matchInput, _ any) (bool, error) { return m.change.Kind == ChangeDeleted, nil },
+var recordDeletedTrigger = changeTrigger("record_deleted", "A record is deleted from the table; trigger.record holds its last cells.", ChangeDeleted)
+
+// changeTrigger is a trigger on one kind of change of any record of a
+// table, configured by the table alone.
+func changeTrigger(name, summary, kind string) *TriggerType {
+	return &TriggerType{
+		Name:      name,
+		Summary:   summary,
+		NewConfig: func() any { return &TableTriggerConfig{} },
+		Example:   func(tableID string) any { return TableTriggerConfig{TableID: tableID} },
+		Validate: func(v *validation, cfg any) string {
+			c := cfg.(*TableTriggerConfig)
+			v.table(c.TableID, "trigger.config.table_id")
+			return c.TableID
+		},
+		Match: func(m *matchInput, _ any) (bool, error) { return m.change.Kind == kind, nil },
+	}
 }
 
 var recordUpdatedTrigger = &TriggerType{
