@@ -53,6 +53,8 @@ type Engine struct {
 	conditions sync.Map
 	// definitions caches immutable automation versions ("id@version").
 	definitions sync.Map
+	// triggers caches decoded trigger configs ("id@version").
+	triggers sync.Map
 	// httpClient makes every outgoing call, through the outbound guard.
 	httpClient *http.Client
 }

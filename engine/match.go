@@ -91,17 +91,9 @@ type runStart struct {
 // matchAutomation decides whether change ch fires automation a, and if so
 // returns the run to start.
 func (e *Engine) matchAutomation(ctx context.Context, a db.Automation, ch RecordChange, cause Cause, t *Table) (*runStart, error) {
-	var spec TriggerSpec
-	if err := json.Unmarshal(a.Trigger, &spec); err != nil {
-		return nil, fmt.Errorf("automation %s trigger: %w", a.ID, err)
-	}
-	tt, ok := triggerTypes[spec.Type]
-	if !ok || tt.Match == nil {
-		return nil, nil
-	}
-	cfg := tt.NewConfig()
-	if err := decodeStrict(spec.Config, cfg); err != nil {
-		return nil, fmt.Errorf("automation %s trigger config: %w", a.ID, err)
+	tt, cfg, err := e.decodedTrigger(a)
+	if err != nil || tt.Match == nil {
+		return nil, err
 	}
 	m := &matchInput{change: ch, cause: cause, table: t, now: e.now(),
 		compile: func(raw json.RawMessage) (*condition.Condition, error) { return e.compileCondition(t, raw) },
@@ -113,7 +105,8 @@ func (e *Engine) matchAutomation(ctx context.Context, a db.Automation, ch Record
 			return v.Filter, nil
 		},
 	}
-	start := &runStart{automation: a, triggerData: triggerData(spec.Type, t, ch, cause)}
+	start := &runStart{automation: a}
+	defer func() { start.triggerData = triggerData(tt.Name, t, ch, cause) }()
 	if cause.RunID != "" {
 		start.depth = cause.Depth + 1
 		start.originRunID = cause.RunID
@@ -169,13 +162,40 @@ func triggerData(triggerType string, t *Table, ch RecordChange, cause Cause) map
 	return data
 }
 
-// compileCondition compiles a condition group for a table, cached by its
-// text and the table's field ids.
-func (e *Engine) compileCondition(t *Table, raw json.RawMessage) (*condition.Condition, error) {
-	key := t.ID + "\x00" + string(raw)
-	for _, f := range t.Fields {
-		key += "\x00" + f.ID
+// decodedTrigger returns an automation's trigger type and decoded config,
+// cached per version (a version never changes).
+func (e *Engine) decodedTrigger(a db.Automation) (*TriggerType, any, error) {
+	key := fmt.Sprintf("%s@%d", a.ID, a.Version)
+	if d, ok := e.triggers.Load(key); ok {
+		dt := d.(decoded)
+		return dt.tt, dt.cfg, nil
 	}
+	var spec TriggerSpec
+	if err := json.Unmarshal(a.Trigger, &spec); err != nil {
+		return nil, nil, fmt.Errorf("automation %s trigger: %w", a.ID, err)
+	}
+	tt, ok := triggerTypes[spec.Type]
+	if !ok {
+		return nil, nil, fmt.Errorf("automation %s: unknown trigger type %q", a.ID, spec.Type)
+	}
+	cfg := tt.NewConfig()
+	if err := decodeStrict(spec.Config, cfg); err != nil {
+		return nil, nil, fmt.Errorf("automation %s trigger config: %w", a.ID, err)
+	}
+	e.triggers.Store(key, decoded{tt: tt, cfg: cfg})
+	return tt, cfg, nil
+}
+
+type decoded struct {
+	tt  *TriggerType
+	cfg any
+}
+
+// compileCondition compiles a condition group for a table, cached by its
+// text and the table's field count: fields are only ever added, and a saved
+// condition can only name fields that existed when it was saved.
+func (e *Engine) compileCondition(t *Table, raw json.RawMessage) (*condition.Condition, error) {
+	key := fmt.Sprintf("%s\x00%d\x00%s", t.ID, len(t.Fields), raw)
 	if c, ok := e.conditions.Load(key); ok {
 		return c.(*condition.Condition), nil
 	}

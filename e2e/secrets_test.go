@@ -1,0 +1,80 @@
+package e2e_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// signature is the Standard Webhooks signature of a delivery with secret.
+func signature(secret string, d delivery) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "%s.%s.%s", d.Header.Get("webhook-id"), d.Header.Get("webhook-timestamp"), d.Raw)
+	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// TestSecretsAreNeverAnswered: a step's secret and credential headers are
+// answered as ******** everywhere (automation, list, run input); sending
+// the marker back in a PATCH keeps the stored value.
+func TestSecretsAreNeverAnswered(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	rcv := newReceiver(t)
+	step := func(body string, secret string) map[string]any {
+		return map[string]any{"id": "notify", "type": "send_webhook", "config": map[string]any{
+			"url": rcv.URL, "secret": secret, "body": map[string]any{"v": body},
+			"headers": map[string]any{"Authorization": "Bearer t0k3n", "X-Trace": "plain"},
+		}}
+	}
+	created := f.env.JSON("POST", "/api/v1/bases/"+f.baseID+"/automations", map[string]any{
+		"name": "secrets", "trigger": f.trigger("record_created", nil), "steps": []any{step("one", "s3cr3t")},
+	}, 201)
+	aut := created["id"].(string)
+	got := f.env.JSON("GET", "/api/v1/automations/"+aut, nil, 200)
+	listed := items(f.env.JSON("GET", "/api/v1/bases/"+f.baseID+"/automations", nil, 200))
+	require.Len(t, listed, 1)
+	for _, a := range []map[string]any{created, got, listed[0]} {
+		cfg := a["steps"].([]any)[0].(map[string]any)["config"].(map[string]any)
+		require.Equal(t, "********", cfg["secret"])
+		require.Equal(t, "********", cfg["headers"].(map[string]any)["Authorization"])
+		require.Equal(t, "plain", cfg["headers"].(map[string]any)["X-Trace"])
+		require.NotContains(t, string(mustJSON(t, a)), "s3cr3t")
+		require.NotContains(t, string(mustJSON(t, a)), "t0k3n")
+	}
+
+	f.create(t, map[string]any{"Name": "a"})
+	d := rcv.wait(t)
+	require.Equal(t, "Bearer t0k3n", d.Header.Get("Authorization"))
+	require.Equal(t, signature("s3cr3t", d), d.Header.Get("webhook-signature"))
+
+	// The redacted step sent back (with another body) keeps both secrets.
+	steps := got["steps"].([]any)
+	steps[0].(map[string]any)["config"].(map[string]any)["body"] = map[string]any{"v": "two"}
+	f.env.JSON("PATCH", "/api/v1/automations/"+aut, map[string]any{"steps": steps}, 200)
+	f.create(t, map[string]any{"Name": "b"})
+	d = rcv.wait(t)
+	require.Equal(t, "two", d.Body["v"])
+	require.Equal(t, "Bearer t0k3n", d.Header.Get("Authorization"), "the stored header was kept")
+	require.Equal(t, signature("s3cr3t", d), d.Header.Get("webhook-signature"), "the stored secret was kept")
+
+	// A new secret replaces the old one.
+	f.env.JSON("PATCH", "/api/v1/automations/"+aut, map[string]any{"steps": []any{step("three", "n3w")}}, 200)
+	f.create(t, map[string]any{"Name": "c"})
+	d = rcv.wait(t)
+	require.Equal(t, "three", d.Body["v"])
+	require.Equal(t, signature("n3w", d), d.Header.Get("webhook-signature"))
+
+	for _, r := range f.waitExactly(t, aut, 3) {
+		in := stepsOf(r)[0]["input"].(map[string]any)
+		require.Equal(t, "********", in["secret"])
+		require.Equal(t, "********", in["headers"].(map[string]any)["Authorization"])
+		raw := string(mustJSON(t, f.getRun(t, r["id"].(string))))
+		for _, secret := range []string{"s3cr3t", "n3w", "t0k3n"} {
+			require.NotContains(t, raw, secret)
+		}
+	}
+}
