@@ -321,12 +321,13 @@ func (q *Queries) StartRun(ctx context.Context, arg StartRunParams) (StartRunRow
 	return i, err
 }
 
-const upsertRunStep = `-- name: UpsertRunStep :exec
+const upsertRunStep = `-- name: UpsertRunStep :execrows
 INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (run_id, step_index) DO UPDATE
 SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
     error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at
+WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped')
 `
 
 type UpsertRunStepParams struct {
@@ -344,8 +345,11 @@ type UpsertRunStepParams struct {
 	FinishedAt *time.Time      `json:"finished_at"`
 }
 
-func (q *Queries) UpsertRunStep(ctx context.Context, arg UpsertRunStepParams) error {
-	_, err := q.db.Exec(ctx, upsertRunStep,
+// Writes a step's row unless it is already final: a final row is the
+// step's completion record, and 0 rows tells a second, concurrent
+// execution of the same step that it lost.
+func (q *Queries) UpsertRunStep(ctx context.Context, arg UpsertRunStepParams) (int64, error) {
+	result, err := q.db.Exec(ctx, upsertRunStep,
 		arg.RunID,
 		arg.StepIndex,
 		arg.StepID,
@@ -359,5 +363,8 @@ func (q *Queries) UpsertRunStep(ctx context.Context, arg UpsertRunStepParams) er
 		arg.StartedAt,
 		arg.FinishedAt,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

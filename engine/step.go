@@ -128,6 +128,9 @@ func (e *Engine) ExecuteStep(ctx context.Context, job *river.Job[StepArgs]) erro
 			}
 			return e.finishStepTx(ctx, tx, q, job, st, "succeeded", out, nil)
 		})
+		if errors.Is(err, errStepAlreadyFinal) {
+			return nil
+		}
 		if err != nil {
 			return e.failStep(ctx, job, st, nil, err, isRetryable(err))
 		}
@@ -138,7 +141,7 @@ func (e *Engine) ExecuteStep(ctx context.Context, job *river.Job[StepArgs]) erro
 		var ae *ActionError
 		if errors.As(err, &ae) && ae.RetryAfter > 0 && st.snoozes < MaxSnoozes {
 			st.snoozes++
-			if serr := e.saveStep(ctx, e.q, st, "running", ae.Output, nil, fmt.Sprintf("%s (waiting %s as asked by Retry-After)", err, ae.RetryAfter)); serr != nil {
+			if _, serr := e.saveStep(ctx, e.q, st, "running", ae.Output, nil, fmt.Sprintf("%s (waiting %s as asked by Retry-After)", err, ae.RetryAfter)); serr != nil {
 				return serr
 			}
 			return river.JobSnooze(ae.RetryAfter)
@@ -189,7 +192,7 @@ func isRetryable(err error) bool {
 // failed for good and the run stops or continues per on_error.
 func (e *Engine) failStep(ctx context.Context, job *river.Job[StepArgs], st stepState, output any, cause error, retryable bool) error {
 	if retryable && job.Attempt < job.MaxAttempts {
-		if err := e.saveStep(ctx, e.q, st, "running", output, nil, cause.Error()); err != nil {
+		if _, err := e.saveStep(ctx, e.q, st, "running", output, nil, cause.Error()); err != nil {
 			return err
 		}
 		return fmt.Errorf("step %s attempt %d of %d: %w", st.step.ID, job.Attempt, job.MaxAttempts, cause)
@@ -199,10 +202,19 @@ func (e *Engine) failStep(ctx context.Context, job *river.Job[StepArgs], st step
 
 // completeStep finishes the step in its own transaction.
 func (e *Engine) completeStep(ctx context.Context, job *river.Job[StepArgs], st stepState, status string, output any, cause error) error {
-	return e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
+	err := e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
 		return e.finishStepTx(ctx, tx, q, job, st, status, output, cause)
 	})
+	if errors.Is(err, errStepAlreadyFinal) {
+		return nil
+	}
+	return err
 }
+
+// errStepAlreadyFinal rolls back a completion that lost to a concurrent
+// execution of the same step (a rescued job whose first worker was still
+// running): the winner already moved the run on.
+var errStepAlreadyFinal = errors.New("step already completed by another execution")
 
 // finishStepTx stores the step's final state and moves the run on (next
 // step, or the run's end), in tx.
@@ -211,8 +223,10 @@ func (e *Engine) finishStepTx(ctx context.Context, tx pgx.Tx, q *db.Queries, job
 	if cause != nil {
 		errText = cause.Error()
 	}
-	if err := e.saveStep(ctx, q, st, status, output, ptr(e.now()), errText); err != nil {
+	if n, err := e.saveStep(ctx, q, st, status, output, ptr(e.now()), errText); err != nil {
 		return err
+	} else if n == 0 {
+		return errStepAlreadyFinal
 	}
 	next := st.index + 1
 	switch {
@@ -233,8 +247,9 @@ func (e *Engine) finishStepTx(ctx context.Context, tx pgx.Tx, q *db.Queries, job
 	return nil
 }
 
-// saveStep upserts the step's row (status, attempts, input, output, error).
-func (e *Engine) saveStep(ctx context.Context, q *db.Queries, st stepState, status string, output any, finished *time.Time, errText string) error {
+// saveStep upserts the step's row (status, attempts, input, output, error)
+// and returns 0 when the row was already final (see UpsertRunStep).
+func (e *Engine) saveStep(ctx context.Context, q *db.Queries, st stepState, status string, output any, finished *time.Time, errText string) (int64, error) {
 	var in, out json.RawMessage
 	if st.input != nil {
 		in, _ = json.Marshal(st.input)

@@ -31,12 +31,16 @@ SELECT * FROM run_steps WHERE run_id = $1 ORDER BY step_index;
 -- name: ListRunStepsOfRuns :many
 SELECT * FROM run_steps WHERE run_id = ANY (sqlc.arg(run_ids)::text[]) ORDER BY run_id, step_index;
 
--- name: UpsertRunStep :exec
+-- name: UpsertRunStep :execrows
+-- Writes a step's row unless it is already final: a final row is the
+-- step's completion record, and 0 rows tells a second, concurrent
+-- execution of the same step that it lost.
 INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (run_id, step_index) DO UPDATE
 SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
-    error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at;
+    error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at
+WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped');
 
 -- name: StartRun :one
 -- Marks a run running and returns it with the status of step step_index
