@@ -80,9 +80,15 @@ func NextRetry(args StepArgs, attempt int, now time.Time) time.Time {
 // startRun stores a matched run and enqueues its first step, inside tx.
 // A run that already exists for (automation, event) is left alone.
 func (e *Engine) startRun(ctx context.Context, tx pgx.Tx, q *db.Queries, s runStart) error {
+	_, err := e.startRunID(ctx, tx, q, s)
+	return err
+}
+
+// startRunID is startRun returning the new run's id ("" if it existed).
+func (e *Engine) startRunID(ctx context.Context, tx pgx.Tx, q *db.Queries, s runStart) (string, error) {
 	def, err := e.loadDefinition(ctx, q, s.automation.ID, int(s.automation.Version))
 	if err != nil {
-		return err
+		return "", err
 	}
 	data, _ := json.Marshal(s.triggerData)
 	status := RunQueued
@@ -105,15 +111,15 @@ func (e *Engine) startRun(ctx context.Context, tx pgx.Tx, q *db.Queries, s runSt
 		OriginRunID: origin, IsTest: s.isTest, EventKey: s.eventKey, StartedAt: started, FinishedAt: finished,
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil // already started by an earlier attempt
+		return "", nil // already started by an earlier attempt
 	}
 	if err != nil {
-		return fmt.Errorf("inserting run: %w", err)
+		return "", fmt.Errorf("inserting run: %w", err)
 	}
 	if status != RunQueued {
-		return nil
+		return run.ID, nil
 	}
-	return e.enqueueStep(ctx, tx, run.ID, 0, def.Steps[0])
+	return run.ID, e.enqueueStep(ctx, tx, run.ID, 0, def.Steps[0])
 }
 
 // loadDefinition returns the immutable definition of an automation version.
