@@ -103,7 +103,7 @@ func TestCrashLosesAndDoublesNothing(t *testing.T) {
 	t.Cleanup(pool.Close)
 	var written int
 	require.NoError(t, pool.QueryRow(context.Background(), "SELECT count(*) FROM records WHERE table_id = $1", orders).Scan(&written))
-	require.Greater(t, written, 40)
+	require.GreaterOrEqual(t, written, 40)
 	require.Eventually(t, func() bool {
 		var done int
 		_ = pool.QueryRow(context.Background(), "SELECT count(*) FROM runs WHERE status = 'succeeded'").Scan(&done)
