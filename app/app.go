@@ -67,7 +67,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 		pool.Close()
 		return nil, fmt.Errorf("ROWFLOW_OUTBOUND_ALLOW_CIDRS: %w", err)
 	}
-	a.Engine = engine.New(engine.Opts{Pool: pool, Logger: log, MaxDepth: cfg.MaxDepth, Outbound: outbound.NewGuard(allow)})
+	a.Engine = engine.New(engine.Opts{Pool: pool, Logger: log, MaxDepth: cfg.MaxDepth, Outbound: outbound.NewGuard(allow), InlineBackstop: cfg.InlineBackstop})
 
 	rcfg := &river.Config{
 		Logger:               log.With("component", "river"),

@@ -28,6 +28,10 @@ type Config struct {
 	// retried; JobTimeout cancels a step that runs too long.
 	RescueStuckJobsAfter time.Duration
 	JobTimeout           time.Duration
+	// InlineBackstop: the worker that matches an event runs each new run's
+	// first step itself; if it dies, River runs the step after this long.
+	// 0 leaves every step to River (one more queue hop per run).
+	InlineBackstop time.Duration
 	MaxDepth             int // loop protection: deepest causation chain
 	PoolMaxConns         int
 	LogLevel             string // debug | info | warn | error
@@ -45,6 +49,7 @@ func DefaultConfig() Config {
 		FetchPollInterval:    50 * time.Millisecond,
 		RescueStuckJobsAfter: 90 * time.Second,
 		JobTimeout:           60 * time.Second,
+		InlineBackstop:       90 * time.Second,
 		MaxDepth:             8,
 		PoolMaxConns:         40,
 		LogLevel:             "info",
@@ -91,6 +96,7 @@ func FromEnv() (Config, error) {
 	dur(&c.FetchPollInterval, "ROWFLOW_FETCH_POLL_INTERVAL")
 	dur(&c.RescueStuckJobsAfter, "ROWFLOW_RESCUE_STUCK_JOBS_AFTER")
 	dur(&c.JobTimeout, "ROWFLOW_JOB_TIMEOUT")
+	dur(&c.InlineBackstop, "ROWFLOW_INLINE_BACKSTOP")
 	return c, err
 }
 
@@ -110,6 +116,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.FetchPollInterval, "fetch-poll-interval", c.FetchPollInterval, "River fetch poll interval (ROWFLOW_FETCH_POLL_INTERVAL)")
 	fs.DurationVar(&c.RescueStuckJobsAfter, "rescue-stuck-jobs-after", c.RescueStuckJobsAfter, "retry a job whose worker died after this long (ROWFLOW_RESCUE_STUCK_JOBS_AFTER)")
 	fs.DurationVar(&c.JobTimeout, "job-timeout", c.JobTimeout, "cancel a step running longer (ROWFLOW_JOB_TIMEOUT)")
+	fs.DurationVar(&c.InlineBackstop, "inline-backstop", c.InlineBackstop, "run first steps in the matching worker; River takes over after this if it dies; 0 = off (ROWFLOW_INLINE_BACKSTOP)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug | info | warn | error (ROWFLOW_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text | json (ROWFLOW_LOG_FORMAT)")
 }
@@ -120,6 +127,9 @@ func (c Config) Validate() error {
 	case "all", "api", "worker":
 	default:
 		return fmt.Errorf("role must be all, api or worker, got %q", c.Role)
+	}
+	if c.InlineBackstop != 0 && c.InlineBackstop <= c.JobTimeout {
+		return fmt.Errorf("inline-backstop (%s) must be 0 or longer than job-timeout (%s)", c.InlineBackstop, c.JobTimeout)
 	}
 	if c.RescueStuckJobsAfter <= c.JobTimeout {
 		return fmt.Errorf("rescue-stuck-jobs-after (%s) must be longer than job-timeout (%s)", c.RescueStuckJobsAfter, c.JobTimeout)

@@ -38,6 +38,10 @@ type Opts struct {
 	// Outbound guards every outgoing call (webhooks, Slack, Teams); nil
 	// refuses every private and loopback address.
 	Outbound *outbound.Guard
+	// InlineBackstop turns on executing a run's first step inside the
+	// matching worker (inline.go): its job waits this long before River runs
+	// it itself. Zero leaves every step to River.
+	InlineBackstop time.Duration
 }
 
 // Engine is the domain: the record service, automations and runs. It is
@@ -57,12 +61,14 @@ type Engine struct {
 	triggers sync.Map
 	// httpClient makes every outgoing call, through the outbound guard.
 	httpClient *http.Client
+	// inlineBackstop: see Opts.InlineBackstop.
+	inlineBackstop time.Duration
 }
 
 // New returns an Engine. Call SetQueue before any write: the River client
 // needs the engine's workers, so it is built after the engine.
 func New(opts Opts) *Engine {
-	e := &Engine{pool: opts.Pool, q: db.New(opts.Pool), log: opts.Logger, maxDepth: opts.MaxDepth, now: opts.NowFunc}
+	e := &Engine{pool: opts.Pool, q: db.New(opts.Pool), log: opts.Logger, maxDepth: opts.MaxDepth, now: opts.NowFunc, inlineBackstop: opts.InlineBackstop}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/rowflow/rowflow/db"
 	"github.com/rowflow/rowflow/engine/condition"
@@ -65,14 +66,28 @@ func (e *Engine) ProcessRecordEvent(ctx context.Context, job *river.Job[RecordEv
 			}
 		}
 	}
-	return e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
+	var firsts []*rivertype.JobRow
+	err := e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
+		firsts = firsts[:0]
 		for _, s := range starts {
-			if err := e.startRun(ctx, tx, q, s); err != nil {
+			s.inline = e.inlineBackstop > 0
+			_, job, err := e.startRunID(ctx, tx, q, s)
+			if err != nil {
 				return err
+			}
+			if job != nil && s.inline {
+				firsts = append(firsts, job)
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	for _, job := range firsts {
+		e.runInline(ctx, job)
+	}
+	return nil
 }
 
 // runStart is a run decided by matching, not yet stored.
@@ -86,6 +101,8 @@ type runStart struct {
 	// failure, when set, stores the run as failed at once (loop_detected,
 	// a condition that cannot be evaluated).
 	failure string
+	// inline: the matching worker executes the first step itself.
+	inline bool
 }
 
 // matchAutomation decides whether change ch fires automation a, and if so

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/rowflow/rowflow/db"
 )
@@ -38,8 +39,15 @@ func (StepArgs) Kind() string { return "run_step" }
 // DefaultMaxAttempts is a step's max_attempts when its retry policy says none.
 const DefaultMaxAttempts = 3
 
-// enqueueStep inserts the job of step idx of a run inside tx.
+// enqueueStep inserts the job of step idx of a run inside tx, to run at
+// once, or — for a first step executed inline — at backstop (see inline.go).
 func (e *Engine) enqueueStep(ctx context.Context, tx pgx.Tx, runID string, idx int, step StepSpec) error {
+	_, err := e.insertStep(ctx, tx, runID, idx, step, time.Time{})
+	return err
+}
+
+// insertStep is enqueueStep returning the job row.
+func (e *Engine) insertStep(ctx context.Context, tx pgx.Tx, runID string, idx int, step StepSpec, backstop time.Time) (*rivertype.JobRow, error) {
 	args := StepArgs{RunID: runID, Index: idx, BackoffType: "exponential", DelayMS: 1000}
 	maxAttempts := DefaultMaxAttempts
 	if r := step.Retry; r != nil {
@@ -55,11 +63,11 @@ func (e *Engine) enqueueStep(ctx context.Context, tx pgx.Tx, runID string, idx i
 			}
 		}
 	}
-	_, err := e.queue.InsertTx(ctx, tx, args, &river.InsertOpts{MaxAttempts: maxAttempts})
+	res, err := e.queue.InsertTx(ctx, tx, args, &river.InsertOpts{MaxAttempts: maxAttempts, ScheduledAt: backstop})
 	if err != nil {
-		return fmt.Errorf("enqueueing step %d of %s: %w", idx, runID, err)
+		return nil, fmt.Errorf("enqueueing step %d of %s: %w", idx, runID, err)
 	}
-	return nil
+	return res.Job, nil
 }
 
 // NextRetry is when a failed step runs again: delay × 2^(attempt-1)
@@ -80,15 +88,17 @@ func NextRetry(args StepArgs, attempt int, now time.Time) time.Time {
 // startRun stores a matched run and enqueues its first step, inside tx.
 // A run that already exists for (automation, event) is left alone.
 func (e *Engine) startRun(ctx context.Context, tx pgx.Tx, q *db.Queries, s runStart) error {
-	_, err := e.startRunID(ctx, tx, q, s)
+	_, _, err := e.startRunID(ctx, tx, q, s)
 	return err
 }
 
-// startRunID is startRun returning the new run's id ("" if it existed).
-func (e *Engine) startRunID(ctx context.Context, tx pgx.Tx, q *db.Queries, s runStart) (string, error) {
+// startRunID is startRun returning the new run's id ("" if it existed) and
+// its first step's job. With s.inline, that job is scheduled at the
+// backstop: the caller executes the step itself right after commit.
+func (e *Engine) startRunID(ctx context.Context, tx pgx.Tx, q *db.Queries, s runStart) (string, *rivertype.JobRow, error) {
 	def, err := e.loadDefinition(ctx, q, s.automation.ID, int(s.automation.Version))
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	data, _ := json.Marshal(s.triggerData)
 	status := RunQueued
@@ -111,15 +121,20 @@ func (e *Engine) startRunID(ctx context.Context, tx pgx.Tx, q *db.Queries, s run
 		OriginRunID: origin, IsTest: s.isTest, EventKey: s.eventKey, StartedAt: started, FinishedAt: finished,
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil // already started by an earlier attempt
+		return "", nil, nil // already started by an earlier attempt
 	}
 	if err != nil {
-		return "", fmt.Errorf("inserting run: %w", err)
+		return "", nil, fmt.Errorf("inserting run: %w", err)
 	}
 	if status != RunQueued {
-		return run.ID, nil
+		return run.ID, nil, nil
 	}
-	return run.ID, e.enqueueStep(ctx, tx, run.ID, 0, def.Steps[0])
+	var backstop time.Time
+	if s.inline {
+		backstop = e.now().Add(e.inlineBackstop)
+	}
+	job, err := e.insertStep(ctx, tx, run.ID, 0, def.Steps[0], backstop)
+	return run.ID, job, err
 }
 
 // loadDefinition returns the immutable definition of an automation version.

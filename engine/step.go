@@ -51,6 +51,12 @@ func withTx(ctx context.Context, tx pgx.Tx) context.Context {
 // the completion record, which is why JobCompleteTx is not needed (and its
 // single-job statement was half the database time; docs/performance.md).
 func (e *Engine) ExecuteStep(ctx context.Context, job *river.Job[StepArgs]) error {
+	return e.executeStep(ctx, job, 0)
+}
+
+// executeStep is ExecuteStep; inlineJobID is the job of a first step the
+// matching worker executes itself (0 when River runs the job; inline.go).
+func (e *Engine) executeStep(ctx context.Context, job *river.Job[StepArgs], inlineJobID int64) error {
 	a := job.Args
 	// One statement marks the run running and reads it; no row means it
 	// ended (or its automation was deleted) meanwhile.
@@ -76,7 +82,7 @@ func (e *Engine) ExecuteStep(ctx context.Context, job *river.Job[StepArgs]) erro
 		return river.JobCancel(fmt.Errorf("run %s has no step %d", run.ID, a.Index))
 	}
 	step := def.Steps[a.Index]
-	st := stepState{run: run, def: def, index: a.Index, step: step, attempt: job.Attempt, started: e.now(), snoozes: snoozesOf(job.Metadata)}
+	st := stepState{run: run, def: def, index: a.Index, step: step, attempt: job.Attempt, started: e.now(), snoozes: snoozesOf(job.Metadata), inlineJobID: inlineJobID}
 	// Earlier steps' outputs feed templates; the first try of the first
 	// step has none, so it skips the read.
 	var prior []db.RunStep
@@ -174,6 +180,8 @@ type stepState struct {
 	snoozes int
 	started time.Time
 	input   any
+	// inlineJobID: the scheduled backstop job of an inline first step.
+	inlineJobID int64
 }
 
 // isRetryable classifies an execution error: ActionError says; a domain
@@ -222,6 +230,13 @@ func (e *Engine) finishStepTx(ctx context.Context, tx pgx.Tx, q *db.Queries, job
 	errText := ""
 	if cause != nil {
 		errText = cause.Error()
+	}
+	if st.inlineJobID != 0 {
+		if mine, err := claimInline(ctx, tx, st.inlineJobID); err != nil {
+			return err
+		} else if !mine {
+			return errStepAlreadyFinal
+		}
 	}
 	if n, err := e.saveStep(ctx, q, st, status, output, ptr(e.now()), errText); err != nil {
 		return err
