@@ -32,10 +32,10 @@ type Config struct {
 	// first step itself; if it dies, River runs the step after this long.
 	// 0 leaves every step to River (one more queue hop per run).
 	InlineBackstop time.Duration
-	MaxDepth             int // loop protection: deepest causation chain
-	PoolMaxConns         int
-	LogLevel             string // debug | info | warn | error
-	LogFormat            string // text | json
+	MaxDepth       int // loop protection: deepest causation chain
+	PoolMaxConns   int
+	LogLevel       string // debug | info | warn | error
+	LogFormat      string // text | json
 }
 
 // DefaultConfig is the configuration with every default and no environment.
