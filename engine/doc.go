@@ -7,6 +7,7 @@
 //
 //	API write ──tx──▶ records row + RecordEventArgs job          (record.go, event.go)
 //	record_event job ──tx──▶ runs rows (unique per automation+event) + first StepArgs jobs
+//	                 ──▶ first steps executed inline, jobs kept as backstops (inline.go)
 //	run_step job ──▶ render config, execute action                (step.go, action_*.go)
 //	             ──tx──▶ final run_steps row + next StepArgs job | run end
 //
