@@ -69,8 +69,12 @@ func (e *Engine) ProcessRecordEvent(ctx context.Context, job *river.Job[RecordEv
 	var firsts []*rivertype.JobRow
 	err := e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
 		firsts = firsts[:0]
+		// A few runs are executed inline; a larger fan-out (a batch of 100
+		// records) goes to River's many workers at once instead of one
+		// worker executing them one after another.
+		inline := e.inlineBackstop > 0 && len(starts) <= maxInlineRuns
 		for _, s := range starts {
-			s.inline = e.inlineBackstop > 0
+			s.inline = inline
 			_, job, err := e.startRunID(ctx, tx, q, s)
 			if err != nil {
 				return err
@@ -89,6 +93,9 @@ func (e *Engine) ProcessRecordEvent(ctx context.Context, job *river.Job[RecordEv
 	}
 	return nil
 }
+
+// maxInlineRuns is the most runs one event executes inline (inline.go).
+const maxInlineRuns = 4
 
 // runStart is a run decided by matching, not yet stored.
 type runStart struct {
