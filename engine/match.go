@@ -73,14 +73,20 @@ func (e *Engine) ProcessRecordEvent(ctx context.Context, job *river.Job[RecordEv
 		// records) goes to River's many workers at once instead of one
 		// worker executing them one after another.
 		inline := e.inlineBackstop > 0 && len(starts) <= maxInlineRuns
+		var batch []river.InsertManyParams
 		for _, s := range starts {
 			s.inline = inline
-			_, job, err := e.startRunID(ctx, tx, q, s)
+			_, job, err := e.startRunID(ctx, tx, q, s, &batch)
 			if err != nil {
 				return err
 			}
 			if job != nil && s.inline {
 				firsts = append(firsts, job)
+			}
+		}
+		if len(batch) > 0 {
+			if _, err := e.queue.InsertManyTx(ctx, tx, batch); err != nil {
+				return fmt.Errorf("enqueueing first steps: %w", err)
 			}
 		}
 		return nil

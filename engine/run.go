@@ -48,6 +48,17 @@ func (e *Engine) enqueueStep(ctx context.Context, tx pgx.Tx, runID string, idx i
 
 // insertStep is enqueueStep returning the job row.
 func (e *Engine) insertStep(ctx context.Context, tx pgx.Tx, runID string, idx int, step StepSpec, backstop time.Time) (*rivertype.JobRow, error) {
+	p := stepJob(runID, idx, step, backstop)
+	res, err := e.queue.InsertTx(ctx, tx, p.Args, p.InsertOpts)
+	if err != nil {
+		return nil, fmt.Errorf("enqueueing step %d of %s: %w", idx, runID, err)
+	}
+	return res.Job, nil
+}
+
+// stepJob is the River job of step idx of a run, with the step's retry
+// policy.
+func stepJob(runID string, idx int, step StepSpec, backstop time.Time) river.InsertManyParams {
 	args := StepArgs{RunID: runID, Index: idx, BackoffType: "exponential", DelayMS: 1000}
 	maxAttempts := DefaultMaxAttempts
 	if r := step.Retry; r != nil {
@@ -63,11 +74,7 @@ func (e *Engine) insertStep(ctx context.Context, tx pgx.Tx, runID string, idx in
 			}
 		}
 	}
-	res, err := e.queue.InsertTx(ctx, tx, args, &river.InsertOpts{MaxAttempts: maxAttempts, ScheduledAt: backstop})
-	if err != nil {
-		return nil, fmt.Errorf("enqueueing step %d of %s: %w", idx, runID, err)
-	}
-	return res.Job, nil
+	return river.InsertManyParams{Args: args, InsertOpts: &river.InsertOpts{MaxAttempts: maxAttempts, ScheduledAt: backstop}}
 }
 
 // NextRetry is when a failed step runs again: delay × 2^(attempt-1)
@@ -88,14 +95,16 @@ func NextRetry(args StepArgs, attempt int, now time.Time) time.Time {
 // startRun stores a matched run and enqueues its first step, inside tx.
 // A run that already exists for (automation, event) is left alone.
 func (e *Engine) startRun(ctx context.Context, tx pgx.Tx, q *db.Queries, s runStart) error {
-	_, _, err := e.startRunID(ctx, tx, q, s)
+	_, _, err := e.startRunID(ctx, tx, q, s, nil)
 	return err
 }
 
 // startRunID is startRun returning the new run's id ("" if it existed) and
 // its first step's job. With s.inline, that job is scheduled at the
 // backstop: the caller executes the step itself right after commit.
-func (e *Engine) startRunID(ctx context.Context, tx pgx.Tx, q *db.Queries, s runStart) (string, *rivertype.JobRow, error) {
+// Otherwise, with batch set, the job is appended to it for the caller to
+// insert together with the others (one statement for a batch's runs).
+func (e *Engine) startRunID(ctx context.Context, tx pgx.Tx, q *db.Queries, s runStart, batch *[]river.InsertManyParams) (string, *rivertype.JobRow, error) {
 	def, err := e.loadDefinition(ctx, q, s.automation.ID, int(s.automation.Version))
 	if err != nil {
 		return "", nil, err
@@ -127,6 +136,10 @@ func (e *Engine) startRunID(ctx context.Context, tx pgx.Tx, q *db.Queries, s run
 		return "", nil, fmt.Errorf("inserting run: %w", err)
 	}
 	if status != RunQueued {
+		return run.ID, nil, nil
+	}
+	if batch != nil && !s.inline {
+		*batch = append(*batch, stepJob(run.ID, 0, def.Steps[0], time.Time{}))
 		return run.ID, nil, nil
 	}
 	var backstop time.Time
