@@ -127,6 +127,71 @@ func (q *Queries) InsertRun(ctx context.Context, arg InsertRunParams) (Run, erro
 	return i, err
 }
 
+const insertRuns = `-- name: InsertRuns :many
+INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, started_at, finished_at)
+SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data::jsonb, r.status,
+       nullif(r.error, ''), r.depth, nullif(r.origin_run_id, ''), false, r.event_key,
+       CASE WHEN r.status <> 'queued' THEN clock_timestamp() END,
+       CASE WHEN r.status <> 'queued' THEN clock_timestamp() END
+FROM (SELECT unnest($1::text[]) AS id, unnest($2::text[]) AS automation_id,
+             unnest($3::int[]) AS version, unnest($4::text[]) AS base_id,
+             unnest($5::text[]) AS trigger_type, unnest($6::text[]) AS trigger_data,
+             unnest($7::text[]) AS status, unnest($8::text[]) AS error,
+             unnest($9::int[]) AS depth, unnest($10::text[]) AS origin_run_id,
+             unnest($11::text[]) AS event_key) AS r
+ON CONFLICT (automation_id, event_key) DO NOTHING
+RETURNING id
+`
+
+type InsertRunsParams struct {
+	Ids           []string `json:"ids"`
+	AutomationIds []string `json:"automation_ids"`
+	Versions      []int32  `json:"versions"`
+	BaseIds       []string `json:"base_ids"`
+	TriggerTypes  []string `json:"trigger_types"`
+	TriggerDatas  []string `json:"trigger_datas"`
+	Statuses      []string `json:"statuses"`
+	Errors        []string `json:"errors"`
+	Depths        []int32  `json:"depths"`
+	OriginRunIds  []string `json:"origin_run_ids"`
+	EventKeys     []string `json:"event_keys"`
+}
+
+// Inserts many matched runs in one statement (a batch write's runs); those
+// that already exist for (automation, event) are skipped. Returns the ids
+// inserted.
+func (q *Queries) InsertRuns(ctx context.Context, arg InsertRunsParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, insertRuns,
+		arg.Ids,
+		arg.AutomationIds,
+		arg.Versions,
+		arg.BaseIds,
+		arg.TriggerTypes,
+		arg.TriggerDatas,
+		arg.Statuses,
+		arg.Errors,
+		arg.Depths,
+		arg.OriginRunIds,
+		arg.EventKeys,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listRunSteps = `-- name: ListRunSteps :many
 SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at FROM run_steps WHERE run_id = $1 ORDER BY step_index
 `

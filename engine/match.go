@@ -72,21 +72,17 @@ func (e *Engine) ProcessRecordEvent(ctx context.Context, job *river.Job[RecordEv
 		// A few runs are executed inline; a larger fan-out (a batch of 100
 		// records) goes to River's many workers at once instead of one
 		// worker executing them one after another.
-		inline := e.inlineBackstop > 0 && len(starts) <= maxInlineRuns
-		var batch []river.InsertManyParams
+		if e.inlineBackstop == 0 || len(starts) > maxInlineRuns {
+			return e.startRuns(ctx, tx, q, starts)
+		}
 		for _, s := range starts {
-			s.inline = inline
-			_, job, err := e.startRunID(ctx, tx, q, s, &batch)
+			s.inline = true
+			_, job, err := e.startRunID(ctx, tx, q, s)
 			if err != nil {
 				return err
 			}
-			if job != nil && s.inline {
+			if job != nil {
 				firsts = append(firsts, job)
-			}
-		}
-		if len(batch) > 0 {
-			if _, err := e.queue.InsertManyTx(ctx, tx, batch); err != nil {
-				return fmt.Errorf("enqueueing first steps: %w", err)
 			}
 		}
 		return nil

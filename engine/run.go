@@ -95,16 +95,14 @@ func NextRetry(args StepArgs, attempt int, now time.Time) time.Time {
 // startRun stores a matched run and enqueues its first step, inside tx.
 // A run that already exists for (automation, event) is left alone.
 func (e *Engine) startRun(ctx context.Context, tx pgx.Tx, q *db.Queries, s runStart) error {
-	_, _, err := e.startRunID(ctx, tx, q, s, nil)
+	_, _, err := e.startRunID(ctx, tx, q, s)
 	return err
 }
 
 // startRunID is startRun returning the new run's id ("" if it existed) and
 // its first step's job. With s.inline, that job is scheduled at the
 // backstop: the caller executes the step itself right after commit.
-// Otherwise, with batch set, the job is appended to it for the caller to
-// insert together with the others (one statement for a batch's runs).
-func (e *Engine) startRunID(ctx context.Context, tx pgx.Tx, q *db.Queries, s runStart, batch *[]river.InsertManyParams) (string, *rivertype.JobRow, error) {
+func (e *Engine) startRunID(ctx context.Context, tx pgx.Tx, q *db.Queries, s runStart) (string, *rivertype.JobRow, error) {
 	def, err := e.loadDefinition(ctx, q, s.automation.ID, int(s.automation.Version))
 	if err != nil {
 		return "", nil, err
@@ -138,16 +136,67 @@ func (e *Engine) startRunID(ctx context.Context, tx pgx.Tx, q *db.Queries, s run
 	if status != RunQueued {
 		return run.ID, nil, nil
 	}
-	if batch != nil && !s.inline {
-		*batch = append(*batch, stepJob(run.ID, 0, def.Steps[0], time.Time{}))
-		return run.ID, nil, nil
-	}
 	var backstop time.Time
 	if s.inline {
 		backstop = e.now().Add(e.inlineBackstop)
 	}
 	job, err := e.insertStep(ctx, tx, run.ID, 0, def.Steps[0], backstop)
 	return run.ID, job, err
+}
+
+// startRuns stores many matched runs (a batch write's) in one statement and
+// enqueues the first steps of those it created in another; runs that
+// already exist for (automation, event) are left alone, as in startRun.
+func (e *Engine) startRuns(ctx context.Context, tx pgx.Tx, q *db.Queries, starts []runStart) error {
+	var p db.InsertRunsParams
+	defs := make([]definition, len(starts))
+	for i, s := range starts {
+		def, err := e.loadDefinition(ctx, q, s.automation.ID, int(s.automation.Version))
+		if err != nil {
+			return err
+		}
+		defs[i] = def
+		status := RunQueued
+		switch {
+		case s.failure != "":
+			status = RunFailed
+		case len(def.Steps) == 0:
+			status = RunSucceeded
+		}
+		data, _ := json.Marshal(s.triggerData)
+		p.Ids = append(p.Ids, NewID(PrefixRun))
+		p.AutomationIds = append(p.AutomationIds, s.automation.ID)
+		p.Versions = append(p.Versions, s.automation.Version)
+		p.BaseIds = append(p.BaseIds, s.automation.BaseID)
+		p.TriggerTypes = append(p.TriggerTypes, s.automation.TriggerType)
+		p.TriggerDatas = append(p.TriggerDatas, string(data))
+		p.Statuses = append(p.Statuses, status)
+		p.Errors = append(p.Errors, s.failure)
+		p.Depths = append(p.Depths, int32(s.depth))
+		p.OriginRunIds = append(p.OriginRunIds, s.originRunID)
+		p.EventKeys = append(p.EventKeys, s.eventKey)
+	}
+	inserted, err := q.InsertRuns(ctx, p)
+	if err != nil {
+		return fmt.Errorf("inserting runs: %w", err)
+	}
+	created := make(map[string]bool, len(inserted))
+	for _, id := range inserted {
+		created[id] = true
+	}
+	var jobs []river.InsertManyParams
+	for i, id := range p.Ids {
+		if created[id] && p.Statuses[i] == RunQueued {
+			jobs = append(jobs, stepJob(id, 0, defs[i].Steps[0], time.Time{}))
+		}
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	if _, err := e.queue.InsertManyTx(ctx, tx, jobs); err != nil {
+		return fmt.Errorf("enqueueing first steps: %w", err)
+	}
+	return nil
 }
 
 // loadDefinition returns the immutable definition of an automation version.

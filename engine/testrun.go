@@ -53,7 +53,7 @@ func (e *Engine) TestAutomation(ctx context.Context, id, recordID string) (Run, 
 	start := runStart{automation: row, triggerData: triggerData(a.Trigger.Type, t, ch, cause), isTest: true, eventKey: "test:" + NewID("")}
 	var runID string
 	err = e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
-		runID, _, err = e.startRunID(ctx, tx, q, start, nil)
+		runID, _, err = e.startRunID(ctx, tx, q, start)
 		return err
 	})
 	if err != nil {

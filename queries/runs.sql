@@ -50,3 +50,21 @@ UPDATE runs SET status = 'running', started_at = coalesce(started_at, clock_time
 WHERE id = sqlc.arg(id) AND status IN ('queued', 'running')
 RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, depth,
     coalesce((SELECT s.status FROM run_steps s WHERE s.run_id = runs.id AND s.step_index = sqlc.arg(step_index)::int), '')::text AS step_status;
+
+-- name: InsertRuns :many
+-- Inserts many matched runs in one statement (a batch write's runs); those
+-- that already exist for (automation, event) are skipped. Returns the ids
+-- inserted.
+INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, started_at, finished_at)
+SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data::jsonb, r.status,
+       nullif(r.error, ''), r.depth, nullif(r.origin_run_id, ''), false, r.event_key,
+       CASE WHEN r.status <> 'queued' THEN clock_timestamp() END,
+       CASE WHEN r.status <> 'queued' THEN clock_timestamp() END
+FROM (SELECT unnest(sqlc.arg(ids)::text[]) AS id, unnest(sqlc.arg(automation_ids)::text[]) AS automation_id,
+             unnest(sqlc.arg(versions)::int[]) AS version, unnest(sqlc.arg(base_ids)::text[]) AS base_id,
+             unnest(sqlc.arg(trigger_types)::text[]) AS trigger_type, unnest(sqlc.arg(trigger_datas)::text[]) AS trigger_data,
+             unnest(sqlc.arg(statuses)::text[]) AS status, unnest(sqlc.arg(errors)::text[]) AS error,
+             unnest(sqlc.arg(depths)::int[]) AS depth, unnest(sqlc.arg(origin_run_ids)::text[]) AS origin_run_id,
+             unnest(sqlc.arg(event_keys)::text[]) AS event_key) AS r
+ON CONFLICT (automation_id, event_key) DO NOTHING
+RETURNING id;
