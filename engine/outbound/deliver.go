@@ -117,6 +117,8 @@ type DeliveryError struct {
 	Err        error
 }
 
+// Error describes the failure without the URL (Slack and Teams URLs are
+// secrets): the status, or the transport error.
 func (e *DeliveryError) Error() string {
 	msg := "outbound: delivery failed"
 	if e.Err != nil {
@@ -130,6 +132,7 @@ func (e *DeliveryError) Error() string {
 	return msg
 }
 
+// Unwrap returns the cause, so errors.Is finds ErrBlocked and deadlines.
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
 // Deliver sends r with client c (nil: a client of a guard without allow
