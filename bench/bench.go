@@ -5,9 +5,9 @@
 //
 // Rows: fixed-rate latency (50, 200, 1000 writes/s), end-to-end throughput
 // beside River's raw jobs/s on the same database, write overhead with 0,
-// 10 and 100 enabled automations, and cost (RSS idle/peak, idle database
-// commits/s and CPU). Schedule lateness and incoming-webhook latency are
-// added once those triggers exist.
+// 10 and 100 enabled automations (none, or one, matching), and cost (RSS
+// idle/peak, idle database commits/s and CPU). Schedule lateness and
+// incoming-webhook latency are added once those triggers exist.
 package bench
 
 import (
@@ -208,28 +208,33 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 }
 
 // OverheadRow is record-write latency with n enabled automations on the
-// table (all but one not matching), and its ratio to none.
+// table, Matching of them matching every write (the others never match),
+// and its p50 ratio to the row without automations.
 type OverheadRow struct {
 	Automations int     `json:"automations"`
+	Matching    int     `json:"matching"`
 	Write       Dist    `json:"write"`
 	RatioP50    float64 `json:"ratio_p50"`
 }
 
 // String is the row as printed.
 func (r OverheadRow) String() string {
-	return fmt.Sprintf("automations=%d write %s ratio_p50=%.2f", r.Automations, r.Write, r.RatioP50)
+	return fmt.Sprintf("automations=%d matching=%d write %s ratio_p50=%.2f", r.Automations, r.Matching, r.Write, r.RatioP50)
 }
 
+// overhead measures sequential single-record writes on tables with 0, 10
+// and 100 automations that never match (the cost of having automations),
+// and 10 and 100 of which one matches (that run's work shares the cores).
 func overhead(ctx context.Context, a *api, url string, n int) ([]OverheadRow, error) {
 	var rows []OverheadRow
-	for _, k := range []int{0, 10, 100} {
-		baseID, tableID, err := a.setupTable(fmt.Sprintf("bench overhead %d", k))
+	for _, c := range []struct{ k, matching int }{{0, 0}, {10, 0}, {100, 0}, {10, 1}, {100, 1}} {
+		baseID, tableID, err := a.setupTable(fmt.Sprintf("bench overhead %d/%d", c.k, c.matching))
 		if err != nil {
 			return nil, err
 		}
-		for i := 0; i < k; i++ {
+		for i := 0; i < c.k; i++ {
 			status := "Todo" // never matches: the bench writes Done
-			if i == 0 {
+			if i < c.matching {
 				status = "Done"
 			}
 			if err := a.webhookAutomation(baseID, tableID, status, url); err != nil {
@@ -244,11 +249,9 @@ func overhead(ctx context.Context, a *api, url string, n int) ([]OverheadRow, er
 			}
 			ds = append(ds, time.Since(t0))
 		}
-		row := OverheadRow{Automations: k, Write: distOf(ds)}
+		row := OverheadRow{Automations: c.k, Matching: c.matching, Write: distOf(ds), RatioP50: 1}
 		if len(rows) > 0 && rows[0].Write.P50 > 0 {
 			row.RatioP50 = row.Write.P50 / rows[0].Write.P50
-		} else {
-			row.RatioP50 = 1
 		}
 		rows = append(rows, row)
 	}
