@@ -108,15 +108,15 @@ func (e *Engine) startRunID(ctx context.Context, tx pgx.Tx, q *db.Queries, s run
 		return "", nil, err
 	}
 	data, _ := json.Marshal(s.triggerData)
-	status := RunQueued
+	status := initialStatus(s, def)
 	var errText *string
 	var started, finished *time.Time
-	now := e.now()
-	switch {
-	case s.failure != "":
-		status, errText, started, finished = RunFailed, &s.failure, &now, &now
-	case len(def.Steps) == 0:
-		status, started, finished = RunSucceeded, &now, &now
+	if status != RunQueued {
+		now := e.now()
+		started, finished = &now, &now
+	}
+	if s.failure != "" {
+		errText = &s.failure
 	}
 	var origin *string
 	if s.originRunID != "" {
@@ -144,6 +144,19 @@ func (e *Engine) startRunID(ctx context.Context, tx pgx.Tx, q *db.Queries, s run
 	return run.ID, job, err
 }
 
+// initialStatus is a new run's status: failed at once (loop_detected, a
+// condition that cannot be evaluated), succeeded at once (no steps), or
+// queued for its first step.
+func initialStatus(s runStart, def definition) string {
+	switch {
+	case s.failure != "":
+		return RunFailed
+	case len(def.Steps) == 0:
+		return RunSucceeded
+	}
+	return RunQueued
+}
+
 // startRuns stores many matched runs (a batch write's) in one statement and
 // enqueues the first steps of those it created in another; runs that
 // already exist for (automation, event) are left alone, as in startRun.
@@ -156,13 +169,7 @@ func (e *Engine) startRuns(ctx context.Context, tx pgx.Tx, q *db.Queries, starts
 			return err
 		}
 		defs[i] = def
-		status := RunQueued
-		switch {
-		case s.failure != "":
-			status = RunFailed
-		case len(def.Steps) == 0:
-			status = RunSucceeded
-		}
+		status := initialStatus(s, def)
 		data, _ := json.Marshal(s.triggerData)
 		p.Ids = append(p.Ids, NewID(PrefixRun))
 		p.AutomationIds = append(p.AutomationIds, s.automation.ID)

@@ -15,15 +15,14 @@ import (
 // marked is_test. Only automations whose trigger watches a table can be
 // tested this way.
 func (e *Engine) TestAutomation(ctx context.Context, id, recordID string) (Run, error) {
-	a, err := e.GetAutomation(ctx, id)
-	if err != nil {
-		return Run{}, err
-	}
-	if err := checkBase(ctx, a.BaseID, RoleEditor); err != nil {
-		return Run{}, err
-	}
 	row, err := e.q.GetAutomation(ctx, id)
-	if err != nil {
+	if err := notFoundIf(err, "automation", id); err != nil {
+		return Run{}, err
+	}
+	if !PrincipalFrom(ctx).SeesBase(row.BaseID) {
+		return Run{}, NotFound("automation", id)
+	}
+	if err := checkBase(ctx, row.BaseID, RoleEditor); err != nil {
 		return Run{}, err
 	}
 	if row.TableID == nil {
@@ -50,7 +49,7 @@ func (e *Engine) TestAutomation(ctx context.Context, id, recordID string) (Run, 
 	}
 	ch := RecordChange{TableID: t.ID, RecordID: rec.ID, Kind: ChangeCreated, After: rec.Cells, Version: rec.Version}
 	cause := CauseFrom(ctx)
-	start := runStart{automation: row, triggerData: triggerData(a.Trigger.Type, t, ch, cause), isTest: true, eventKey: "test:" + NewID("")}
+	start := runStart{automation: row, triggerData: triggerData(row.TriggerType, t, ch, cause), isTest: true, eventKey: "test:" + NewID("")}
 	var runID string
 	err = e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
 		runID, _, err = e.startRunID(ctx, tx, q, start)
