@@ -25,6 +25,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rowflow/rowflow/migrations"
+	"github.com/rowflow/rowflow/pgcluster"
 )
 
 // Opts configures a bench run.
@@ -271,12 +272,7 @@ func freshDatabase(ctx context.Context, adminURL string) (string, func(), error)
 		return "", nil, err
 	}
 	conn.Close(ctx)
-	cfg, _ := pgx.ParseConfig(adminURL)
-	url := fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
-	if cfg.Password != "" {
-		url = fmt.Sprintf("postgres://%s:%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Password, cfg.Host, cfg.Port, name)
-	}
-	return url, func() {
+	return pgcluster.WithDatabase(adminURL, name), func() {
 		c, err := pgx.Connect(context.Background(), adminURL)
 		if err != nil {
 			return

@@ -77,7 +77,7 @@ func NewURL(t testing.TB) string {
 		defer c.Close(context.Background())
 		_, _ = c.Exec(context.Background(), fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
 	})
-	return withDatabase(adminURL, name)
+	return pgcluster.WithDatabase(adminURL, name)
 }
 
 // AdminURL returns the URL of the test server's "postgres" database.
@@ -92,7 +92,7 @@ func AdminURL(t testing.TB) string {
 func setup() error {
 	ctx := context.Background()
 	if u := os.Getenv("DATABASE_URL"); u != "" {
-		adminURL = withDatabase(u, "postgres")
+		adminURL = pgcluster.WithDatabase(u, "postgres")
 	} else {
 		root, err := repoRoot()
 		if err != nil {
@@ -126,7 +126,7 @@ func setup() error {
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+tmplName); err != nil {
 		return err
 	}
-	pool, err := pgxpool.New(ctx, withDatabase(adminURL, tmplName))
+	pool, err := pgxpool.New(ctx, pgcluster.WithDatabase(adminURL, tmplName))
 	if err != nil {
 		return err
 	}
@@ -156,18 +156,6 @@ func migrationsHash() string {
 		fmt.Fprint(h, len(m.AllVersions()))
 	}
 	return hex.EncodeToString(h.Sum(nil))[:12]
-}
-
-func withDatabase(url, name string) string {
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		return url
-	}
-	u := fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
-	if cfg.Password != "" {
-		u = fmt.Sprintf("postgres://%s:%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Password, cfg.Host, cfg.Port, name)
-	}
-	return u
 }
 
 func redact(url string) string {

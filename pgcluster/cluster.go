@@ -19,6 +19,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 const (
@@ -620,4 +622,19 @@ func logTail(logPath string, off int64) string {
 		return ""
 	}
 	return "\nlast lines of " + logPath + ":\n" + tail
+}
+
+// WithDatabase returns a URL for database name on the server of rawURL
+// (user, password, host and port kept; sslmode=disable), or rawURL itself
+// if it does not parse. Tests and the bench use it to reach databases they
+// create on whatever server DATABASE_URL names.
+func WithDatabase(rawURL, name string) string {
+	cfg, err := pgconn.ParseConfig(rawURL)
+	if err != nil {
+		return rawURL
+	}
+	if cfg.Password != "" {
+		return fmt.Sprintf("postgres://%s:%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Password, cfg.Host, cfg.Port, name)
+	}
+	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
 }
