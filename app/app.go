@@ -87,7 +87,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 		pool.Close()
 		return nil, fmt.Errorf("creating river client: %w", err)
 	}
-	a.Engine.SetQueue(a.River)
 
 	if cfg.Role != "worker" {
 		a.riverUI, err = riverui.NewHandler(&riverui.HandlerOpts{

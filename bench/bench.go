@@ -37,6 +37,12 @@ type Opts struct {
 	Binary string
 	// Short runs every phase briefly (under a minute in all).
 	Short bool
+	// Rates are the fixed write rates of the latency phase (default 50,
+	// 200, 1000).
+	Rates []int
+	// LatencyOnly skips the throughput, write-overhead and load-cost phases
+	// (for quick experiments on one rate).
+	LatencyOnly bool
 	// OutDir receives <timestamp>.json (default bench/results).
 	OutDir string
 	Out    io.Writer
@@ -151,13 +157,20 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 	}
 	loadCPU0, loadT0 := srv.cpuTime(), time.Now()
 	fmt.Fprintln(o.Out, "\nlatency (a) write transaction → first step start, (b) API response → webhook arrival; ms")
-	for _, rate := range []int{50, 200, 1000} {
+	if len(o.Rates) == 0 {
+		o.Rates = []int{50, 200, 1000}
+	}
+	for _, rate := range o.Rates {
 		row, err := fixedRate(ctx, a, pool, rcv, tableID, rate, dur)
 		if err != nil {
 			return nil, err
 		}
 		res.Latency = append(res.Latency, row)
 		fmt.Fprintln(o.Out, "  "+row.String())
+	}
+	if o.LatencyOnly {
+		res.DurationSec = time.Since(began).Seconds()
+		return res, nil
 	}
 	total := 20000
 	if o.Short {

@@ -8,6 +8,7 @@ package db
 import (
 	"context"
 	"encoding/json"
+	"time"
 )
 
 const countExistingRecords = `-- name: CountExistingRecords :one
@@ -24,6 +25,88 @@ func (q *Queries) CountExistingRecords(ctx context.Context, arg CountExistingRec
 	var count int64
 	err := row.Scan(&count)
 	return count, err
+}
+
+const createRecordsWithEvent = `-- name: CreateRecordsWithEvent :many
+WITH rec AS (
+    INSERT INTO records (id, table_id, cells)
+    SELECT r.id, $2::text, r.cells::jsonb
+    FROM (SELECT unnest($3::text[]) AS id, unnest($4::text[]) AS cells) AS r
+    WHERE EXISTS (SELECT 1 FROM tables t WHERE t.id = $2::text AND t.schema_version = $5::bigint)
+    RETURNING id, table_id, cells, version, seq, created_at, updated_at
+), job AS (
+    INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
+    SELECT $6::jsonb, 'record_event', $7::smallint, 1, 'default', 'available', now(), '{}', '{}'
+    WHERE EXISTS (SELECT 1 FROM rec)
+    RETURNING id
+)
+SELECT rec.id, rec.table_id, rec.cells, rec.version, rec.seq, rec.created_at, rec.updated_at,
+       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
+        FROM job WHERE $1::bool)::int AS notified
+FROM rec ORDER BY rec.seq
+`
+
+type CreateRecordsWithEventParams struct {
+	Notify           bool            `json:"notify"`
+	TableID          string          `json:"table_id"`
+	Ids              []string        `json:"ids"`
+	Cells            []string        `json:"cells"`
+	SchemaVersion    int64           `json:"schema_version"`
+	EventArgs        json.RawMessage `json:"event_args"`
+	EventMaxAttempts int16           `json:"event_max_attempts"`
+}
+
+type CreateRecordsWithEventRow struct {
+	ID        string          `json:"id"`
+	TableID   string          `json:"table_id"`
+	Cells     json.RawMessage `json:"cells"`
+	Version   int64           `json:"version"`
+	Seq       *int64          `json:"seq"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
+	Notified  int32           `json:"notified"`
+}
+
+// Inserts records of one table and the write's record_event job (as
+// queries/jobs.sql) in ONE statement: one round trip, its own implicit
+// transaction. Nothing is written, and no row returned, unless the table's
+// schema is still at schema_version (the caller validated the cells
+// against that version of a cached definition and reloads it otherwise).
+func (q *Queries) CreateRecordsWithEvent(ctx context.Context, arg CreateRecordsWithEventParams) ([]CreateRecordsWithEventRow, error) {
+	rows, err := q.db.Query(ctx, createRecordsWithEvent,
+		arg.Notify,
+		arg.TableID,
+		arg.Ids,
+		arg.Cells,
+		arg.SchemaVersion,
+		arg.EventArgs,
+		arg.EventMaxAttempts,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CreateRecordsWithEventRow
+	for rows.Next() {
+		var i CreateRecordsWithEventRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.TableID,
+			&i.Cells,
+			&i.Version,
+			&i.Seq,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Notified,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const deleteRecord = `-- name: DeleteRecord :execrows

@@ -11,6 +11,91 @@ import (
 	"time"
 )
 
+const finishStep = `-- name: FinishStep :one
+WITH claim AS (
+    DELETE FROM river_job WHERE id = $2::bigint AND state = 'scheduled' RETURNING id
+), step AS (
+    INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at)
+    SELECT $3::text, $4::int, $5::text, $6::text, $7::text,
+           $8::int, $9::int, $10::jsonb, $11::jsonb,
+           $12::text, $13::timestamptz, clock_timestamp()
+    WHERE $2::bigint = 0 OR EXISTS (SELECT 1 FROM claim)
+    ON CONFLICT (run_id, step_index) DO UPDATE
+    SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
+        error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at
+    WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped')
+    RETURNING run_id
+), run AS (
+    UPDATE runs SET status = $14::text, error = $15::text, finished_at = clock_timestamp()
+    WHERE runs.id IN (SELECT step.run_id FROM step) AND $14::text <> ''
+    RETURNING runs.id
+), next AS (
+    INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
+    SELECT $16::jsonb, 'run_step', $17::smallint, 1, 'default', 'available', now(), '{}', '{}'
+    FROM step WHERE $16::jsonb IS NOT NULL
+    RETURNING id
+)
+SELECT (SELECT count(*) FROM step)::int AS written,
+       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}')) FROM next WHERE $1::bool)::int AS notified
+`
+
+type FinishStepParams struct {
+	Notify          bool            `json:"notify"`
+	InlineJobID     int64           `json:"inline_job_id"`
+	RunID           string          `json:"run_id"`
+	StepIndex       int32           `json:"step_index"`
+	StepID          string          `json:"step_id"`
+	Type            string          `json:"type"`
+	Status          string          `json:"status"`
+	Attempts        int32           `json:"attempts"`
+	Snoozes         int32           `json:"snoozes"`
+	Input           json.RawMessage `json:"input"`
+	Output          json.RawMessage `json:"output"`
+	Error           *string         `json:"error"`
+	StartedAt       time.Time       `json:"started_at"`
+	RunStatus       string          `json:"run_status"`
+	RunError        *string         `json:"run_error"`
+	NextArgs        json.RawMessage `json:"next_args"`
+	NextMaxAttempts int16           `json:"next_max_attempts"`
+}
+
+type FinishStepRow struct {
+	Written  int32 `json:"written"`
+	Notified int32 `json:"notified"`
+}
+
+// Completes a step in ONE statement: claims the backstop job of an inline
+// first step (inline_job_id, 0 for none: nothing is written when it is no
+// longer scheduled — another execution owns the step), writes the step's
+// final row unless it already is final (UpsertRunStep), and then moves the
+// run on: run_status (” = leave it) ends the run, next_args enqueues the
+// next step's job (as queries/jobs.sql, available at once). written is 0
+// when the step was not written: a concurrent execution won.
+func (q *Queries) FinishStep(ctx context.Context, arg FinishStepParams) (FinishStepRow, error) {
+	row := q.db.QueryRow(ctx, finishStep,
+		arg.Notify,
+		arg.InlineJobID,
+		arg.RunID,
+		arg.StepIndex,
+		arg.StepID,
+		arg.Type,
+		arg.Status,
+		arg.Attempts,
+		arg.Snoozes,
+		arg.Input,
+		arg.Output,
+		arg.Error,
+		arg.StartedAt,
+		arg.RunStatus,
+		arg.RunError,
+		arg.NextArgs,
+		arg.NextMaxAttempts,
+	)
+	var i FinishStepRow
+	err := row.Scan(&i.Written, &i.Notified)
+	return i, err
+}
+
 const getRun = `-- name: GetRun :one
 SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at FROM runs WHERE id = $1
 `
@@ -125,71 +210,6 @@ func (q *Queries) InsertRun(ctx context.Context, arg InsertRunParams) (Run, erro
 		&i.FinishedAt,
 	)
 	return i, err
-}
-
-const insertRuns = `-- name: InsertRuns :many
-INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, started_at, finished_at)
-SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data::jsonb, r.status,
-       nullif(r.error, ''), r.depth, nullif(r.origin_run_id, ''), false, r.event_key,
-       CASE WHEN r.status <> 'queued' THEN clock_timestamp() END,
-       CASE WHEN r.status <> 'queued' THEN clock_timestamp() END
-FROM (SELECT unnest($1::text[]) AS id, unnest($2::text[]) AS automation_id,
-             unnest($3::int[]) AS version, unnest($4::text[]) AS base_id,
-             unnest($5::text[]) AS trigger_type, unnest($6::text[]) AS trigger_data,
-             unnest($7::text[]) AS status, unnest($8::text[]) AS error,
-             unnest($9::int[]) AS depth, unnest($10::text[]) AS origin_run_id,
-             unnest($11::text[]) AS event_key) AS r
-ON CONFLICT (automation_id, event_key) DO NOTHING
-RETURNING id
-`
-
-type InsertRunsParams struct {
-	Ids           []string `json:"ids"`
-	AutomationIds []string `json:"automation_ids"`
-	Versions      []int32  `json:"versions"`
-	BaseIds       []string `json:"base_ids"`
-	TriggerTypes  []string `json:"trigger_types"`
-	TriggerDatas  []string `json:"trigger_datas"`
-	Statuses      []string `json:"statuses"`
-	Errors        []string `json:"errors"`
-	Depths        []int32  `json:"depths"`
-	OriginRunIds  []string `json:"origin_run_ids"`
-	EventKeys     []string `json:"event_keys"`
-}
-
-// Inserts many matched runs in one statement (a batch write's runs); those
-// that already exist for (automation, event) are skipped. Returns the ids
-// inserted.
-func (q *Queries) InsertRuns(ctx context.Context, arg InsertRunsParams) ([]string, error) {
-	rows, err := q.db.Query(ctx, insertRuns,
-		arg.Ids,
-		arg.AutomationIds,
-		arg.Versions,
-		arg.BaseIds,
-		arg.TriggerTypes,
-		arg.TriggerDatas,
-		arg.Statuses,
-		arg.Errors,
-		arg.Depths,
-		arg.OriginRunIds,
-		arg.EventKeys,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		items = append(items, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }
 
 const listRunSteps = `-- name: ListRunSteps :many
@@ -384,6 +404,111 @@ func (q *Queries) StartRun(ctx context.Context, arg StartRunParams) (StartRunRow
 		&i.StepStatus,
 	)
 	return i, err
+}
+
+const startRuns = `-- name: StartRuns :many
+WITH r AS (
+    SELECT unnest($2::text[]) AS id, unnest($3::text[]) AS automation_id,
+           unnest($4::int[]) AS version, unnest($5::text[]) AS base_id,
+           unnest($6::text[]) AS trigger_type, unnest($7::text[]) AS trigger_data,
+           unnest($8::text[]) AS status, unnest($9::text[]) AS error,
+           unnest($10::int[]) AS depth, unnest($11::text[]) AS origin_run_id,
+           unnest($12::bool[]) AS is_test, unnest($13::text[]) AS event_key,
+           unnest($14::text[]) AS job_args, unnest($15::int[]) AS job_max_attempts,
+           unnest($16::timestamptz[]) AS job_scheduled_at
+), ins AS (
+    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, started_at, finished_at)
+    SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data::jsonb, r.status,
+           nullif(r.error, ''), r.depth, nullif(r.origin_run_id, ''), r.is_test, r.event_key,
+           CASE WHEN r.status <> 'queued' THEN clock_timestamp() END,
+           CASE WHEN r.status NOT IN ('queued', 'running') THEN clock_timestamp() END
+    FROM r
+    ON CONFLICT (automation_id, event_key) DO NOTHING
+    RETURNING id, status
+), job AS (
+    INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
+    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, 1, 'default',
+           (CASE WHEN r.job_scheduled_at = '0001-01-01 00:00:00+00' THEN 'available' ELSE 'scheduled' END)::river_job_state,
+           CASE WHEN r.job_scheduled_at = '0001-01-01 00:00:00+00' THEN now() ELSE r.job_scheduled_at END,
+           '{}', '{}'
+    FROM ins JOIN r ON r.id = ins.id
+    WHERE ins.status IN ('queued', 'running')
+    RETURNING id, state, args->>'run_id' AS run_id
+)
+SELECT ins.id, coalesce(job.id, 0)::bigint AS job_id,
+       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
+        FROM (SELECT 1 FROM job a WHERE a.state = 'available' LIMIT 1) x WHERE $1::bool)::int AS notified
+FROM ins LEFT JOIN job ON job.run_id = ins.id
+`
+
+type StartRunsParams struct {
+	Notify         bool        `json:"notify"`
+	Ids            []string    `json:"ids"`
+	AutomationIds  []string    `json:"automation_ids"`
+	Versions       []int32     `json:"versions"`
+	BaseIds        []string    `json:"base_ids"`
+	TriggerTypes   []string    `json:"trigger_types"`
+	TriggerDatas   []string    `json:"trigger_datas"`
+	Statuses       []string    `json:"statuses"`
+	Errors         []string    `json:"errors"`
+	Depths         []int32     `json:"depths"`
+	OriginRunIds   []string    `json:"origin_run_ids"`
+	IsTests        []bool      `json:"is_tests"`
+	EventKeys      []string    `json:"event_keys"`
+	JobArgs        []string    `json:"job_args"`
+	JobMaxAttempts []int32     `json:"job_max_attempts"`
+	JobScheduledAt []time.Time `json:"job_scheduled_at"`
+}
+
+type StartRunsRow struct {
+	ID       string `json:"id"`
+	JobID    int64  `json:"job_id"`
+	Notified int32  `json:"notified"`
+}
+
+// Inserts matched runs and their first steps' jobs in ONE statement (one
+// round trip, its own implicit transaction, or a part of the caller's).
+// Runs that already exist for (automation, event) are skipped, with no
+// job: a run's first step is enqueued only by the insert that created it.
+// A run inserted queued or running gets the job of its first step
+// (job_args; scheduled_at as in queries/jobs.sql: a running run's first
+// step is executed inline and its job waits as a backstop). Returns each
+// inserted run with its job's id (0: none).
+func (q *Queries) StartRuns(ctx context.Context, arg StartRunsParams) ([]StartRunsRow, error) {
+	rows, err := q.db.Query(ctx, startRuns,
+		arg.Notify,
+		arg.Ids,
+		arg.AutomationIds,
+		arg.Versions,
+		arg.BaseIds,
+		arg.TriggerTypes,
+		arg.TriggerDatas,
+		arg.Statuses,
+		arg.Errors,
+		arg.Depths,
+		arg.OriginRunIds,
+		arg.IsTests,
+		arg.EventKeys,
+		arg.JobArgs,
+		arg.JobMaxAttempts,
+		arg.JobScheduledAt,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []StartRunsRow
+	for rows.Next() {
+		var i StartRunsRow
+		if err := rows.Scan(&i.ID, &i.JobID, &i.Notified); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const upsertRunStep = `-- name: UpsertRunStep :execrows

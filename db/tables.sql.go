@@ -12,7 +12,7 @@ import (
 )
 
 const createTable = `-- name: CreateTable :one
-INSERT INTO tables (id, base_id, name) VALUES ($1, $2, $3) RETURNING id, base_id, name, created_at
+INSERT INTO tables (id, base_id, name) VALUES ($1, $2, $3) RETURNING id, base_id, name, created_at, schema_version
 `
 
 type CreateTableParams struct {
@@ -29,6 +29,7 @@ func (q *Queries) CreateTable(ctx context.Context, arg CreateTableParams) (Table
 		&i.BaseID,
 		&i.Name,
 		&i.CreatedAt,
+		&i.SchemaVersion,
 	)
 	return i, err
 }
@@ -46,7 +47,7 @@ func (q *Queries) DeleteTable(ctx context.Context, id string) (int64, error) {
 }
 
 const getTable = `-- name: GetTable :one
-SELECT id, base_id, name, created_at FROM tables WHERE id = $1
+SELECT id, base_id, name, created_at, schema_version FROM tables WHERE id = $1
 `
 
 func (q *Queries) GetTable(ctx context.Context, id string) (Table, error) {
@@ -57,23 +58,25 @@ func (q *Queries) GetTable(ctx context.Context, id string) (Table, error) {
 		&i.BaseID,
 		&i.Name,
 		&i.CreatedAt,
+		&i.SchemaVersion,
 	)
 	return i, err
 }
 
 const getTableWithFields = `-- name: GetTableWithFields :one
-SELECT t.id, t.base_id, t.name, t.created_at,
+SELECT t.id, t.base_id, t.name, t.created_at, t.schema_version,
        coalesce((SELECT json_agg(json_build_object('id', f.id, 'name', f.name, 'type', f.type, 'options', f.options) ORDER BY f.position)
                  FROM fields f WHERE f.table_id = t.id), '[]')::jsonb AS fields
 FROM tables t WHERE t.id = $1
 `
 
 type GetTableWithFieldsRow struct {
-	ID        string          `json:"id"`
-	BaseID    string          `json:"base_id"`
-	Name      string          `json:"name"`
-	CreatedAt time.Time       `json:"created_at"`
-	Fields    json.RawMessage `json:"fields"`
+	ID            string          `json:"id"`
+	BaseID        string          `json:"base_id"`
+	Name          string          `json:"name"`
+	CreatedAt     time.Time       `json:"created_at"`
+	SchemaVersion int64           `json:"schema_version"`
+	Fields        json.RawMessage `json:"fields"`
 }
 
 // A table and its fields (as a JSON array in display order) in one round trip.
@@ -85,13 +88,14 @@ func (q *Queries) GetTableWithFields(ctx context.Context, id string) (GetTableWi
 		&i.BaseID,
 		&i.Name,
 		&i.CreatedAt,
+		&i.SchemaVersion,
 		&i.Fields,
 	)
 	return i, err
 }
 
 const listTables = `-- name: ListTables :many
-SELECT id, base_id, name, created_at FROM tables WHERE base_id = $1 ORDER BY created_at, id
+SELECT id, base_id, name, created_at, schema_version FROM tables WHERE base_id = $1 ORDER BY created_at, id
 `
 
 func (q *Queries) ListTables(ctx context.Context, baseID string) ([]Table, error) {
@@ -108,6 +112,7 @@ func (q *Queries) ListTables(ctx context.Context, baseID string) ([]Table, error
 			&i.BaseID,
 			&i.Name,
 			&i.CreatedAt,
+			&i.SchemaVersion,
 		); err != nil {
 			return nil, err
 		}

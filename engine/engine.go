@@ -12,19 +12,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/rowflow/rowflow/db"
 	"github.com/rowflow/rowflow/engine/outbound"
 )
-
-// Inserter is the part of a River client the engine needs: enqueueing jobs
-// inside the caller's transaction. *river.Client[pgx.Tx] implements it.
-type Inserter interface {
-	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-	InsertManyTx(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
-}
 
 // Opts configures an Engine.
 type Opts struct {
@@ -50,7 +41,6 @@ type Engine struct {
 	pool     *pgxpool.Pool
 	q        *db.Queries
 	log      *slog.Logger
-	queue    Inserter
 	maxDepth int
 	now      func() time.Time
 	// conditions caches compiled condition groups (see compileCondition).
@@ -63,10 +53,14 @@ type Engine struct {
 	httpClient *http.Client
 	// inlineBackstop: see Opts.InlineBackstop.
 	inlineBackstop time.Duration
+	// tableCache holds table definitions by id (table_cache.go).
+	tableCache sync.Map
+	// notify limits River insert notifications (jobs.go).
+	notify notifier
 }
 
-// New returns an Engine. Call SetQueue before any write: the River client
-// needs the engine's workers, so it is built after the engine.
+// New returns an Engine. Its jobs are River's (jobs.go): a River client
+// with the engine's workers must run on the same database to work them.
 func New(opts Opts) *Engine {
 	e := &Engine{pool: opts.Pool, q: db.New(opts.Pool), log: opts.Logger, maxDepth: opts.MaxDepth, now: opts.NowFunc, inlineBackstop: opts.InlineBackstop}
 	if e.log == nil {
@@ -85,9 +79,6 @@ func New(opts Opts) *Engine {
 	e.httpClient = guard.Client(0)
 	return e
 }
-
-// SetQueue gives the engine the River client it enqueues with.
-func (e *Engine) SetQueue(q Inserter) { e.queue = q }
 
 // Pool returns the engine's connection pool.
 func (e *Engine) Pool() *pgxpool.Pool { return e.pool }

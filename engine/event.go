@@ -2,10 +2,10 @@ package engine
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+
+	"github.com/rowflow/rowflow/db"
 )
 
 // Change kinds of a record event.
@@ -60,6 +60,10 @@ type RecordChange struct {
 	Before   map[string]any `json:"before,omitempty"`
 	After    map[string]any `json:"after,omitempty"`
 	Version  int64          `json:"version"`
+	// SchemaVersion is the version of the table's definition the write was
+	// validated against (0: unknown); matching reuses a cached definition
+	// only at that version (table_cache.go).
+	SchemaVersion int64 `json:"schema_version,omitempty"`
 }
 
 // RecordEventArgs is the River job inserted in the same transaction as a
@@ -75,23 +79,19 @@ type RecordEventArgs struct {
 // Kind implements river.JobArgs.
 func (RecordEventArgs) Kind() string { return "record_event" }
 
-// InsertOpts implements river.JobArgsWithInsertOpts: matching is cheap and
+// eventMaxAttempts is a record event's max attempts: matching is cheap and
 // idempotent, so a failing event is retried a few times quickly.
+const eventMaxAttempts = 10
+
+// InsertOpts implements river.JobArgsWithInsertOpts (eventMaxAttempts).
 func (RecordEventArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 10}
+	return river.InsertOpts{MaxAttempts: eventMaxAttempts}
 }
 
 // emitEvent enqueues the event for changes inside tx (no-op without changes).
-func (e *Engine) emitEvent(ctx context.Context, tx pgx.Tx, baseID string, changes []RecordChange) error {
+func (e *Engine) emitEvent(ctx context.Context, q *db.Queries, baseID string, changes []RecordChange) error {
 	if len(changes) == 0 {
 		return nil
 	}
-	if e.queue == nil {
-		return fmt.Errorf("engine: no queue attached (SetQueue not called)")
-	}
-	_, err := e.queue.InsertTx(ctx, tx, RecordEventArgs{BaseID: baseID, Changes: changes, Cause: CauseFrom(ctx)}, nil)
-	if err != nil {
-		return fmt.Errorf("enqueueing record event: %w", err)
-	}
-	return nil
+	return e.insertJobs(ctx, q, []jobSpec{{args: RecordEventArgs{BaseID: baseID, Changes: changes, Cause: CauseFrom(ctx)}, maxAttempts: eventMaxAttempts}})
 }

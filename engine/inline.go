@@ -6,7 +6,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 )
@@ -32,21 +31,19 @@ import (
 // complete or reschedule a job that is not running); sqlc does not know
 // River's schema, so they are plain SQL, kept in this one file.
 
-// runInline executes the first step of a run whose job was just inserted
-// with a backstop.
-func (e *Engine) runInline(ctx context.Context, row *rivertype.JobRow) {
-	var args StepArgs
-	if err := json.Unmarshal(row.EncodedArgs, &args); err != nil {
-		return // River will run the job at the backstop
-	}
-	inlineRow := *row
-	inlineRow.Attempt = 1
-	job := &river.Job[StepArgs]{JobRow: &inlineRow, Args: args}
-	err := e.executeStep(ctx, job, row.ID)
+// runInline executes the first step of a run just started with a backstop
+// job (startRuns), with what StartRun would have read already in hand.
+func (e *Engine) runInline(ctx context.Context, st inlineStep) {
+	encoded, _ := json.Marshal(st.args)
+	row := &rivertype.JobRow{ID: st.jobID, Attempt: 1, MaxAttempts: st.maxAttempts, Kind: st.args.Kind(),
+		EncodedArgs: encoded, Metadata: []byte("{}"), State: rivertype.JobStateRunning}
+	job := &river.Job[StepArgs]{JobRow: row, Args: st.args}
+	run := st.run
+	err := e.executeStep(ctx, job, st.jobID, &run)
 	if err == nil {
 		return
 	}
-	e.handBack(context.WithoutCancel(ctx), row.ID, args, err)
+	e.handBack(context.WithoutCancel(ctx), st.jobID, st.args, err)
 }
 
 // handBack gives the step's job to River after an inline attempt that
@@ -83,14 +80,4 @@ func soonState(now, at time.Time) string {
 		return "available"
 	}
 	return "scheduled"
-}
-
-// claimInline deletes the still-scheduled job of an inline step inside its
-// completion transaction; false means another execution took the job.
-func claimInline(ctx context.Context, tx pgx.Tx, jobID int64) (bool, error) {
-	tag, err := tx.Exec(ctx, `DELETE FROM river_job WHERE id = $1 AND state = 'scheduled'`, jobID)
-	if err != nil {
-		return false, err
-	}
-	return tag.RowsAffected() == 1, nil
 }

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/rowflow/rowflow/db"
 	"github.com/rowflow/rowflow/engine/condition"
@@ -15,8 +13,8 @@ import (
 
 // ProcessRecordEvent matches every change of a committed record write, in
 // order, against the enabled automations of the changed tables, and starts
-// the runs that fire: ONE transaction inserts each run and its first step's
-// job. Runs are unique per (automation, event key) and a run's first step
+// the runs that fire: ONE statement inserts every run and its first step's
+// job (StartRuns). Runs are unique per (automation, event key) and a run's first step
 // is enqueued only by the insert that created it, so an event processed
 // again (a crash after this commit, before River marked the job completed)
 // starts nothing twice.
@@ -47,7 +45,7 @@ func (e *Engine) ProcessRecordEvent(ctx context.Context, job *river.Job[RecordEv
 		t, ok := tables[ch.TableID]
 		if !ok {
 			var err error
-			if t, err = e.loadTable(sys, e.q, ch.TableID, RoleViewer); err != nil {
+			if t, err = e.tableAt(sys, ch.TableID, ch.SchemaVersion, RoleViewer); err != nil {
 				if ErrorCode(err) == CodeNotFound {
 					continue // the table was deleted since the write
 				}
@@ -66,32 +64,19 @@ func (e *Engine) ProcessRecordEvent(ctx context.Context, job *river.Job[RecordEv
 			}
 		}
 	}
-	var firsts []*rivertype.JobRow
-	err := e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
-		firsts = firsts[:0]
-		// A few runs are executed inline; a larger fan-out (a batch of 100
-		// records) goes to River's many workers at once instead of one
-		// worker executing them one after another.
-		if e.inlineBackstop == 0 || len(starts) > maxInlineRuns {
-			return e.startRuns(ctx, tx, q, starts)
-		}
-		for _, s := range starts {
-			s.inline = true
-			_, job, err := e.startRunID(ctx, tx, q, s)
-			if err != nil {
-				return err
-			}
-			if job != nil {
-				firsts = append(firsts, job)
-			}
-		}
-		return nil
-	})
+	// A few runs are executed inline; a larger fan-out (a batch of 100
+	// records) goes to River's many workers at once instead of one worker
+	// executing them one after another.
+	inline := e.inlineBackstop > 0 && len(starts) <= maxInlineRuns
+	for i := range starts {
+		starts[i].inline = inline
+	}
+	_, steps, err := e.startRuns(ctx, e.q, starts)
 	if err != nil {
 		return err
 	}
-	for _, job := range firsts {
-		e.runInline(ctx, job)
+	for _, st := range steps {
+		e.runInline(ctx, st)
 	}
 	return nil
 }

@@ -121,6 +121,11 @@ func cellLocs(n int, batch bool) []string {
 
 // createRecords is CreateRecords on an already loaded table t (nil: load
 // it, checking the caller may write); batch locates errors by index.
+//
+// Records without link cells, outside a caller's transaction, are written
+// with their event in one statement (createFast) against the process's
+// cached table definition (table_cache.go): a definition that rejects the
+// cells or is no longer current is reloaded and the create tried again.
 func (e *Engine) createRecords(ctx context.Context, tableID string, inputs []map[string]any, t *Table, batch bool) ([]Record, error) {
 	if len(inputs) == 0 {
 		return nil, Invalid("records", "at least one record is required")
@@ -129,24 +134,130 @@ func (e *Engine) createRecords(ctx context.Context, tableID string, inputs []map
 		return nil, Invalid("records", "at most %d records per call, got %d", MaxBatch, len(inputs))
 	}
 	var err error
+	cached := false
 	if t == nil {
-		if t, err = e.loadTable(ctx, e.q, tableID, RoleEditor); err != nil {
+		if t, cached, err = e.cachedTable(ctx, tableID, RoleEditor); err != nil {
 			return nil, err
 		}
 	}
 	locs := cellLocs(len(inputs), batch)
-	normalized := make([]map[string]any, len(inputs))
+	_, inOuterTx := ctx.Value(txKey{}).(pgx.Tx)
+	for try := 0; ; try++ {
+		normalized, err := normalizeAll(t, inputs, locs)
+		fast := err == nil && !inOuterTx && !hasLinkCells(t, normalized)
+		if cached && !fast {
+			// Validate against, and write with, the current definition.
+			if t, err = e.loadTable(ctx, e.q, tableID, RoleEditor); err != nil {
+				return nil, err
+			}
+			cached = false
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !fast {
+			var out []Record
+			err = e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
+				out, err = e.createInTx(ctx, tx, q, t, normalized, locs)
+				return err
+			})
+			return out, err
+		}
+		out, ok, err := e.createFast(ctx, t, normalized)
+		if err != nil || ok {
+			return out, err
+		}
+		if try >= 3 {
+			return nil, fmt.Errorf("creating records in %s: its fields kept changing", tableID)
+		}
+		// The definition changed since it was read (or the table is gone).
+		if t, err = e.loadTable(ctx, e.q, tableID, RoleEditor); err != nil {
+			return nil, err
+		}
+		cached = false
+	}
+}
+
+// normalizeAll normalizes the cells of every input (see normalizeCells).
+func normalizeAll(t *Table, inputs []map[string]any, locs []string) ([]map[string]any, error) {
+	out := make([]map[string]any, len(inputs))
 	for i, in := range inputs {
-		if normalized[i], err = normalizeCells(t, in, locs[i]); err != nil {
+		var err error
+		if out[i], err = normalizeCells(t, in, locs[i]); err != nil {
 			return nil, err
 		}
 	}
-	var out []Record
-	err = e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
-		out, err = e.createInTx(ctx, tx, q, t, normalized, locs)
-		return err
-	})
-	return out, err
+	return out, nil
+}
+
+// hasLinkCells reports whether any of the normalized cells sets a link
+// (whose inverse cells must change in the same transaction).
+func hasLinkCells(t *Table, cells []map[string]any) bool {
+	for _, f := range t.Fields {
+		if f.Type != field.LinkToRecord {
+			continue
+		}
+		for _, c := range cells {
+			if len(toStrings(c[f.ID])) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// createFast inserts records without links and their event in one
+// statement, provided t is still the table's current definition; false
+// (and nothing written) when it is not.
+func (e *Engine) createFast(ctx context.Context, t *Table, cells []map[string]any) ([]Record, bool, error) {
+	p := db.CreateRecordsWithEventParams{TableID: t.ID, SchemaVersion: t.SchemaVersion, EventMaxAttempts: eventMaxAttempts}
+	changes := make([]RecordChange, len(cells))
+	for i, c := range cells {
+		after := map[string]any{}
+		for k, v := range c {
+			if v != nil {
+				after[k] = v
+			}
+		}
+		b, err := json.Marshal(after)
+		if err != nil {
+			return nil, false, err
+		}
+		id := NewID(PrefixRecord)
+		p.Ids = append(p.Ids, id)
+		p.Cells = append(p.Cells, string(b))
+		// The event carries the cells as stored: decoded from their JSON.
+		var stored map[string]any
+		_ = json.Unmarshal(b, &stored)
+		changes[i] = RecordChange{TableID: t.ID, RecordID: id, Kind: ChangeCreated, After: stored, Version: 1, SchemaVersion: t.SchemaVersion}
+	}
+	args, err := json.Marshal(RecordEventArgs{BaseID: t.BaseID, Changes: changes, Cause: CauseFrom(ctx)})
+	if err != nil {
+		return nil, false, err
+	}
+	p.EventArgs = args
+	p.Notify = e.notify.due(e.now())
+	rows, err := e.q.CreateRecordsWithEvent(ctx, p)
+	if err != nil {
+		return nil, false, fmt.Errorf("inserting records: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, false, nil
+	}
+	byID := make(map[string]Record, len(rows))
+	for _, row := range rows {
+		r, err := recordFromRow(db.Record{ID: row.ID, TableID: row.TableID, Cells: row.Cells, Version: row.Version, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt})
+		if err != nil {
+			return nil, false, err
+		}
+		byID[r.ID] = r
+	}
+	out := make([]Record, len(p.Ids))
+	for i, id := range p.Ids {
+		out[i] = byID[id]
+	}
+	return out, true, nil
 }
 
 // createInTx is the transactional part of a create: it inserts records with
@@ -166,7 +277,7 @@ func (e *Engine) createInTx(ctx context.Context, tx pgx.Tx, q *db.Queries, t *Ta
 	if err != nil {
 		return nil, err
 	}
-	return out, e.emitEvent(ctx, tx, t.BaseID, ws.changes)
+	return out, e.emitEvent(ctx, q, t.BaseID, ws.changes)
 }
 
 // UpdateRecords changes the named fields of records in one transaction.
@@ -225,7 +336,7 @@ func (e *Engine) updateInTx(ctx context.Context, tx pgx.Tx, q *db.Queries, t *Ta
 	if err != nil {
 		return nil, err
 	}
-	return out, e.emitEvent(ctx, tx, t.BaseID, ws.changes)
+	return out, e.emitEvent(ctx, q, t.BaseID, ws.changes)
 }
 
 // DeleteRecords deletes records in one transaction, unlinking them from the
@@ -258,7 +369,7 @@ func (e *Engine) deleteInTx(ctx context.Context, tx pgx.Tx, q *db.Queries, t *Ta
 	if _, err := ws.flush(nil); err != nil {
 		return err
 	}
-	return e.emitEvent(ctx, tx, t.BaseID, ws.changes)
+	return e.emitEvent(ctx, q, t.BaseID, ws.changes)
 }
 
 // GetRecord returns one record of a table.

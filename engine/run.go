@@ -3,13 +3,8 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/rowflow/rowflow/db"
 )
@@ -39,26 +34,9 @@ func (StepArgs) Kind() string { return "run_step" }
 // DefaultMaxAttempts is a step's max_attempts when its retry policy says none.
 const DefaultMaxAttempts = 3
 
-// enqueueStep inserts the job of step idx of a run inside tx, to run at
-// once, or — for a first step executed inline — at backstop (see inline.go).
-func (e *Engine) enqueueStep(ctx context.Context, tx pgx.Tx, runID string, idx int, step StepSpec) error {
-	_, err := e.insertStep(ctx, tx, runID, idx, step, time.Time{})
-	return err
-}
-
-// insertStep is enqueueStep returning the job row.
-func (e *Engine) insertStep(ctx context.Context, tx pgx.Tx, runID string, idx int, step StepSpec, backstop time.Time) (*rivertype.JobRow, error) {
-	p := stepJob(runID, idx, step, backstop)
-	res, err := e.queue.InsertTx(ctx, tx, p.Args, p.InsertOpts)
-	if err != nil {
-		return nil, fmt.Errorf("enqueueing step %d of %s: %w", idx, runID, err)
-	}
-	return res.Job, nil
-}
-
 // stepJob is the River job of step idx of a run, with the step's retry
-// policy.
-func stepJob(runID string, idx int, step StepSpec, backstop time.Time) river.InsertManyParams {
+// policy, due at once (zero backstop) or at backstop (inline.go).
+func stepJob(runID string, idx int, step StepSpec, backstop time.Time) jobSpec {
 	args := StepArgs{RunID: runID, Index: idx, BackoffType: "exponential", DelayMS: 1000}
 	maxAttempts := DefaultMaxAttempts
 	if r := step.Retry; r != nil {
@@ -74,7 +52,7 @@ func stepJob(runID string, idx int, step StepSpec, backstop time.Time) river.Ins
 			}
 		}
 	}
-	return river.InsertManyParams{Args: args, InsertOpts: &river.InsertOpts{MaxAttempts: maxAttempts, ScheduledAt: backstop}}
+	return jobSpec{args: args, maxAttempts: maxAttempts, scheduledAt: backstop}
 }
 
 // NextRetry is when a failed step runs again: delay × 2^(attempt-1)
@@ -92,58 +70,6 @@ func NextRetry(args StepArgs, attempt int, now time.Time) time.Time {
 	return now.Add(min(delay, time.Hour))
 }
 
-// startRun stores a matched run and enqueues its first step, inside tx.
-// A run that already exists for (automation, event) is left alone.
-func (e *Engine) startRun(ctx context.Context, tx pgx.Tx, q *db.Queries, s runStart) error {
-	_, _, err := e.startRunID(ctx, tx, q, s)
-	return err
-}
-
-// startRunID is startRun returning the new run's id ("" if it existed) and
-// its first step's job. With s.inline, that job is scheduled at the
-// backstop: the caller executes the step itself right after commit.
-func (e *Engine) startRunID(ctx context.Context, tx pgx.Tx, q *db.Queries, s runStart) (string, *rivertype.JobRow, error) {
-	def, err := e.loadDefinition(ctx, q, s.automation.ID, int(s.automation.Version))
-	if err != nil {
-		return "", nil, err
-	}
-	data, _ := json.Marshal(s.triggerData)
-	status := initialStatus(s, def)
-	var errText *string
-	var started, finished *time.Time
-	if status != RunQueued {
-		now := e.now()
-		started, finished = &now, &now
-	}
-	if s.failure != "" {
-		errText = &s.failure
-	}
-	var origin *string
-	if s.originRunID != "" {
-		origin = &s.originRunID
-	}
-	run, err := q.InsertRun(ctx, db.InsertRunParams{
-		ID: NewID(PrefixRun), AutomationID: s.automation.ID, Version: s.automation.Version, BaseID: s.automation.BaseID,
-		TriggerType: s.automation.TriggerType, TriggerData: data, Status: status, Error: errText, Depth: int32(s.depth),
-		OriginRunID: origin, IsTest: s.isTest, EventKey: s.eventKey, StartedAt: started, FinishedAt: finished,
-	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil, nil // already started by an earlier attempt
-	}
-	if err != nil {
-		return "", nil, fmt.Errorf("inserting run: %w", err)
-	}
-	if status != RunQueued {
-		return run.ID, nil, nil
-	}
-	var backstop time.Time
-	if s.inline {
-		backstop = e.now().Add(e.inlineBackstop)
-	}
-	job, err := e.insertStep(ctx, tx, run.ID, 0, def.Steps[0], backstop)
-	return run.ID, job, err
-}
-
 // initialStatus is a new run's status: failed at once (loop_detected, a
 // condition that cannot be evaluated), succeeded at once (no steps), or
 // queued for its first step.
@@ -157,21 +83,54 @@ func initialStatus(s runStart, def definition) string {
 	return RunQueued
 }
 
-// startRuns stores many matched runs (a batch write's) in one statement and
-// enqueues the first steps of those it created in another; runs that
-// already exist for (automation, event) are left alone, as in startRun.
-func (e *Engine) startRuns(ctx context.Context, tx pgx.Tx, q *db.Queries, starts []runStart) error {
-	var p db.InsertRunsParams
-	defs := make([]definition, len(starts))
-	for i, s := range starts {
+// inlineStep is the first step of a run that the matching worker executes
+// itself (inline.go): its backstop job and what StartRun would have read.
+type inlineStep struct {
+	jobID       int64
+	args        StepArgs
+	maxAttempts int
+	run         db.StartRunRow
+}
+
+// startRuns stores matched runs and their first steps' jobs in ONE
+// statement with q (StartRuns); runs that already exist for (automation,
+// event) are left alone. A run marked inline starts running at once and
+// its first step's job waits at the backstop: it is returned for the caller
+// to execute after commit. created maps each start's index to its new run
+// id ("" when it existed).
+func (e *Engine) startRuns(ctx context.Context, q *db.Queries, starts []runStart) (created []string, inline []inlineStep, err error) {
+	if len(starts) == 0 {
+		return nil, nil, nil
+	}
+	var p db.StartRunsParams
+	type pending struct {
+		job  jobSpec
+		data []byte
+	}
+	jobs := make(map[string]pending, len(starts))
+	now := e.now()
+	for _, s := range starts {
 		def, err := e.loadDefinition(ctx, q, s.automation.ID, int(s.automation.Version))
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		defs[i] = def
 		status := initialStatus(s, def)
 		data, _ := json.Marshal(s.triggerData)
-		p.Ids = append(p.Ids, NewID(PrefixRun))
+		id := NewID(PrefixRun)
+		jobArgs, maxAttempts, at := "", int32(0), time.Time{}
+		if status == RunQueued {
+			var backstop time.Time
+			if s.inline {
+				status, backstop = RunRunning, now.Add(e.inlineBackstop)
+			}
+			j := stepJob(id, 0, def.Steps[0], backstop)
+			b, _ := json.Marshal(j.args)
+			jobArgs, maxAttempts, at = string(b), int32(j.maxAttempts), backstop
+			if s.inline {
+				jobs[id] = pending{job: j, data: data}
+			}
+		}
+		p.Ids = append(p.Ids, id)
 		p.AutomationIds = append(p.AutomationIds, s.automation.ID)
 		p.Versions = append(p.Versions, s.automation.Version)
 		p.BaseIds = append(p.BaseIds, s.automation.BaseID)
@@ -181,29 +140,38 @@ func (e *Engine) startRuns(ctx context.Context, tx pgx.Tx, q *db.Queries, starts
 		p.Errors = append(p.Errors, s.failure)
 		p.Depths = append(p.Depths, int32(s.depth))
 		p.OriginRunIds = append(p.OriginRunIds, s.originRunID)
+		p.IsTests = append(p.IsTests, s.isTest)
 		p.EventKeys = append(p.EventKeys, s.eventKey)
+		p.JobArgs = append(p.JobArgs, jobArgs)
+		p.JobMaxAttempts = append(p.JobMaxAttempts, maxAttempts)
+		p.JobScheduledAt = append(p.JobScheduledAt, at)
 	}
-	inserted, err := q.InsertRuns(ctx, p)
+	p.Notify = e.notify.due(now)
+	rows, err := q.StartRuns(ctx, p)
 	if err != nil {
-		return fmt.Errorf("inserting runs: %w", err)
+		return nil, nil, fmt.Errorf("starting runs: %w", err)
 	}
-	created := make(map[string]bool, len(inserted))
-	for _, id := range inserted {
-		created[id] = true
+	jobOf := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		jobOf[r.ID] = r.JobID
 	}
-	var jobs []river.InsertManyParams
+	created = make([]string, len(starts))
 	for i, id := range p.Ids {
-		if created[id] && p.Statuses[i] == RunQueued {
-			jobs = append(jobs, stepJob(id, 0, defs[i].Steps[0], time.Time{}))
+		jobID, ok := jobOf[id]
+		if !ok {
+			continue
 		}
+		created[i] = id
+		pj, isInline := jobs[id]
+		if !isInline || jobID == 0 {
+			continue
+		}
+		s := starts[i]
+		inline = append(inline, inlineStep{jobID: jobID, args: pj.job.args.(StepArgs), maxAttempts: pj.job.maxAttempts,
+			run: db.StartRunRow{ID: id, AutomationID: s.automation.ID, Version: s.automation.Version, BaseID: s.automation.BaseID,
+				TriggerType: s.automation.TriggerType, TriggerData: pj.data, Depth: int32(s.depth)}})
 	}
-	if len(jobs) == 0 {
-		return nil
-	}
-	if _, err := e.queue.InsertManyTx(ctx, tx, jobs); err != nil {
-		return fmt.Errorf("enqueueing first steps: %w", err)
-	}
-	return nil
+	return created, inline, nil
 }
 
 // loadDefinition returns the immutable definition of an automation version.

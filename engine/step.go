@@ -51,21 +51,28 @@ func withTx(ctx context.Context, tx pgx.Tx) context.Context {
 // the completion record, which is why JobCompleteTx is not needed (and its
 // single-job statement was half the database time; docs/performance.md).
 func (e *Engine) ExecuteStep(ctx context.Context, job *river.Job[StepArgs]) error {
-	return e.executeStep(ctx, job, 0)
+	return e.executeStep(ctx, job, 0, nil)
 }
 
 // executeStep is ExecuteStep; inlineJobID is the job of a first step the
-// matching worker executes itself (0 when River runs the job; inline.go).
-func (e *Engine) executeStep(ctx context.Context, job *river.Job[StepArgs], inlineJobID int64) error {
+// matching worker executes itself (0 when River runs the job; inline.go),
+// and started the run that worker just inserted running (nil: read it).
+func (e *Engine) executeStep(ctx context.Context, job *river.Job[StepArgs], inlineJobID int64, started *db.StartRunRow) error {
 	a := job.Args
-	// One statement marks the run running and reads it; no row means it
-	// ended (or its automation was deleted) meanwhile.
-	run, err := e.q.StartRun(ctx, db.StartRunParams{ID: a.RunID, StepIndex: int32(a.Index)})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("starting run %s: %w", a.RunID, err)
+	var run db.StartRunRow
+	if started != nil {
+		run = *started
+	} else {
+		// One statement marks the run running and reads it; no row means
+		// it ended (or its automation was deleted) meanwhile.
+		var err error
+		run, err = e.q.StartRun(ctx, db.StartRunParams{ID: a.RunID, StepIndex: int32(a.Index)})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("starting run %s: %w", a.RunID, err)
+		}
 	}
 	switch run.StepStatus {
 	case "succeeded", "failed", "skipped":
@@ -100,7 +107,7 @@ func (e *Engine) executeStep(ctx context.Context, job *river.Job[StepArgs], inli
 	if ok, err := e.stepCondition(ctx, run, step); err != nil {
 		return e.failStep(ctx, job, st, nil, fmt.Errorf("if: %w", err), false)
 	} else if !ok {
-		return e.completeStep(ctx, job, st, "skipped", nil, nil)
+		return e.completeStep(ctx, st, "skipped", nil, nil)
 	}
 
 	data := templateData(run, prior, e.now())
@@ -132,7 +139,7 @@ func (e *Engine) executeStep(ctx context.Context, job *river.Job[StepArgs], inli
 			if out, err = at.Execute(withTx(actx, tx), sc, cfg); err != nil {
 				return err
 			}
-			return e.finishStepTx(ctx, tx, q, job, st, "succeeded", out, nil)
+			return e.finishStep(ctx, q, st, "succeeded", out, nil)
 		})
 		if errors.Is(err, errStepAlreadyFinal) {
 			return nil
@@ -158,7 +165,7 @@ func (e *Engine) executeStep(ctx context.Context, job *river.Job[StepArgs], inli
 		}
 		return e.failStep(ctx, job, st, output, err, isRetryable(err))
 	}
-	return e.completeStep(ctx, job, st, "succeeded", out, nil)
+	return e.completeStep(ctx, st, "succeeded", out, nil)
 }
 
 // snoozesOf reads how often River snoozed the job (its "snoozes" metadata).
@@ -205,14 +212,13 @@ func (e *Engine) failStep(ctx context.Context, job *river.Job[StepArgs], st step
 		}
 		return fmt.Errorf("step %s attempt %d of %d: %w", st.step.ID, job.Attempt, job.MaxAttempts, cause)
 	}
-	return e.completeStep(ctx, job, st, "failed", output, cause)
+	return e.completeStep(ctx, st, "failed", output, cause)
 }
 
-// completeStep finishes the step in its own transaction.
-func (e *Engine) completeStep(ctx context.Context, job *river.Job[StepArgs], st stepState, status string, output any, cause error) error {
-	err := e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
-		return e.finishStepTx(ctx, tx, q, job, st, status, output, cause)
-	})
+// completeStep finishes the step: one statement (FinishStep), its own
+// implicit transaction.
+func (e *Engine) completeStep(ctx context.Context, st stepState, status string, output any, cause error) error {
+	err := e.finishStep(ctx, e.q, st, status, output, cause)
 	if errors.Is(err, errStepAlreadyFinal) {
 		return nil
 	}
@@ -221,61 +227,62 @@ func (e *Engine) completeStep(ctx context.Context, job *river.Job[StepArgs], st 
 
 // errStepAlreadyFinal rolls back a completion that lost to a concurrent
 // execution of the same step (a rescued job whose first worker was still
-// running): the winner already moved the run on.
+// running, or the backstop of an inline step): the winner moved the run on.
 var errStepAlreadyFinal = errors.New("step already completed by another execution")
 
-// finishStepTx stores the step's final state and moves the run on (next
-// step, or the run's end), in tx.
-func (e *Engine) finishStepTx(ctx context.Context, tx pgx.Tx, q *db.Queries, job *river.Job[StepArgs], st stepState, status string, output any, cause error) error {
+// finishStep stores the step's final state and moves the run on (next
+// step, or the run's end) in one statement with q (FinishStep): inside the
+// caller's transaction for record actions, on its own otherwise. An inline
+// step's backstop job is claimed by the same statement.
+func (e *Engine) finishStep(ctx context.Context, q *db.Queries, st stepState, status string, output any, cause error) error {
 	errText := ""
 	if cause != nil {
 		errText = cause.Error()
 	}
-	if st.inlineJobID != 0 {
-		if mine, err := claimInline(ctx, tx, st.inlineJobID); err != nil {
-			return err
-		} else if !mine {
-			return errStepAlreadyFinal
-		}
-	}
-	if n, err := e.saveStep(ctx, q, st, status, output, ptr(e.now()), errText); err != nil {
-		return err
-	} else if n == 0 {
-		return errStepAlreadyFinal
-	}
+	p := db.FinishStepParams{InlineJobID: st.inlineJobID, RunID: st.run.ID, StepIndex: int32(st.index), StepID: st.step.ID,
+		Type: st.step.Type, Status: status, Attempts: int32(st.attempt), Snoozes: int32(st.snoozes), StartedAt: st.started}
+	p.Input, p.Output, p.Error = stepRowValues(st, output, errText)
 	next := st.index + 1
 	switch {
 	case status == "failed" && st.step.OnError != "continue":
 		msg := fmt.Sprintf("step %s (%s) failed: %s", st.step.ID, st.step.Type, errText)
-		if err := q.SetRunStatus(ctx, db.SetRunStatusParams{ID: st.run.ID, Status: RunFailed, Error: &msg}); err != nil {
-			return err
-		}
+		p.RunStatus, p.RunError = RunFailed, &msg
 	case next < len(st.def.Steps):
-		if err := e.enqueueStep(ctx, tx, st.run.ID, next, st.def.Steps[next]); err != nil {
-			return err
-		}
+		j := stepJob(st.run.ID, next, st.def.Steps[next], time.Time{})
+		p.NextArgs, _ = json.Marshal(j.args)
+		p.NextMaxAttempts = int16(j.maxAttempts)
+		p.Notify = e.notify.due(e.now())
 	default:
-		if err := q.SetRunStatus(ctx, db.SetRunStatusParams{ID: st.run.ID, Status: RunSucceeded}); err != nil {
-			return err
-		}
+		p.RunStatus = RunSucceeded
+	}
+	row, err := q.FinishStep(ctx, p)
+	if err != nil {
+		return fmt.Errorf("completing step %s of %s: %w", st.step.ID, st.run.ID, err)
+	}
+	if row.Written == 0 {
+		return errStepAlreadyFinal
 	}
 	return nil
 }
 
-// saveStep upserts the step's row (status, attempts, input, output, error)
-// and returns 0 when the row was already final (see UpsertRunStep).
-func (e *Engine) saveStep(ctx context.Context, q *db.Queries, st stepState, status string, output any, finished *time.Time, errText string) (int64, error) {
-	var in, out json.RawMessage
+// stepRowValues is a step row's input, output and error as stored.
+func stepRowValues(st stepState, output any, errText string) (in, out json.RawMessage, errp *string) {
 	if st.input != nil {
 		in, _ = json.Marshal(st.input)
 	}
 	if output != nil {
 		out, _ = json.Marshal(output)
 	}
-	var errp *string
 	if errText != "" {
 		errp = &errText
 	}
+	return in, out, errp
+}
+
+// saveStep upserts the step's row (status, attempts, input, output, error)
+// and returns 0 when the row was already final (see UpsertRunStep).
+func (e *Engine) saveStep(ctx context.Context, q *db.Queries, st stepState, status string, output any, finished *time.Time, errText string) (int64, error) {
+	in, out, errp := stepRowValues(st, output, errText)
 	return q.UpsertRunStep(ctx, db.UpsertRunStepParams{
 		RunID: st.run.ID, StepIndex: int32(st.index), StepID: st.step.ID, Type: st.step.Type, Status: status,
 		Attempts: int32(st.attempt), Snoozes: int32(st.snoozes), Input: in, Output: out, Error: errp,

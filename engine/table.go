@@ -22,6 +22,9 @@ type Table struct {
 	Name      string        `json:"name"`
 	Fields    []field.Field `json:"fields"`
 	CreatedAt time.Time     `json:"created_at"`
+	// SchemaVersion is the tables.schema_version this definition was read
+	// at (table_cache.go).
+	SchemaVersion int64 `json:"-"`
 }
 
 // FieldInput is a field to create: {name, type, options?}.
@@ -59,21 +62,28 @@ func (e *Engine) loadTable(ctx context.Context, q *db.Queries, id, need string) 
 		if err := notFoundIf(err, "table", id); err != nil {
 			return nil, err
 		}
-		t = &Table{ID: row.ID, BaseID: row.BaseID, Name: row.Name, CreatedAt: row.CreatedAt}
+		t = &Table{ID: row.ID, BaseID: row.BaseID, Name: row.Name, CreatedAt: row.CreatedAt, SchemaVersion: row.SchemaVersion}
 		if err := json.Unmarshal(row.Fields, &t.Fields); err != nil {
 			return nil, fmt.Errorf("decoding fields of %s: %w", id, err)
 		}
+		e.rememberTable(t)
 		if memo != nil && q == e.q {
 			memo.store(t)
 		}
 	}
-	if !PrincipalFrom(ctx).SeesBase(t.BaseID) {
-		return nil, NotFound("table", id)
-	}
-	if err := checkBase(ctx, t.BaseID, need); err != nil {
+	if err := checkTableAccess(ctx, t, need); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// checkTableAccess is loadTable's access check: a table of a base the
+// caller cannot see is not found; otherwise the caller needs role need.
+func checkTableAccess(ctx context.Context, t *Table, need string) error {
+	if !PrincipalFrom(ctx).SeesBase(t.BaseID) {
+		return NotFound("table", t.ID)
+	}
+	return checkBase(ctx, t.BaseID, need)
 }
 
 // GetTable returns a table with its fields.

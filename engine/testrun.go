@@ -2,10 +2,6 @@ package engine
 
 import (
 	"context"
-
-	"github.com/jackc/pgx/v5"
-
-	"github.com/rowflow/rowflow/db"
 )
 
 // TestAutomation starts a test run of an automation now, as if its trigger
@@ -50,13 +46,9 @@ func (e *Engine) TestAutomation(ctx context.Context, id, recordID string) (Run, 
 	ch := RecordChange{TableID: t.ID, RecordID: rec.ID, Kind: ChangeCreated, After: rec.Cells, Version: rec.Version}
 	cause := CauseFrom(ctx)
 	start := runStart{automation: row, triggerData: triggerData(row.TriggerType, t, ch, cause), isTest: true, eventKey: "test:" + NewID("")}
-	var runID string
-	err = e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
-		runID, _, err = e.startRunID(ctx, tx, q, start)
-		return err
-	})
+	created, _, err := e.startRuns(ctx, e.q, []runStart{start})
 	if err != nil {
 		return Run{}, err
 	}
-	return e.GetRun(ctx, runID)
+	return e.GetRun(ctx, created[0])
 }

@@ -246,6 +246,11 @@ func (ws *writeSet) flush(ids []string) ([]Record, error) {
 			ws.changes = append(ws.changes, RecordChange{TableID: p.tableID, RecordID: id, Kind: ChangeUpdated, Before: p.before, After: r.Cells, Version: r.Version})
 		}
 	}
+	for i := range ws.changes {
+		if ws.changes[i].TableID == ws.table.ID {
+			ws.changes[i].SchemaVersion = ws.table.SchemaVersion
+		}
+	}
 	out := make([]Record, 0, len(ids))
 	for _, id := range ids {
 		out = append(out, result[id])

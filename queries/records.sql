@@ -1,6 +1,29 @@
 -- name: InsertRecord :one
 INSERT INTO records (id, table_id, cells) VALUES ($1, $2, $3) RETURNING *;
 
+-- name: CreateRecordsWithEvent :many
+-- Inserts records of one table and the write's record_event job (as
+-- queries/jobs.sql) in ONE statement: one round trip, its own implicit
+-- transaction. Nothing is written, and no row returned, unless the table's
+-- schema is still at schema_version (the caller validated the cells
+-- against that version of a cached definition and reloads it otherwise).
+WITH rec AS (
+    INSERT INTO records (id, table_id, cells)
+    SELECT r.id, sqlc.arg(table_id)::text, r.cells::jsonb
+    FROM (SELECT unnest(sqlc.arg(ids)::text[]) AS id, unnest(sqlc.arg(cells)::text[]) AS cells) AS r
+    WHERE EXISTS (SELECT 1 FROM tables t WHERE t.id = sqlc.arg(table_id)::text AND t.schema_version = sqlc.arg(schema_version)::bigint)
+    RETURNING *
+), job AS (
+    INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
+    SELECT sqlc.arg(event_args)::jsonb, 'record_event', sqlc.arg(event_max_attempts)::smallint, 1, 'default', 'available', now(), '{}', '{}'
+    WHERE EXISTS (SELECT 1 FROM rec)
+    RETURNING id
+)
+SELECT rec.id, rec.table_id, rec.cells, rec.version, rec.seq, rec.created_at, rec.updated_at,
+       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
+        FROM job WHERE sqlc.arg(notify)::bool)::int AS notified
+FROM rec ORDER BY rec.seq;
+
 -- name: GetRecord :one
 SELECT * FROM records WHERE id = $1 AND table_id = $2;
 

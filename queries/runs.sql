@@ -51,20 +51,78 @@ WHERE id = sqlc.arg(id) AND status IN ('queued', 'running')
 RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, depth,
     coalesce((SELECT s.status FROM run_steps s WHERE s.run_id = runs.id AND s.step_index = sqlc.arg(step_index)::int), '')::text AS step_status;
 
--- name: InsertRuns :many
--- Inserts many matched runs in one statement (a batch write's runs); those
--- that already exist for (automation, event) are skipped. Returns the ids
--- inserted.
-INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, started_at, finished_at)
-SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data::jsonb, r.status,
-       nullif(r.error, ''), r.depth, nullif(r.origin_run_id, ''), false, r.event_key,
-       CASE WHEN r.status <> 'queued' THEN clock_timestamp() END,
-       CASE WHEN r.status <> 'queued' THEN clock_timestamp() END
-FROM (SELECT unnest(sqlc.arg(ids)::text[]) AS id, unnest(sqlc.arg(automation_ids)::text[]) AS automation_id,
-             unnest(sqlc.arg(versions)::int[]) AS version, unnest(sqlc.arg(base_ids)::text[]) AS base_id,
-             unnest(sqlc.arg(trigger_types)::text[]) AS trigger_type, unnest(sqlc.arg(trigger_datas)::text[]) AS trigger_data,
-             unnest(sqlc.arg(statuses)::text[]) AS status, unnest(sqlc.arg(errors)::text[]) AS error,
-             unnest(sqlc.arg(depths)::int[]) AS depth, unnest(sqlc.arg(origin_run_ids)::text[]) AS origin_run_id,
-             unnest(sqlc.arg(event_keys)::text[]) AS event_key) AS r
-ON CONFLICT (automation_id, event_key) DO NOTHING
-RETURNING id;
+-- name: StartRuns :many
+-- Inserts matched runs and their first steps' jobs in ONE statement (one
+-- round trip, its own implicit transaction, or a part of the caller's).
+-- Runs that already exist for (automation, event) are skipped, with no
+-- job: a run's first step is enqueued only by the insert that created it.
+-- A run inserted queued or running gets the job of its first step
+-- (job_args; scheduled_at as in queries/jobs.sql: a running run's first
+-- step is executed inline and its job waits as a backstop). Returns each
+-- inserted run with its job's id (0: none).
+WITH r AS (
+    SELECT unnest(sqlc.arg(ids)::text[]) AS id, unnest(sqlc.arg(automation_ids)::text[]) AS automation_id,
+           unnest(sqlc.arg(versions)::int[]) AS version, unnest(sqlc.arg(base_ids)::text[]) AS base_id,
+           unnest(sqlc.arg(trigger_types)::text[]) AS trigger_type, unnest(sqlc.arg(trigger_datas)::text[]) AS trigger_data,
+           unnest(sqlc.arg(statuses)::text[]) AS status, unnest(sqlc.arg(errors)::text[]) AS error,
+           unnest(sqlc.arg(depths)::int[]) AS depth, unnest(sqlc.arg(origin_run_ids)::text[]) AS origin_run_id,
+           unnest(sqlc.arg(is_tests)::bool[]) AS is_test, unnest(sqlc.arg(event_keys)::text[]) AS event_key,
+           unnest(sqlc.arg(job_args)::text[]) AS job_args, unnest(sqlc.arg(job_max_attempts)::int[]) AS job_max_attempts,
+           unnest(sqlc.arg(job_scheduled_at)::timestamptz[]) AS job_scheduled_at
+), ins AS (
+    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, started_at, finished_at)
+    SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data::jsonb, r.status,
+           nullif(r.error, ''), r.depth, nullif(r.origin_run_id, ''), r.is_test, r.event_key,
+           CASE WHEN r.status <> 'queued' THEN clock_timestamp() END,
+           CASE WHEN r.status NOT IN ('queued', 'running') THEN clock_timestamp() END
+    FROM r
+    ON CONFLICT (automation_id, event_key) DO NOTHING
+    RETURNING id, status
+), job AS (
+    INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
+    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, 1, 'default',
+           (CASE WHEN r.job_scheduled_at = '0001-01-01 00:00:00+00' THEN 'available' ELSE 'scheduled' END)::river_job_state,
+           CASE WHEN r.job_scheduled_at = '0001-01-01 00:00:00+00' THEN now() ELSE r.job_scheduled_at END,
+           '{}', '{}'
+    FROM ins JOIN r ON r.id = ins.id
+    WHERE ins.status IN ('queued', 'running')
+    RETURNING id, state, args->>'run_id' AS run_id
+)
+SELECT ins.id, coalesce(job.id, 0)::bigint AS job_id,
+       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
+        FROM (SELECT 1 FROM job a WHERE a.state = 'available' LIMIT 1) x WHERE sqlc.arg(notify)::bool)::int AS notified
+FROM ins LEFT JOIN job ON job.run_id = ins.id;
+
+-- name: FinishStep :one
+-- Completes a step in ONE statement: claims the backstop job of an inline
+-- first step (inline_job_id, 0 for none: nothing is written when it is no
+-- longer scheduled — another execution owns the step), writes the step's
+-- final row unless it already is final (UpsertRunStep), and then moves the
+-- run on: run_status ('' = leave it) ends the run, next_args enqueues the
+-- next step's job (as queries/jobs.sql, available at once). written is 0
+-- when the step was not written: a concurrent execution won.
+WITH claim AS (
+    DELETE FROM river_job WHERE id = sqlc.arg(inline_job_id)::bigint AND state = 'scheduled' RETURNING id
+), step AS (
+    INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at)
+    SELECT sqlc.arg(run_id)::text, sqlc.arg(step_index)::int, sqlc.arg(step_id)::text, sqlc.arg(type)::text, sqlc.arg(status)::text,
+           sqlc.arg(attempts)::int, sqlc.arg(snoozes)::int, sqlc.narg(input)::jsonb, sqlc.narg(output)::jsonb,
+           sqlc.narg(error)::text, sqlc.arg(started_at)::timestamptz, clock_timestamp()
+    WHERE sqlc.arg(inline_job_id)::bigint = 0 OR EXISTS (SELECT 1 FROM claim)
+    ON CONFLICT (run_id, step_index) DO UPDATE
+    SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
+        error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at
+    WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped')
+    RETURNING run_id
+), run AS (
+    UPDATE runs SET status = sqlc.arg(run_status)::text, error = sqlc.narg(run_error)::text, finished_at = clock_timestamp()
+    WHERE runs.id IN (SELECT step.run_id FROM step) AND sqlc.arg(run_status)::text <> ''
+    RETURNING runs.id
+), next AS (
+    INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
+    SELECT sqlc.arg(next_args)::jsonb, 'run_step', sqlc.arg(next_max_attempts)::smallint, 1, 'default', 'available', now(), '{}', '{}'
+    FROM step WHERE sqlc.arg(next_args)::jsonb IS NOT NULL
+    RETURNING id
+)
+SELECT (SELECT count(*) FROM step)::int AS written,
+       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}')) FROM next WHERE sqlc.arg(notify)::bool)::int AS notified;

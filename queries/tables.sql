@@ -12,7 +12,7 @@ DELETE FROM tables WHERE id = $1;
 
 -- name: GetTableWithFields :one
 -- A table and its fields (as a JSON array in display order) in one round trip.
-SELECT t.id, t.base_id, t.name, t.created_at,
+SELECT t.id, t.base_id, t.name, t.created_at, t.schema_version,
        coalesce((SELECT json_agg(json_build_object('id', f.id, 'name', f.name, 'type', f.type, 'options', f.options) ORDER BY f.position)
                  FROM fields f WHERE f.table_id = t.id), '[]')::jsonb AS fields
 FROM tables t WHERE t.id = $1;

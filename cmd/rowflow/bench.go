@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/rowflow/rowflow/app"
 	"github.com/rowflow/rowflow/bench"
@@ -16,8 +19,18 @@ func benchCmd(ctx context.Context, cfg app.Config, args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	short := fs.Bool("short", false, "run each phase briefly (under a minute)")
 	out := fs.String("out", "bench/results", "folder for the JSON result")
+	rates := fs.String("rates", "50,200,1000", "comma-separated write rates of the latency phase")
+	latencyOnly := fs.Bool("latency-only", false, "measure only the latency phase (no JSON file)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var rs []int
+	for _, f := range strings.Split(*rates, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("-rates: %q is not a positive number", f)
+		}
+		rs = append(rs, n)
 	}
 	log := newLogger(cfg)
 	adminURL := cfg.DatabaseURL
@@ -33,6 +46,6 @@ func benchCmd(ctx context.Context, cfg app.Config, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, err = bench.Run(ctx, bench.Opts{AdminURL: adminURL, Binary: exe, Short: *short, OutDir: *out, Out: os.Stdout, Logger: log})
+	_, err = bench.Run(ctx, bench.Opts{AdminURL: adminURL, Binary: exe, Short: *short, Rates: rs, LatencyOnly: *latencyOnly, OutDir: *out, Out: os.Stdout, Logger: log})
 	return err
 }

@@ -1,0 +1,74 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/rowflow/rowflow/dbtest"
+)
+
+// TestCachedTableNeverValidatesAgainstStaleSchema: two engines on one
+// database stand for two processes. Engine a caches a table; engine b adds
+// fields. a's next creates must use the new definition: a cell of the new
+// field is accepted (the stale definition rejected it, so a reloads), and
+// a create the stale definition would accept is written only after the
+// statement's version check made a reload — its event carries the new
+// schema version.
+func TestCachedTableNeverValidatesAgainstStaleSchema(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	a, b := New(Opts{Pool: pool}), New(Opts{Pool: pool})
+	base, err := a.CreateBase(ctx, "Cache")
+	require.NoError(t, err)
+	tbl, err := a.CreateTable(ctx, base.ID, "Things", []FieldInput{{Name: "Name", Type: "text"}})
+	require.NoError(t, err)
+	_, err = a.CreateRecords(ctx, tbl.ID, []map[string]any{{"Name": "first"}})
+	require.NoError(t, err)
+	cached, ok := a.tableCache.Load(tbl.ID)
+	require.True(t, ok, "a create caches the table")
+	v1 := cached.(*Table).SchemaVersion
+
+	// b adds a field: a's cached definition does not know it.
+	_, err = b.CreateField(ctx, tbl.ID, FieldInput{Name: "Amount", Type: "number"})
+	require.NoError(t, err)
+	recs, err := a.CreateRecords(ctx, tbl.ID, []map[string]any{{"Name": "second", "Amount": 5}})
+	require.NoError(t, err)
+	amount := fieldID(t, a, tbl.ID, "Amount")
+	require.Equal(t, 5.0, recs[0].Cells[amount])
+
+	// b adds another field; a's next create is valid for its cached
+	// definition, so only the insert's version check can catch it.
+	_, err = b.CreateField(ctx, tbl.ID, FieldInput{Name: "Note", Type: "text"})
+	require.NoError(t, err)
+	var current int64
+	require.NoError(t, pool.QueryRow(ctx, `SELECT schema_version FROM tables WHERE id = $1`, tbl.ID).Scan(&current))
+	require.Greater(t, current, v1)
+	recs, err = a.CreateRecords(ctx, tbl.ID, []map[string]any{{"Name": "third"}})
+	require.NoError(t, err)
+	var raw []byte
+	require.NoError(t, pool.QueryRow(ctx, `SELECT args FROM river_job WHERE kind = 'record_event' AND args->'changes'->0->>'record_id' = $1`, recs[0].ID).Scan(&raw))
+	var ev RecordEventArgs
+	require.NoError(t, json.Unmarshal(raw, &ev))
+	require.Equal(t, current, ev.Changes[0].SchemaVersion, "written against the current definition")
+	now, _ := a.tableCache.Load(tbl.ID)
+	require.Equal(t, current, now.(*Table).SchemaVersion, "a's cache was refreshed")
+
+	// A deleted table: the cached definition must not let a write through.
+	_, err = pool.Exec(ctx, `DELETE FROM tables WHERE id = $1`, tbl.ID)
+	require.NoError(t, err)
+	_, err = a.CreateRecords(ctx, tbl.ID, []map[string]any{{"Name": "orphan"}})
+	require.Equal(t, CodeNotFound, ErrorCode(err), "%v", err)
+}
+
+func fieldID(t *testing.T, e *Engine, tableID, name string) string {
+	t.Helper()
+	tbl, err := e.GetTable(context.Background(), tableID)
+	require.NoError(t, err)
+	f, ok := tbl.Field(name)
+	require.True(t, ok)
+	return f.ID
+}

@@ -1,0 +1,24 @@
+-- River jobs written by rowflow's own statements, so that a job is inserted
+-- in the same round trip as the rows it belongs to (docs/performance.md).
+-- Each job is what River's InsertTx makes for it: queue "default",
+-- priority 1, no tags, empty metadata; a zero scheduled_at means now
+-- (state available), a later one means scheduled. When notify is set and a
+-- job is available now, River's insert notification wakes its producers
+-- (engine/jobs.go decides, limited like River's own notifier).
+
+-- name: InsertJobs :many
+WITH job AS (
+    INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
+    SELECT j.args::jsonb, j.kind, j.max_attempts::smallint, 1, 'default',
+           (CASE WHEN j.scheduled_at = '0001-01-01 00:00:00+00' THEN 'available' ELSE 'scheduled' END)::river_job_state,
+           CASE WHEN j.scheduled_at = '0001-01-01 00:00:00+00' THEN now() ELSE j.scheduled_at END,
+           '{}', '{}'
+    FROM (SELECT unnest(sqlc.arg(args)::text[]) AS args, unnest(sqlc.arg(kinds)::text[]) AS kind,
+                 unnest(sqlc.arg(max_attempts)::int[]) AS max_attempts,
+                 unnest(sqlc.arg(scheduled_at)::timestamptz[]) AS scheduled_at) AS j
+    RETURNING id, state
+)
+SELECT job.id,
+       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
+        FROM (SELECT 1 FROM job a WHERE a.state = 'available' LIMIT 1) x WHERE sqlc.arg(notify)::bool)::int AS notified
+FROM job;
