@@ -17,10 +17,10 @@ import (
 // inserted the job.
 type jobRow struct {
 	State, Kind, Queue, Args, Metadata, Tags string
-	Attempt, MaxAttempts, Priority          int16
-	UniqueKey                               []byte
-	UniqueStatesNull, AttemptedAtNull       bool
-	ScheduledAt                             time.Time
+	Attempt, MaxAttempts, Priority           int16
+	UniqueKey                                []byte
+	UniqueStatesNull, AttemptedAtNull        bool
+	ScheduledAt                              time.Time
 }
 
 func readJob(t *testing.T, ctx context.Context, q interface {
