@@ -67,7 +67,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 		pool.Close()
 		return nil, fmt.Errorf("ROWFLOW_OUTBOUND_ALLOW_CIDRS: %w", err)
 	}
-	a.Engine = engine.New(engine.Opts{Pool: pool, Logger: log, MaxDepth: cfg.MaxDepth, Outbound: outbound.NewGuard(allow), InlineBackstop: cfg.InlineBackstop})
+	a.Engine = engine.New(engine.Opts{Pool: pool, Logger: log, MaxDepth: cfg.MaxDepth, Outbound: outbound.NewGuard(allow), InlineBackstop: cfg.InlineBackstop,
+		InlineEvents: cfg.Role == "all", JobTimeout: cfg.JobTimeout})
 
 	rcfg := &river.Config{
 		Logger:               log.With("component", "river"),
@@ -170,6 +171,9 @@ func (a *App) Close(ctx context.Context) error {
 	if a.http != nil {
 		errs = append(errs, a.http.Shutdown(ctx))
 	}
+	// Events this process matches itself finish (or go to River) before
+	// River stops.
+	errs = append(errs, a.Engine.Drain(ctx))
 	if a.Config.Role != "api" && a.River != nil {
 		if err := a.River.Stop(ctx); err != nil {
 			hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

@@ -10,6 +10,22 @@ import (
 	"time"
 )
 
+const deleteScheduledJob = `-- name: DeleteScheduledJob :execrows
+DELETE FROM river_job WHERE id = $1 AND state::text = 'scheduled'
+RETURNING set_config('synchronous_commit', 'off', true)
+`
+
+// Deletes a job that is still scheduled: the event of a write its process
+// matched itself, when nothing fired (engine/inline_event.go). 0: River
+// took it at its backstop. Asynchronous commit, as StartRuns.
+func (q *Queries) DeleteScheduledJob(ctx context.Context, id int64) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteScheduledJob, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const insertJobs = `-- name: InsertJobs :many
 
 WITH job AS (
@@ -49,6 +65,12 @@ type InsertJobsRow struct {
 // (state available), a later one means scheduled. When notify is set and a
 // job is available now, River's insert notification wakes its producers
 // (engine/jobs.go decides, limited like River's own notifier).
+//
+// A statement that finds a job by id and state compares state::text: with
+// a plain `state = …` the planner may pick River's index on (state, queue,
+// priority, scheduled_at, id) over the primary key, and then walks every
+// scheduled job to find one id (the benchmark's backstop jobs made that
+// half of PostgreSQL's time; docs/performance.md).
 func (q *Queries) InsertJobs(ctx context.Context, arg InsertJobsParams) ([]InsertJobsRow, error) {
 	rows, err := q.db.Query(ctx, insertJobs,
 		arg.Notify,
@@ -73,4 +95,15 @@ func (q *Queries) InsertJobs(ctx context.Context, arg InsertJobsParams) ([]Inser
 		return nil, err
 	}
 	return items, nil
+}
+
+const releaseScheduledJob = `-- name: ReleaseScheduledJob :exec
+UPDATE river_job SET state = 'available', scheduled_at = now() WHERE id = $1 AND state::text = 'scheduled'
+`
+
+// Makes a still-scheduled job available now: its process will not handle
+// it itself after all (too busy, shutting down, or it failed).
+func (q *Queries) ReleaseScheduledJob(ctx context.Context, id int64) error {
+	_, err := q.db.Exec(ctx, releaseScheduledJob, id)
+	return err
 }

@@ -36,11 +36,15 @@ WITH rec AS (
     RETURNING id, table_id, cells, version, seq, created_at, updated_at
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT $6::jsonb, 'record_event', $7::smallint, 1, 'default', 'available', now(), '{}', '{}'
+    SELECT $6::jsonb, 'record_event', $7::smallint, 1, 'default',
+           (CASE WHEN $8::timestamptz = '0001-01-01 00:00:00+00' THEN 'available' ELSE 'scheduled' END)::river_job_state,
+           CASE WHEN $8::timestamptz = '0001-01-01 00:00:00+00' THEN now() ELSE $8::timestamptz END,
+           '{}', '{}'
     WHERE EXISTS (SELECT 1 FROM rec)
     RETURNING id
 )
 SELECT rec.id, rec.table_id, rec.cells, rec.version, rec.seq, rec.created_at, rec.updated_at,
+       (SELECT job.id FROM job)::bigint AS event_job_id,
        (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
         FROM job WHERE $1::bool)::int AS notified
 FROM rec ORDER BY rec.seq
@@ -54,17 +58,19 @@ type CreateRecordsWithEventParams struct {
 	SchemaVersion    int64           `json:"schema_version"`
 	EventArgs        json.RawMessage `json:"event_args"`
 	EventMaxAttempts int16           `json:"event_max_attempts"`
+	EventScheduledAt time.Time       `json:"event_scheduled_at"`
 }
 
 type CreateRecordsWithEventRow struct {
-	ID        string          `json:"id"`
-	TableID   string          `json:"table_id"`
-	Cells     json.RawMessage `json:"cells"`
-	Version   int64           `json:"version"`
-	Seq       *int64          `json:"seq"`
-	CreatedAt time.Time       `json:"created_at"`
-	UpdatedAt time.Time       `json:"updated_at"`
-	Notified  int32           `json:"notified"`
+	ID         string          `json:"id"`
+	TableID    string          `json:"table_id"`
+	Cells      json.RawMessage `json:"cells"`
+	Version    int64           `json:"version"`
+	Seq        *int64          `json:"seq"`
+	CreatedAt  time.Time       `json:"created_at"`
+	UpdatedAt  time.Time       `json:"updated_at"`
+	EventJobID int64           `json:"event_job_id"`
+	Notified   int32           `json:"notified"`
 }
 
 // Inserts records of one table and the write's record_event job (as
@@ -72,6 +78,8 @@ type CreateRecordsWithEventRow struct {
 // transaction. Nothing is written, and no row returned, unless the table's
 // schema is still at schema_version (the caller validated the cells
 // against that version of a cached definition and reloads it otherwise).
+// event_scheduled_at is as in queries/jobs.sql (a zero time: available now;
+// later: scheduled, for an event the writing process matches itself).
 func (q *Queries) CreateRecordsWithEvent(ctx context.Context, arg CreateRecordsWithEventParams) ([]CreateRecordsWithEventRow, error) {
 	rows, err := q.db.Query(ctx, createRecordsWithEvent,
 		arg.Notify,
@@ -81,6 +89,7 @@ func (q *Queries) CreateRecordsWithEvent(ctx context.Context, arg CreateRecordsW
 		arg.SchemaVersion,
 		arg.EventArgs,
 		arg.EventMaxAttempts,
+		arg.EventScheduledAt,
 	)
 	if err != nil {
 		return nil, err
@@ -97,6 +106,7 @@ func (q *Queries) CreateRecordsWithEvent(ctx context.Context, arg CreateRecordsW
 			&i.Seq,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.EventJobID,
 			&i.Notified,
 		); err != nil {
 			return nil, err

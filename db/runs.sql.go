@@ -13,7 +13,7 @@ import (
 
 const finishStep = `-- name: FinishStep :one
 WITH claim AS (
-    DELETE FROM river_job WHERE id = $2::bigint AND state = 'scheduled' RETURNING id
+    DELETE FROM river_job WHERE id = $2::bigint AND state::text = 'scheduled' RETURNING id
 ), step AS (
     INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at)
     SELECT $3::text, $4::int, $5::text, $6::text, $7::text,
@@ -36,6 +36,7 @@ WITH claim AS (
     RETURNING id
 )
 SELECT (SELECT count(*) FROM step)::int AS written,
+       (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
        (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}')) FROM next WHERE $1::bool)::int AS notified
 `
 
@@ -60,8 +61,9 @@ type FinishStepParams struct {
 }
 
 type FinishStepRow struct {
-	Written  int32 `json:"written"`
-	Notified int32 `json:"notified"`
+	Written     int32  `json:"written"`
+	AsyncCommit string `json:"async_commit"`
+	Notified    int32  `json:"notified"`
 }
 
 // Completes a step in ONE statement: claims the backstop job of an inline
@@ -71,6 +73,11 @@ type FinishStepRow struct {
 // run on: run_status (” = leave it) ends the run, next_args enqueues the
 // next step's job (as queries/jobs.sql, available at once). written is 0
 // when the step was not written: a concurrent execution won.
+// The commit is asynchronous (synchronous_commit off for this transaction
+// only): run state follows from the record write, which commits
+// synchronously, and a PostgreSQL crash can only roll it back to a state
+// the backstop jobs redo, with the same run ids and idempotency keys
+// (engine/doc.go). Inside a caller's transaction it applies to that one.
 func (q *Queries) FinishStep(ctx context.Context, arg FinishStepParams) (FinishStepRow, error) {
 	row := q.db.QueryRow(ctx, finishStep,
 		arg.Notify,
@@ -92,7 +99,7 @@ func (q *Queries) FinishStep(ctx context.Context, arg FinishStepParams) (FinishS
 		arg.NextMaxAttempts,
 	)
 	var i FinishStepRow
-	err := row.Scan(&i.Written, &i.Notified)
+	err := row.Scan(&i.Written, &i.AsyncCommit, &i.Notified)
 	return i, err
 }
 
@@ -407,15 +414,17 @@ func (q *Queries) StartRun(ctx context.Context, arg StartRunParams) (StartRunRow
 }
 
 const startRuns = `-- name: StartRuns :many
-WITH r AS (
-    SELECT unnest($2::text[]) AS id, unnest($3::text[]) AS automation_id,
-           unnest($4::int[]) AS version, unnest($5::text[]) AS base_id,
-           unnest($6::text[]) AS trigger_type, unnest($7::text[]) AS trigger_data,
-           unnest($8::text[]) AS status, unnest($9::text[]) AS error,
-           unnest($10::int[]) AS depth, unnest($11::text[]) AS origin_run_id,
-           unnest($12::bool[]) AS is_test, unnest($13::text[]) AS event_key,
-           unnest($14::text[]) AS job_args, unnest($15::int[]) AS job_max_attempts,
-           unnest($16::timestamptz[]) AS job_scheduled_at
+WITH claim AS (
+    DELETE FROM river_job WHERE id = $2::bigint AND state::text = 'scheduled' RETURNING id
+), r AS (
+    SELECT unnest($3::text[]) AS id, unnest($4::text[]) AS automation_id,
+           unnest($5::int[]) AS version, unnest($6::text[]) AS base_id,
+           unnest($7::text[]) AS trigger_type, unnest($8::text[]) AS trigger_data,
+           unnest($9::text[]) AS status, unnest($10::text[]) AS error,
+           unnest($11::int[]) AS depth, unnest($12::text[]) AS origin_run_id,
+           unnest($13::bool[]) AS is_test, unnest($14::text[]) AS event_key,
+           unnest($15::text[]) AS job_args, unnest($16::int[]) AS job_max_attempts,
+           unnest($17::timestamptz[]) AS job_scheduled_at
 ), ins AS (
     INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, started_at, finished_at)
     SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data::jsonb, r.status,
@@ -423,6 +432,7 @@ WITH r AS (
            CASE WHEN r.status <> 'queued' THEN clock_timestamp() END,
            CASE WHEN r.status NOT IN ('queued', 'running') THEN clock_timestamp() END
     FROM r
+    WHERE $2::bigint = 0 OR EXISTS (SELECT 1 FROM claim)
     ON CONFLICT (automation_id, event_key) DO NOTHING
     RETURNING id, status
 ), job AS (
@@ -436,6 +446,7 @@ WITH r AS (
     RETURNING id, state, args->>'run_id' AS run_id
 )
 SELECT ins.id, coalesce(job.id, 0)::bigint AS job_id,
+       (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
        (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
         FROM (SELECT 1 FROM job a WHERE a.state = 'available' LIMIT 1) x WHERE $1::bool)::int AS notified
 FROM ins LEFT JOIN job ON job.run_id = ins.id
@@ -443,6 +454,7 @@ FROM ins LEFT JOIN job ON job.run_id = ins.id
 
 type StartRunsParams struct {
 	Notify         bool        `json:"notify"`
+	EventJobID     int64       `json:"event_job_id"`
 	Ids            []string    `json:"ids"`
 	AutomationIds  []string    `json:"automation_ids"`
 	Versions       []int32     `json:"versions"`
@@ -461,9 +473,10 @@ type StartRunsParams struct {
 }
 
 type StartRunsRow struct {
-	ID       string `json:"id"`
-	JobID    int64  `json:"job_id"`
-	Notified int32  `json:"notified"`
+	ID          string `json:"id"`
+	JobID       int64  `json:"job_id"`
+	AsyncCommit string `json:"async_commit"`
+	Notified    int32  `json:"notified"`
 }
 
 // Inserts matched runs and their first steps' jobs in ONE statement (one
@@ -473,10 +486,16 @@ type StartRunsRow struct {
 // A run inserted queued or running gets the job of its first step
 // (job_args; scheduled_at as in queries/jobs.sql: a running run's first
 // step is executed inline and its job waits as a backstop). Returns each
-// inserted run with its job's id (0: none).
+// inserted run with its job's id (0: none). Its commit is asynchronous
+// (see FinishStep).
+// event_job_id, when not 0, is the still-scheduled job of an event the
+// writing process matched itself (engine/inline_event.go): the statement
+// deletes it, and inserts nothing unless it did — otherwise River took the
+// job at its backstop and owns the event.
 func (q *Queries) StartRuns(ctx context.Context, arg StartRunsParams) ([]StartRunsRow, error) {
 	rows, err := q.db.Query(ctx, startRuns,
 		arg.Notify,
+		arg.EventJobID,
 		arg.Ids,
 		arg.AutomationIds,
 		arg.Versions,
@@ -500,7 +519,12 @@ func (q *Queries) StartRuns(ctx context.Context, arg StartRunsParams) ([]StartRu
 	var items []StartRunsRow
 	for rows.Next() {
 		var i StartRunsRow
-		if err := rows.Scan(&i.ID, &i.JobID, &i.Notified); err != nil {
+		if err := rows.Scan(
+			&i.ID,
+			&i.JobID,
+			&i.AsyncCommit,
+			&i.Notified,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -5,15 +5,26 @@
 //
 // # The path of an event
 //
-//	API write ──tx──▶ records row + RecordEventArgs job          (record.go, event.go)
-//	record_event job ──tx──▶ runs rows (unique per automation+event) + first StepArgs jobs
-//	                 ──▶ first steps executed inline, jobs kept as backstops (inline.go)
-//	run_step job ──▶ render config, execute action                (step.go, action_*.go)
-//	             ──tx──▶ final run_steps row + next StepArgs job | run end
+//	API write ──1 statement──▶ records rows + RecordEventArgs job      (record.go, event.go, jobs.go)
+//	   │  where the API and workers share a process: the job waits at the
+//	   │  backstop and the writer matches the event itself (inline_event.go)
+//	event ──1 statement──▶ runs (unique per automation+event, id = RunIDFor)
+//	                       + first StepArgs jobs (StartRuns)           (match.go, run.go)
+//	      ──▶ up to 4 first steps executed inline, jobs kept as backstops (inline.go)
+//	run_step job ──▶ render config, execute action                    (step.go, action_*.go)
+//	             ──1 statement──▶ final run_steps row + next StepArgs job | run end (FinishStep)
 //
-// Jobs are completed by River after Work returns. Completion is idempotent
-// instead of transactional: a job that runs again finds its runs already
-// inserted (event) or its step already final (step) and does nothing.
+// Jobs are rowflow's own INSERTs into River's table (jobs.go), in the same
+// statement as the rows they belong to; River fetches, retries, rescues and
+// completes them. Completion is idempotent instead of transactional: a job
+// that runs again finds its runs already inserted (event) or its step
+// already final (step) and does nothing.
+//
+// Only the record write commits synchronously: an accepted write and its
+// event are durable when the API answers. Run-state statements (StartRuns,
+// FinishStep, deleting an event nothing matched) commit asynchronously —
+// they follow from the event, and a PostgreSQL crash can only roll them
+// back to a state their backstop jobs redo, with the same run ids.
 //
 // # Run states
 //
@@ -44,6 +55,11 @@
 //   - After an outgoing call, before its completion commits: the step is
 //     retried and the call repeated with the same webhook-id (at-least-once
 //     with an idempotency key: the receiver can drop the duplicate).
+//   - An event the writer matches itself, or a first step run inline: its
+//     job waits at InlineBackstop; River runs it then if the process died.
+//   - A PostgreSQL crash losing the last asynchronous commits: the event
+//     (durable with the write) is matched again; the runs get the same ids
+//     (RunIDFor), so repeated calls carry the same webhook-ids.
 //   - River retries a failed attempt with the step's own backoff
 //     (NextRetry); 429/503 with Retry-After snooze without using an attempt
 //     (at most MaxSnoozes times).

@@ -33,6 +33,13 @@ type Opts struct {
 	// matching worker (inline.go): its job waits this long before River runs
 	// it itself. Zero leaves every step to River.
 	InlineBackstop time.Duration
+	// InlineEvents (with InlineBackstop) makes the engine match the events
+	// of its own writes itself, after they commit (inline_event.go). Set it
+	// only where River's workers run too.
+	InlineEvents bool
+	// JobTimeout bounds matching an event inline (default 60 s); it must be
+	// shorter than InlineBackstop.
+	JobTimeout time.Duration
 }
 
 // Engine is the domain: the record service, automations and runs. It is
@@ -57,6 +64,14 @@ type Engine struct {
 	tableCache sync.Map
 	// notify limits River insert notifications (jobs.go).
 	notify notifier
+	// Inline events (inline_event.go): on or off, their time limit, the
+	// slots of those in flight, and shutdown.
+	inlineEvents bool
+	jobTimeout   time.Duration
+	eventSlots   chan struct{}
+	inflightMu   sync.Mutex
+	inflight     sync.WaitGroup
+	draining     bool
 }
 
 // New returns an Engine. Its jobs are River's (jobs.go): a River client
@@ -72,6 +87,12 @@ func New(opts Opts) *Engine {
 	if e.now == nil {
 		e.now = time.Now
 	}
+	e.inlineEvents = opts.InlineEvents && opts.InlineBackstop > 0
+	e.jobTimeout = opts.JobTimeout
+	if e.jobTimeout <= 0 {
+		e.jobTimeout = time.Minute
+	}
+	e.eventSlots = make(chan struct{}, maxInlineEvents)
 	guard := opts.Outbound
 	if guard == nil {
 		guard = outbound.NewGuard(nil)

@@ -88,10 +88,25 @@ func (RecordEventArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: eventMaxAttempts}
 }
 
-// emitEvent enqueues the event for changes inside tx (no-op without changes).
+// emitEvent enqueues the event for changes inside tx (no-op without
+// changes). When ctx has an event slot (withEventSlot), the job waits at
+// the backstop and the slot receives it, for the writer to match after
+// commit (inline_event.go).
 func (e *Engine) emitEvent(ctx context.Context, q *db.Queries, baseID string, changes []RecordChange) error {
 	if len(changes) == 0 {
 		return nil
 	}
-	return e.insertJobs(ctx, q, []jobSpec{{args: RecordEventArgs{BaseID: baseID, Changes: changes, Cause: CauseFrom(ctx)}, maxAttempts: eventMaxAttempts}})
+	slot, _ := ctx.Value(pendingEventKey{}).(*inlineEvent)
+	spec := jobSpec{args: RecordEventArgs{BaseID: baseID, Changes: changes, Cause: CauseFrom(ctx)}, maxAttempts: eventMaxAttempts}
+	if slot != nil {
+		spec.scheduledAt = e.eventDue()
+	}
+	ids, err := e.insertJobs(ctx, q, []jobSpec{spec})
+	if err != nil {
+		return err
+	}
+	if slot != nil {
+		*slot = inlineEvent{jobID: ids[0], args: spec.args.(RecordEventArgs)}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"strings"
 	"time"
@@ -32,6 +33,23 @@ func NewID(prefix string) string {
 	if _, err := rand.Read(b[6:]); err != nil {
 		panic("engine: crypto/rand failed: " + err.Error())
 	}
+	return encodeID(prefix, b)
+}
+
+// RunIDFor is the id of the run of automation automationID for the event
+// key eventKey: a pure function of the pair, which runs are unique by. A
+// run started again for the same event (its matching repeated after a
+// crash) has the same id, so its steps' idempotency keys — the
+// webhook-id of send_webhook — are the same too.
+func RunIDFor(automationID, eventKey string) string {
+	sum := sha256.Sum256([]byte(automationID + "\x00" + eventKey))
+	var b [16]byte
+	copy(b[:], sum[:16])
+	return encodeID(PrefixRun, b)
+}
+
+// encodeID is prefix + the 128 bits of b as 26 Crockford base32 digits.
+func encodeID(prefix string, b [16]byte) string {
 	var sb strings.Builder
 	sb.Grow(len(prefix) + 26)
 	sb.WriteString(prefix)

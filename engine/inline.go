@@ -58,15 +58,15 @@ func (e *Engine) handBack(ctx context.Context, jobID int64, args StepArgs, cause
 		at := now.Add(snooze.Duration)
 		_, err = e.pool.Exec(ctx, `UPDATE river_job SET state = $2::river_job_state, scheduled_at = $3,
 			metadata = jsonb_set(metadata, '{snoozes}', to_jsonb(coalesce((metadata->>'snoozes')::int, 0) + 1))
-			WHERE id = $1 AND state = 'scheduled'`, jobID, soonState(now, at), at)
+			WHERE id = $1 AND state::text = 'scheduled'`, jobID, soonState(now, at), at)
 	case errors.As(cause, &cancel):
-		_, err = e.pool.Exec(ctx, `UPDATE river_job SET state = 'cancelled', finalized_at = $2 WHERE id = $1 AND state = 'scheduled'`, jobID, now)
+		_, err = e.pool.Exec(ctx, `UPDATE river_job SET state = 'cancelled', finalized_at = $2 WHERE id = $1 AND state::text = 'scheduled'`, jobID, now)
 	default:
 		at := NextRetry(args, 1, now)
 		errJSON, _ := json.Marshal(map[string]any{"at": now, "attempt": 1, "error": cause.Error()})
 		_, err = e.pool.Exec(ctx, `UPDATE river_job SET state = $2::river_job_state, scheduled_at = $3, attempt = 1,
 			attempted_at = $4, errors = array_append(errors, $5::jsonb)
-			WHERE id = $1 AND state = 'scheduled'`, jobID, soonState(now, at), at, now, errJSON)
+			WHERE id = $1 AND state::text = 'scheduled'`, jobID, soonState(now, at), at, now, errJSON)
 	}
 	if err != nil {
 		e.log.WarnContext(ctx, "handing an inline step back to River failed; it runs at its backstop", "job_id", jobID, "error", err)

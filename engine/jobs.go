@@ -48,24 +48,30 @@ type jobSpec struct {
 }
 
 // insertJobs inserts jobs with q (the caller's transaction or the pool)
-// in one statement, notifying River when one is available now.
-func (e *Engine) insertJobs(ctx context.Context, q *db.Queries, jobs []jobSpec) error {
+// in one statement, notifying River when one is available now, and
+// returns their ids in order.
+func (e *Engine) insertJobs(ctx context.Context, q *db.Queries, jobs []jobSpec) ([]int64, error) {
 	if len(jobs) == 0 {
-		return nil
+		return nil, nil
 	}
 	p := db.InsertJobsParams{Notify: e.notify.due(e.now())}
 	for _, j := range jobs {
 		b, err := json.Marshal(j.args)
 		if err != nil {
-			return fmt.Errorf("encoding %s job: %w", j.args.Kind(), err)
+			return nil, fmt.Errorf("encoding %s job: %w", j.args.Kind(), err)
 		}
 		p.Args = append(p.Args, string(b))
 		p.Kinds = append(p.Kinds, j.args.Kind())
 		p.MaxAttempts = append(p.MaxAttempts, int32(j.maxAttempts))
 		p.ScheduledAt = append(p.ScheduledAt, j.scheduledAt)
 	}
-	if _, err := q.InsertJobs(ctx, p); err != nil {
-		return fmt.Errorf("inserting jobs: %w", err)
+	rows, err := q.InsertJobs(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("inserting jobs: %w", err)
 	}
-	return nil
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	return ids, nil
 }

@@ -58,9 +58,10 @@ func TestJobRowsMatchRiver(t *testing.T) {
 		t.Cleanup(func() { _ = tx.Rollback(ctx) })
 		res, err := client.InsertTx(ctx, tx, c.args, &river.InsertOpts{MaxAttempts: c.maxAttempts, ScheduledAt: c.scheduledAt})
 		require.NoError(t, err)
-		require.NoError(t, e.insertJobs(ctx, e.q.WithTx(tx), []jobSpec{c}))
-		var ours int64
-		require.NoError(t, tx.QueryRow(ctx, `SELECT max(id) FROM river_job`).Scan(&ours))
+		ids, err := e.insertJobs(ctx, e.q.WithTx(tx), []jobSpec{c})
+		require.NoError(t, err)
+		require.Len(t, ids, 1)
+		ours := ids[0]
 		require.NotEqual(t, res.Job.ID, ours)
 		theirs, mine := readJob(t, ctx, tx, res.Job.ID), readJob(t, ctx, tx, ours)
 		if c.scheduledAt.IsZero() {

@@ -24,6 +24,13 @@ import (
 // single-job completion statement was half of the database's time in the
 // benchmark (docs/performance.md).
 func (e *Engine) ProcessRecordEvent(ctx context.Context, job *river.Job[RecordEventArgs]) error {
+	return e.processEvent(ctx, job, 0)
+}
+
+// processEvent is ProcessRecordEvent; inlineJobID is the still-scheduled
+// job of an event its writer matches itself (0 when River runs the job;
+// inline_event.go), claimed by the statement that starts the runs.
+func (e *Engine) processEvent(ctx context.Context, job *river.Job[RecordEventArgs], inlineJobID int64) error {
 	args := job.Args
 	sys := WithPrincipal(ctx, Principal{System: true})
 	tables := map[string]*Table{}
@@ -71,7 +78,14 @@ func (e *Engine) ProcessRecordEvent(ctx context.Context, job *river.Job[RecordEv
 	for i := range starts {
 		starts[i].inline = inline
 	}
-	_, steps, err := e.startRuns(ctx, e.q, starts)
+	if len(starts) == 0 {
+		if inlineJobID != 0 {
+			_, err := e.q.DeleteScheduledJob(ctx, inlineJobID)
+			return err
+		}
+		return nil
+	}
+	_, steps, err := e.startRuns(ctx, e.q, starts, inlineJobID)
 	if err != nil {
 		return err
 	}

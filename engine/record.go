@@ -158,10 +158,14 @@ func (e *Engine) createRecords(ctx context.Context, tableID string, inputs []map
 		}
 		if !fast {
 			var out []Record
-			err = e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
-				out, err = e.createInTx(ctx, tx, q, t, normalized, locs)
+			wctx, slot := e.withEventSlot(ctx)
+			err = e.inTx(wctx, func(tx pgx.Tx, q *db.Queries) error {
+				out, err = e.createInTx(wctx, tx, q, t, normalized, locs)
 				return err
 			})
+			if err == nil {
+				e.dispatchEvent(slot)
+			}
 			return out, err
 		}
 		out, ok, err := e.createFast(ctx, t, normalized)
@@ -232,12 +236,14 @@ func (e *Engine) createFast(ctx context.Context, t *Table, cells []map[string]an
 		_ = json.Unmarshal(b, &stored)
 		changes[i] = RecordChange{TableID: t.ID, RecordID: id, Kind: ChangeCreated, After: stored, Version: 1, SchemaVersion: t.SchemaVersion}
 	}
-	args, err := json.Marshal(RecordEventArgs{BaseID: t.BaseID, Changes: changes, Cause: CauseFrom(ctx)})
+	ev := RecordEventArgs{BaseID: t.BaseID, Changes: changes, Cause: CauseFrom(ctx)}
+	args, err := json.Marshal(ev)
 	if err != nil {
 		return nil, false, err
 	}
 	p.EventArgs = args
-	p.Notify = e.notify.due(e.now())
+	p.EventScheduledAt = e.eventDue()
+	p.Notify = p.EventScheduledAt.IsZero() && e.notify.due(e.now())
 	rows, err := e.q.CreateRecordsWithEvent(ctx, p)
 	if err != nil {
 		return nil, false, fmt.Errorf("inserting records: %w", err)
@@ -256,6 +262,9 @@ func (e *Engine) createFast(ctx context.Context, t *Table, cells []map[string]an
 	out := make([]Record, len(p.Ids))
 	for i, id := range p.Ids {
 		out[i] = byID[id]
+	}
+	if !p.EventScheduledAt.IsZero() {
+		e.dispatchEvent(&inlineEvent{jobID: rows[0].EventJobID, args: ev})
 	}
 	return out, true, nil
 }
@@ -313,10 +322,14 @@ func (e *Engine) updateRecords(ctx context.Context, tableID string, updates []Re
 		}
 	}
 	var out []Record
-	err = e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
-		out, err = e.updateInTx(ctx, tx, q, t, normalized, locs)
+	wctx, slot := e.withEventSlot(ctx)
+	err = e.inTx(wctx, func(tx pgx.Tx, q *db.Queries) error {
+		out, err = e.updateInTx(wctx, tx, q, t, normalized, locs)
 		return err
 	})
+	if err == nil {
+		e.dispatchEvent(slot)
+	}
 	return out, err
 }
 
@@ -352,9 +365,14 @@ func (e *Engine) DeleteRecords(ctx context.Context, tableID string, ids []string
 	if err != nil {
 		return err
 	}
-	return e.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
-		return e.deleteInTx(ctx, tx, q, t, ids)
+	wctx, slot := e.withEventSlot(ctx)
+	err = e.inTx(wctx, func(tx pgx.Tx, q *db.Queries) error {
+		return e.deleteInTx(wctx, tx, q, t, ids)
 	})
+	if err == nil {
+		e.dispatchEvent(slot)
+	}
+	return err
 }
 
 // deleteInTx is the transactional part of a delete; it enqueues the

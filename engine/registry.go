@@ -77,13 +77,20 @@ var triggerTypes = map[string]*TriggerType{
 	formSubmittedTrigger.Name:     formSubmittedTrigger,
 }
 
-// actionTypes is the action registry.
-var actionTypes = map[string]*ActionType{
-	createRecordAction.Name: createRecordAction,
-	updateRecordAction.Name: updateRecordAction,
-	deleteRecordAction.Name: deleteRecordAction,
-	linkRecordsAction.Name:  linkRecordsAction,
-	sendWebhookAction.Name:  sendWebhookAction,
+// actionTypes is the action registry. It is filled in init: record actions
+// write records, a write may match its event and run steps inline, and
+// steps look their action up here — a cycle a package-level initializer
+// cannot have.
+var actionTypes map[string]*ActionType
+
+func init() {
+	actionTypes = map[string]*ActionType{
+		createRecordAction.Name: createRecordAction,
+		updateRecordAction.Name: updateRecordAction,
+		deleteRecordAction.Name: deleteRecordAction,
+		linkRecordsAction.Name:  linkRecordsAction,
+		sendWebhookAction.Name:  sendWebhookAction,
+	}
 }
 
 // TriggerTypes lists the registered triggers by name.

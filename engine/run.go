@@ -97,8 +97,9 @@ type inlineStep struct {
 // event) are left alone. A run marked inline starts running at once and
 // its first step's job waits at the backstop: it is returned for the caller
 // to execute after commit. created maps each start's index to its new run
-// id ("" when it existed).
-func (e *Engine) startRuns(ctx context.Context, q *db.Queries, starts []runStart) (created []string, inline []inlineStep, err error) {
+// id ("" when it existed). eventJobID, when not 0, is an inline event's job
+// for the statement to claim (inline_event.go).
+func (e *Engine) startRuns(ctx context.Context, q *db.Queries, starts []runStart, eventJobID int64) (created []string, inline []inlineStep, err error) {
 	if len(starts) == 0 {
 		return nil, nil, nil
 	}
@@ -116,7 +117,7 @@ func (e *Engine) startRuns(ctx context.Context, q *db.Queries, starts []runStart
 		}
 		status := initialStatus(s, def)
 		data, _ := json.Marshal(s.triggerData)
-		id := NewID(PrefixRun)
+		id := RunIDFor(s.automation.ID, s.eventKey)
 		jobArgs, maxAttempts, at := "", int32(0), time.Time{}
 		if status == RunQueued {
 			var backstop time.Time
@@ -147,6 +148,7 @@ func (e *Engine) startRuns(ctx context.Context, q *db.Queries, starts []runStart
 		p.JobScheduledAt = append(p.JobScheduledAt, at)
 	}
 	p.Notify = e.notify.due(now)
+	p.EventJobID = eventJobID
 	rows, err := q.StartRuns(ctx, p)
 	if err != nil {
 		return nil, nil, fmt.Errorf("starting runs: %w", err)

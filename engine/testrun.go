@@ -46,7 +46,7 @@ func (e *Engine) TestAutomation(ctx context.Context, id, recordID string) (Run, 
 	ch := RecordChange{TableID: t.ID, RecordID: rec.ID, Kind: ChangeCreated, After: rec.Cells, Version: rec.Version}
 	cause := CauseFrom(ctx)
 	start := runStart{automation: row, triggerData: triggerData(row.TriggerType, t, ch, cause), isTest: true, eventKey: "test:" + NewID("")}
-	created, _, err := e.startRuns(ctx, e.q, []runStart{start})
+	created, _, err := e.startRuns(ctx, e.q, []runStart{start}, 0)
 	if err != nil {
 		return Run{}, err
 	}

@@ -5,6 +5,12 @@
 -- (state available), a later one means scheduled. When notify is set and a
 -- job is available now, River's insert notification wakes its producers
 -- (engine/jobs.go decides, limited like River's own notifier).
+--
+-- A statement that finds a job by id and state compares state::text: with
+-- a plain `state = …` the planner may pick River's index on (state, queue,
+-- priority, scheduled_at, id) over the primary key, and then walks every
+-- scheduled job to find one id (the benchmark's backstop jobs made that
+-- half of PostgreSQL's time; docs/performance.md).
 
 -- name: InsertJobs :many
 WITH job AS (
@@ -22,3 +28,15 @@ SELECT job.id,
        (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
         FROM (SELECT 1 FROM job a WHERE a.state = 'available' LIMIT 1) x WHERE sqlc.arg(notify)::bool)::int AS notified
 FROM job;
+
+-- name: DeleteScheduledJob :execrows
+-- Deletes a job that is still scheduled: the event of a write its process
+-- matched itself, when nothing fired (engine/inline_event.go). 0: River
+-- took it at its backstop. Asynchronous commit, as StartRuns.
+DELETE FROM river_job WHERE id = $1 AND state::text = 'scheduled'
+RETURNING set_config('synchronous_commit', 'off', true);
+
+-- name: ReleaseScheduledJob :exec
+-- Makes a still-scheduled job available now: its process will not handle
+-- it itself after all (too busy, shutting down, or it failed).
+UPDATE river_job SET state = 'available', scheduled_at = now() WHERE id = $1 AND state::text = 'scheduled';

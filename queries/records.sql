@@ -7,6 +7,8 @@ INSERT INTO records (id, table_id, cells) VALUES ($1, $2, $3) RETURNING *;
 -- transaction. Nothing is written, and no row returned, unless the table's
 -- schema is still at schema_version (the caller validated the cells
 -- against that version of a cached definition and reloads it otherwise).
+-- event_scheduled_at is as in queries/jobs.sql (a zero time: available now;
+-- later: scheduled, for an event the writing process matches itself).
 WITH rec AS (
     INSERT INTO records (id, table_id, cells)
     SELECT r.id, sqlc.arg(table_id)::text, r.cells::jsonb
@@ -15,11 +17,15 @@ WITH rec AS (
     RETURNING *
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT sqlc.arg(event_args)::jsonb, 'record_event', sqlc.arg(event_max_attempts)::smallint, 1, 'default', 'available', now(), '{}', '{}'
+    SELECT sqlc.arg(event_args)::jsonb, 'record_event', sqlc.arg(event_max_attempts)::smallint, 1, 'default',
+           (CASE WHEN sqlc.arg(event_scheduled_at)::timestamptz = '0001-01-01 00:00:00+00' THEN 'available' ELSE 'scheduled' END)::river_job_state,
+           CASE WHEN sqlc.arg(event_scheduled_at)::timestamptz = '0001-01-01 00:00:00+00' THEN now() ELSE sqlc.arg(event_scheduled_at)::timestamptz END,
+           '{}', '{}'
     WHERE EXISTS (SELECT 1 FROM rec)
     RETURNING id
 )
 SELECT rec.id, rec.table_id, rec.cells, rec.version, rec.seq, rec.created_at, rec.updated_at,
+       (SELECT job.id FROM job)::bigint AS event_job_id,
        (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
         FROM job WHERE sqlc.arg(notify)::bool)::int AS notified
 FROM rec ORDER BY rec.seq;

@@ -59,8 +59,15 @@ RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, depth
 -- A run inserted queued or running gets the job of its first step
 -- (job_args; scheduled_at as in queries/jobs.sql: a running run's first
 -- step is executed inline and its job waits as a backstop). Returns each
--- inserted run with its job's id (0: none).
-WITH r AS (
+-- inserted run with its job's id (0: none). Its commit is asynchronous
+-- (see FinishStep).
+-- event_job_id, when not 0, is the still-scheduled job of an event the
+-- writing process matched itself (engine/inline_event.go): the statement
+-- deletes it, and inserts nothing unless it did — otherwise River took the
+-- job at its backstop and owns the event.
+WITH claim AS (
+    DELETE FROM river_job WHERE id = sqlc.arg(event_job_id)::bigint AND state::text = 'scheduled' RETURNING id
+), r AS (
     SELECT unnest(sqlc.arg(ids)::text[]) AS id, unnest(sqlc.arg(automation_ids)::text[]) AS automation_id,
            unnest(sqlc.arg(versions)::int[]) AS version, unnest(sqlc.arg(base_ids)::text[]) AS base_id,
            unnest(sqlc.arg(trigger_types)::text[]) AS trigger_type, unnest(sqlc.arg(trigger_datas)::text[]) AS trigger_data,
@@ -76,6 +83,7 @@ WITH r AS (
            CASE WHEN r.status <> 'queued' THEN clock_timestamp() END,
            CASE WHEN r.status NOT IN ('queued', 'running') THEN clock_timestamp() END
     FROM r
+    WHERE sqlc.arg(event_job_id)::bigint = 0 OR EXISTS (SELECT 1 FROM claim)
     ON CONFLICT (automation_id, event_key) DO NOTHING
     RETURNING id, status
 ), job AS (
@@ -89,6 +97,7 @@ WITH r AS (
     RETURNING id, state, args->>'run_id' AS run_id
 )
 SELECT ins.id, coalesce(job.id, 0)::bigint AS job_id,
+       (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
        (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
         FROM (SELECT 1 FROM job a WHERE a.state = 'available' LIMIT 1) x WHERE sqlc.arg(notify)::bool)::int AS notified
 FROM ins LEFT JOIN job ON job.run_id = ins.id;
@@ -101,8 +110,13 @@ FROM ins LEFT JOIN job ON job.run_id = ins.id;
 -- run on: run_status ('' = leave it) ends the run, next_args enqueues the
 -- next step's job (as queries/jobs.sql, available at once). written is 0
 -- when the step was not written: a concurrent execution won.
+-- The commit is asynchronous (synchronous_commit off for this transaction
+-- only): run state follows from the record write, which commits
+-- synchronously, and a PostgreSQL crash can only roll it back to a state
+-- the backstop jobs redo, with the same run ids and idempotency keys
+-- (engine/doc.go). Inside a caller's transaction it applies to that one.
 WITH claim AS (
-    DELETE FROM river_job WHERE id = sqlc.arg(inline_job_id)::bigint AND state = 'scheduled' RETURNING id
+    DELETE FROM river_job WHERE id = sqlc.arg(inline_job_id)::bigint AND state::text = 'scheduled' RETURNING id
 ), step AS (
     INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at)
     SELECT sqlc.arg(run_id)::text, sqlc.arg(step_index)::int, sqlc.arg(step_id)::text, sqlc.arg(type)::text, sqlc.arg(status)::text,
@@ -125,4 +139,5 @@ WITH claim AS (
     RETURNING id
 )
 SELECT (SELECT count(*) FROM step)::int AS written,
+       (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
        (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}')) FROM next WHERE sqlc.arg(notify)::bool)::int AS notified;
