@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -76,12 +77,27 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 		FetchPollInterval:    cfg.FetchPollInterval,
 		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
 		JobTimeout:           cfg.JobTimeout,
+		// migrations/00006_river_job_gin.sql drops River's GIN indexes on
+		// args and metadata; its reindexer must not look for them.
+		ReindexerIndexNames: slices.DeleteFunc(river.ReindexerIndexNamesDefault(), func(name string) bool {
+			return name == "river_job_args_index" || name == "river_job_metadata_index"
+		}),
 	}
 	if cfg.Role != "api" {
 		workers := river.NewWorkers()
 		jobs.Register(workers, a.Engine)
 		rcfg.Workers = workers
 		rcfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
+		if cfg.InlineBackstop > 0 {
+			// The leader gives River the first steps of runs whose inline
+			// execution died (engine/inline.go).
+			rcfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(
+				river.PeriodicInterval(engine.SweepInterval(cfg.InlineBackstop)),
+				func() (river.JobArgs, *river.InsertOpts) {
+					return engine.SweepArgs{}, &river.InsertOpts{MaxAttempts: 1}
+				},
+				&river.PeriodicJobOpts{RunOnStart: true})}
+		}
 	}
 	a.River, err = river.NewClient(riverpgxv5.New(pool), rcfg)
 	if err != nil {

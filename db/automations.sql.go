@@ -190,43 +190,6 @@ func (q *Queries) ListAutomations(ctx context.Context, baseID string) ([]Automat
 	return items, nil
 }
 
-const listEnabledAutomationsForTable = `-- name: ListEnabledAutomationsForTable :many
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at FROM automations WHERE table_id = $1 AND enabled ORDER BY created_at, id
-`
-
-func (q *Queries) ListEnabledAutomationsForTable(ctx context.Context, tableID *string) ([]Automation, error) {
-	rows, err := q.db.Query(ctx, listEnabledAutomationsForTable, tableID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []Automation
-	for rows.Next() {
-		var i Automation
-		if err := rows.Scan(
-			&i.ID,
-			&i.BaseID,
-			&i.Name,
-			&i.Enabled,
-			&i.TriggerType,
-			&i.TableID,
-			&i.Trigger,
-			&i.Conditions,
-			&i.Steps,
-			&i.Version,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const setAutomationEnabled = `-- name: SetAutomationEnabled :one
 UPDATE automations SET enabled = $2, updated_at = now() WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at
 `
@@ -253,6 +216,26 @@ func (q *Queries) SetAutomationEnabled(ctx context.Context, arg SetAutomationEna
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
+	return i, err
+}
+
+const tableAutomations = `-- name: TableAutomations :one
+SELECT t.automations_version,
+       coalesce((SELECT json_agg(a ORDER BY a.created_at, a.id) FROM automations a WHERE a.table_id = t.id AND a.enabled), '[]')::jsonb AS automations
+FROM tables t WHERE t.id = $1
+`
+
+type TableAutomationsRow struct {
+	AutomationsVersion int64           `json:"automations_version"`
+	Automations        json.RawMessage `json:"automations"`
+}
+
+// A table's automations_version and its enabled automations (rows as JSON
+// objects, in creation order), read together in one snapshot.
+func (q *Queries) TableAutomations(ctx context.Context, id string) (TableAutomationsRow, error) {
+	row := q.db.QueryRow(ctx, tableAutomations, id)
+	var i TableAutomationsRow
+	err := row.Scan(&i.AutomationsVersion, &i.Automations)
 	return i, err
 }
 

@@ -165,6 +165,7 @@ type Run struct {
 	CreatedAt    time.Time       `json:"created_at"`
 	StartedAt    *time.Time      `json:"started_at"`
 	FinishedAt   *time.Time      `json:"finished_at"`
+	BackstopAt   *time.Time      `json:"backstop_at"`
 }
 
 type RunStep struct {
@@ -183,11 +184,12 @@ type RunStep struct {
 }
 
 type Table struct {
-	ID            string    `json:"id"`
-	BaseID        string    `json:"base_id"`
-	Name          string    `json:"name"`
-	CreatedAt     time.Time `json:"created_at"`
-	SchemaVersion int64     `json:"schema_version"`
+	ID                 string    `json:"id"`
+	BaseID             string    `json:"base_id"`
+	Name               string    `json:"name"`
+	CreatedAt          time.Time `json:"created_at"`
+	SchemaVersion      int64     `json:"schema_version"`
+	AutomationsVersion int64     `json:"automations_version"`
 }
 
 type View struct {

@@ -28,15 +28,18 @@ func (q *Queries) CountExistingRecords(ctx context.Context, arg CountExistingRec
 }
 
 const createRecordsWithEvent = `-- name: CreateRecordsWithEvent :many
-WITH rec AS (
+WITH tv AS (
+    SELECT t.automations_version FROM tables t
+    WHERE t.id = $2::text AND t.schema_version = $3::bigint
+), rec AS (
     INSERT INTO records (id, table_id, cells)
     SELECT r.id, $2::text, r.cells::jsonb
-    FROM (SELECT unnest($3::text[]) AS id, unnest($4::text[]) AS cells) AS r
-    WHERE EXISTS (SELECT 1 FROM tables t WHERE t.id = $2::text AND t.schema_version = $5::bigint)
+    FROM (SELECT unnest($4::text[]) AS id, unnest($5::text[]) AS cells) AS r
+    WHERE EXISTS (SELECT 1 FROM tv)
     RETURNING id, table_id, cells, version, seq, created_at, updated_at
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT $6::jsonb, 'record_event', $7::smallint, 1, 'default',
+    SELECT jsonb_set($6::jsonb, '{automations_version}', to_jsonb((SELECT tv.automations_version FROM tv))), 'record_event', $7::smallint, 1, 'default',
            (CASE WHEN $8::timestamptz = '0001-01-01 00:00:00+00' THEN 'available' ELSE 'scheduled' END)::river_job_state,
            CASE WHEN $8::timestamptz = '0001-01-01 00:00:00+00' THEN now() ELSE $8::timestamptz END,
            '{}', '{}'
@@ -45,6 +48,7 @@ WITH rec AS (
 )
 SELECT rec.id, rec.table_id, rec.cells, rec.version, rec.seq, rec.created_at, rec.updated_at,
        (SELECT job.id FROM job)::bigint AS event_job_id,
+       (SELECT tv.automations_version FROM tv)::bigint AS automations_version,
        (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
         FROM job WHERE $1::bool)::int AS notified
 FROM rec ORDER BY rec.seq
@@ -53,24 +57,25 @@ FROM rec ORDER BY rec.seq
 type CreateRecordsWithEventParams struct {
 	Notify           bool            `json:"notify"`
 	TableID          string          `json:"table_id"`
+	SchemaVersion    int64           `json:"schema_version"`
 	Ids              []string        `json:"ids"`
 	Cells            []string        `json:"cells"`
-	SchemaVersion    int64           `json:"schema_version"`
 	EventArgs        json.RawMessage `json:"event_args"`
 	EventMaxAttempts int16           `json:"event_max_attempts"`
 	EventScheduledAt time.Time       `json:"event_scheduled_at"`
 }
 
 type CreateRecordsWithEventRow struct {
-	ID         string          `json:"id"`
-	TableID    string          `json:"table_id"`
-	Cells      json.RawMessage `json:"cells"`
-	Version    int64           `json:"version"`
-	Seq        *int64          `json:"seq"`
-	CreatedAt  time.Time       `json:"created_at"`
-	UpdatedAt  time.Time       `json:"updated_at"`
-	EventJobID int64           `json:"event_job_id"`
-	Notified   int32           `json:"notified"`
+	ID                 string          `json:"id"`
+	TableID            string          `json:"table_id"`
+	Cells              json.RawMessage `json:"cells"`
+	Version            int64           `json:"version"`
+	Seq                *int64          `json:"seq"`
+	CreatedAt          time.Time       `json:"created_at"`
+	UpdatedAt          time.Time       `json:"updated_at"`
+	EventJobID         int64           `json:"event_job_id"`
+	AutomationsVersion int64           `json:"automations_version"`
+	Notified           int32           `json:"notified"`
 }
 
 // Inserts records of one table and the write's record_event job (as
@@ -80,13 +85,15 @@ type CreateRecordsWithEventRow struct {
 // against that version of a cached definition and reloads it otherwise).
 // event_scheduled_at is as in queries/jobs.sql (a zero time: available now;
 // later: scheduled, for an event the writing process matches itself).
+// The event carries the table's automations_version as of the write
+// (RecordEventArgs.AutomationsVersion).
 func (q *Queries) CreateRecordsWithEvent(ctx context.Context, arg CreateRecordsWithEventParams) ([]CreateRecordsWithEventRow, error) {
 	rows, err := q.db.Query(ctx, createRecordsWithEvent,
 		arg.Notify,
 		arg.TableID,
+		arg.SchemaVersion,
 		arg.Ids,
 		arg.Cells,
-		arg.SchemaVersion,
 		arg.EventArgs,
 		arg.EventMaxAttempts,
 		arg.EventScheduledAt,
@@ -107,6 +114,7 @@ func (q *Queries) CreateRecordsWithEvent(ctx context.Context, arg CreateRecordsW
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.EventJobID,
+			&i.AutomationsVersion,
 			&i.Notified,
 		); err != nil {
 			return nil, err

@@ -11,28 +11,123 @@ import (
 	"time"
 )
 
-const finishStep = `-- name: FinishStep :one
-WITH claim AS (
-    DELETE FROM river_job WHERE id = $2::bigint AND state::text = 'scheduled' RETURNING id
+const clearRunBackstop = `-- name: ClearRunBackstop :exec
+UPDATE runs SET backstop_at = NULL WHERE id = $1
+`
+
+// Drops a run's backstop without handing its step to anyone (the step
+// cannot run: its job would be cancelled).
+func (q *Queries) ClearRunBackstop(ctx context.Context, id string) error {
+	_, err := q.db.Exec(ctx, clearRunBackstop, id)
+	return err
+}
+
+const finishInlineStep = `-- name: FinishInlineStep :one
+WITH run AS (
+    UPDATE runs SET backstop_at = NULL,
+        status = CASE WHEN $2::text <> '' THEN $2::text ELSE runs.status END,
+        error = CASE WHEN $2::text <> '' THEN $3::text ELSE runs.error END,
+        finished_at = CASE WHEN $2::text <> '' THEN clock_timestamp() ELSE runs.finished_at END
+    -- coalesce(…): the run is found by its primary key, never by walking the
+    -- partial index of every run in flight (as queries/jobs.sql explains).
+    WHERE runs.id = $4::text AND coalesce(runs.backstop_at, '-infinity') > '-infinity'
+    RETURNING runs.id
 ), step AS (
     INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at)
-    SELECT $3::text, $4::int, $5::text, $6::text, $7::text,
-           $8::int, $9::int, $10::jsonb, $11::jsonb,
-           $12::text, $13::timestamptz, clock_timestamp()
-    WHERE $2::bigint = 0 OR EXISTS (SELECT 1 FROM claim)
+    SELECT run.id, $5::int, $6::text, $7::text, $8::text,
+           $9::int, $10::int, $11::jsonb, $12::jsonb,
+           $13::text, $14::timestamptz, clock_timestamp()
+    FROM run
+    ON CONFLICT (run_id, step_index) DO UPDATE
+    SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
+        error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at
+    WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped')
+    RETURNING run_id
+), next AS (
+    INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
+    SELECT $15::jsonb, 'run_step', $16::smallint, 1, 'default', 'available', now(), '{}', '{}'
+    FROM step WHERE $15::jsonb IS NOT NULL
+    RETURNING id
+)
+SELECT (SELECT count(*) FROM step)::int AS written,
+       (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
+       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}')) FROM next WHERE $1::bool)::int AS notified
+`
+
+type FinishInlineStepParams struct {
+	Notify          bool            `json:"notify"`
+	RunStatus       string          `json:"run_status"`
+	RunError        *string         `json:"run_error"`
+	RunID           string          `json:"run_id"`
+	StepIndex       int32           `json:"step_index"`
+	StepID          string          `json:"step_id"`
+	Type            string          `json:"type"`
+	Status          string          `json:"status"`
+	Attempts        int32           `json:"attempts"`
+	Snoozes         int32           `json:"snoozes"`
+	Input           json.RawMessage `json:"input"`
+	Output          json.RawMessage `json:"output"`
+	Error           *string         `json:"error"`
+	StartedAt       time.Time       `json:"started_at"`
+	NextArgs        json.RawMessage `json:"next_args"`
+	NextMaxAttempts int16           `json:"next_max_attempts"`
+}
+
+type FinishInlineStepRow struct {
+	Written     int32  `json:"written"`
+	AsyncCommit string `json:"async_commit"`
+	Notified    int32  `json:"notified"`
+}
+
+// Completes an inline first step (engine/inline.go) in ONE statement. The
+// run's backstop is claimed first — cleared, together with the run's end
+// when run_status is set — but only while it is still set: otherwise the
+// sweep gave the step to River, which owns it now, and nothing is written
+// (written = 0). Then the step's final row and the next step's job, as in
+// FinishStep. Asynchronous commit, as FinishStep.
+func (q *Queries) FinishInlineStep(ctx context.Context, arg FinishInlineStepParams) (FinishInlineStepRow, error) {
+	row := q.db.QueryRow(ctx, finishInlineStep,
+		arg.Notify,
+		arg.RunStatus,
+		arg.RunError,
+		arg.RunID,
+		arg.StepIndex,
+		arg.StepID,
+		arg.Type,
+		arg.Status,
+		arg.Attempts,
+		arg.Snoozes,
+		arg.Input,
+		arg.Output,
+		arg.Error,
+		arg.StartedAt,
+		arg.NextArgs,
+		arg.NextMaxAttempts,
+	)
+	var i FinishInlineStepRow
+	err := row.Scan(&i.Written, &i.AsyncCommit, &i.Notified)
+	return i, err
+}
+
+const finishStep = `-- name: FinishStep :one
+WITH step AS (
+    INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at)
+    SELECT $2::text, $3::int, $4::text, $5::text, $6::text,
+           $7::int, $8::int, $9::jsonb, $10::jsonb,
+           $11::text, $12::timestamptz, clock_timestamp()
     ON CONFLICT (run_id, step_index) DO UPDATE
     SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
         error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at
     WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped')
     RETURNING run_id
 ), run AS (
-    UPDATE runs SET status = $14::text, error = $15::text, finished_at = clock_timestamp()
-    WHERE runs.id IN (SELECT step.run_id FROM step) AND $14::text <> ''
+    UPDATE runs SET status = $13::text, error = $14::text, finished_at = clock_timestamp()
+    WHERE runs.id IN (SELECT step.run_id FROM step) AND $13::text <> ''
     RETURNING runs.id
 ), next AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT $16::jsonb, 'run_step', $17::smallint, 1, 'default', 'available', now(), '{}', '{}'
-    FROM step WHERE $16::jsonb IS NOT NULL
+    SELECT $15::jsonb, 'run_step', $16::smallint, 1, 'default', 'available', now(), '{}', '{}'
+    FROM step WHERE $15::jsonb IS NOT NULL
     RETURNING id
 )
 SELECT (SELECT count(*) FROM step)::int AS written,
@@ -42,7 +137,6 @@ SELECT (SELECT count(*) FROM step)::int AS written,
 
 type FinishStepParams struct {
 	Notify          bool            `json:"notify"`
-	InlineJobID     int64           `json:"inline_job_id"`
 	RunID           string          `json:"run_id"`
 	StepIndex       int32           `json:"step_index"`
 	StepID          string          `json:"step_id"`
@@ -66,11 +160,9 @@ type FinishStepRow struct {
 	Notified    int32  `json:"notified"`
 }
 
-// Completes a step in ONE statement: claims the backstop job of an inline
-// first step (inline_job_id, 0 for none: nothing is written when it is no
-// longer scheduled — another execution owns the step), writes the step's
-// final row unless it already is final (UpsertRunStep), and then moves the
-// run on: run_status (” = leave it) ends the run, next_args enqueues the
+// Completes a step River ran in ONE statement: writes the step's final
+// row unless it already is final (UpsertRunStep), and then moves the run
+// on: run_status (” = leave it) ends the run, next_args enqueues the
 // next step's job (as queries/jobs.sql, available at once). written is 0
 // when the step was not written: a concurrent execution won.
 // The commit is asynchronous (synchronous_commit off for this transaction
@@ -81,7 +173,6 @@ type FinishStepRow struct {
 func (q *Queries) FinishStep(ctx context.Context, arg FinishStepParams) (FinishStepRow, error) {
 	row := q.db.QueryRow(ctx, finishStep,
 		arg.Notify,
-		arg.InlineJobID,
 		arg.RunID,
 		arg.StepIndex,
 		arg.StepID,
@@ -104,7 +195,7 @@ func (q *Queries) FinishStep(ctx context.Context, arg FinishStepParams) (FinishS
 }
 
 const getRun = `-- name: GetRun :one
-SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at FROM runs WHERE id = $1
+SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at FROM runs WHERE id = $1
 `
 
 func (q *Queries) GetRun(ctx context.Context, id string) (Run, error) {
@@ -126,12 +217,13 @@ func (q *Queries) GetRun(ctx context.Context, id string) (Run, error) {
 		&i.CreatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.BackstopAt,
 	)
 	return i, err
 }
 
 const getRunForUpdate = `-- name: GetRunForUpdate :one
-SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at FROM runs WHERE id = $1 FOR UPDATE
+SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at FROM runs WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetRunForUpdate(ctx context.Context, id string) (Run, error) {
@@ -153,15 +245,63 @@ func (q *Queries) GetRunForUpdate(ctx context.Context, id string) (Run, error) {
 		&i.CreatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.BackstopAt,
 	)
 	return i, err
+}
+
+const handBackInlineStep = `-- name: HandBackInlineStep :execrows
+WITH run AS (
+    UPDATE runs SET backstop_at = NULL
+    WHERE id = $9::text AND coalesce(backstop_at, '-infinity') > '-infinity' -- by primary key, as FinishInlineStep
+    RETURNING id
+)
+INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, attempt, attempted_at, errors, metadata, tags)
+SELECT $1::jsonb, 'run_step', $2::smallint, 1, 'default', $3::text::river_job_state,
+       $4::timestamptz, $5::smallint, $6::timestamptz,
+       $7::jsonb[], $8::jsonb, '{}'
+FROM run
+`
+
+type HandBackInlineStepParams struct {
+	Args        json.RawMessage   `json:"args"`
+	MaxAttempts int16             `json:"max_attempts"`
+	State       string            `json:"state"`
+	ScheduledAt time.Time         `json:"scheduled_at"`
+	Attempt     int16             `json:"attempt"`
+	AttemptedAt *time.Time        `json:"attempted_at"`
+	Errors      []json.RawMessage `json:"errors"`
+	Metadata    json.RawMessage   `json:"metadata"`
+	RunID       string            `json:"run_id"`
+}
+
+// Gives an inline first step to River after its attempt asked for a retry
+// or a snooze (engine/inline.go): clears the run's backstop and inserts the
+// step's job as River would have left it after that attempt — only while
+// the backstop is still set (0 rows: the sweep already gave it to River).
+func (q *Queries) HandBackInlineStep(ctx context.Context, arg HandBackInlineStepParams) (int64, error) {
+	result, err := q.db.Exec(ctx, handBackInlineStep,
+		arg.Args,
+		arg.MaxAttempts,
+		arg.State,
+		arg.ScheduledAt,
+		arg.Attempt,
+		arg.AttemptedAt,
+		arg.Errors,
+		arg.Metadata,
+		arg.RunID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const insertRun = `-- name: InsertRun :one
 INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, started_at, finished_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 ON CONFLICT (automation_id, event_key) DO NOTHING
-RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at
+RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at
 `
 
 type InsertRunParams struct {
@@ -215,6 +355,7 @@ func (q *Queries) InsertRun(ctx context.Context, arg InsertRunParams) (Run, erro
 		&i.CreatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.BackstopAt,
 	)
 	return i, err
 }
@@ -294,7 +435,7 @@ func (q *Queries) ListRunStepsOfRuns(ctx context.Context, runIds []string) ([]Ru
 }
 
 const listRuns = `-- name: ListRuns :many
-SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at FROM runs
+SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at FROM runs
 WHERE automation_id = $1
   AND ($2::text IS NULL OR status = $2::text)
   AND ($3::timestamptz IS NULL
@@ -342,6 +483,7 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 			&i.CreatedAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.BackstopAt,
 		); err != nil {
 			return nil, err
 		}
@@ -426,11 +568,12 @@ WITH claim AS (
            unnest($15::text[]) AS job_args, unnest($16::int[]) AS job_max_attempts,
            unnest($17::timestamptz[]) AS job_scheduled_at
 ), ins AS (
-    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, started_at, finished_at)
+    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, started_at, finished_at, backstop_at)
     SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data::jsonb, r.status,
            nullif(r.error, ''), r.depth, nullif(r.origin_run_id, ''), r.is_test, r.event_key,
            CASE WHEN r.status <> 'queued' THEN clock_timestamp() END,
-           CASE WHEN r.status NOT IN ('queued', 'running') THEN clock_timestamp() END
+           CASE WHEN r.status NOT IN ('queued', 'running') THEN clock_timestamp() END,
+           CASE WHEN r.status = 'running' THEN r.job_scheduled_at END
     FROM r
     WHERE $2::bigint = 0 OR EXISTS (SELECT 1 FROM claim)
     ON CONFLICT (automation_id, event_key) DO NOTHING
@@ -438,11 +581,9 @@ WITH claim AS (
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
     SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, 1, 'default',
-           (CASE WHEN r.job_scheduled_at = '0001-01-01 00:00:00+00' THEN 'available' ELSE 'scheduled' END)::river_job_state,
-           CASE WHEN r.job_scheduled_at = '0001-01-01 00:00:00+00' THEN now() ELSE r.job_scheduled_at END,
-           '{}', '{}'
+           'available', now(), '{}', '{}'
     FROM ins JOIN r ON r.id = ins.id
-    WHERE ins.status IN ('queued', 'running')
+    WHERE ins.status = 'queued'
     RETURNING id, state, args->>'run_id' AS run_id
 )
 SELECT ins.id, coalesce(job.id, 0)::bigint AS job_id,
@@ -483,10 +624,10 @@ type StartRunsRow struct {
 // round trip, its own implicit transaction, or a part of the caller's).
 // Runs that already exist for (automation, event) are skipped, with no
 // job: a run's first step is enqueued only by the insert that created it.
-// A run inserted queued or running gets the job of its first step
-// (job_args; scheduled_at as in queries/jobs.sql: a running run's first
-// step is executed inline and its job waits as a backstop). Returns each
-// inserted run with its job's id (0: none). Its commit is asynchronous
+// A run inserted queued gets the job of its first step (job_args); one
+// inserted running has its first step executed inline by the caller and
+// gets no job but backstop_at = job_scheduled_at (engine/inline.go).
+// Returns each inserted run with its job's id (0: none). Its commit is asynchronous
 // (see FinishStep).
 // event_job_id, when not 0, is the still-scheduled job of an event the
 // writing process matched itself (engine/inline_event.go): the statement
@@ -525,6 +666,41 @@ func (q *Queries) StartRuns(ctx context.Context, arg StartRunsParams) ([]StartRu
 			&i.AsyncCommit,
 			&i.Notified,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const sweepRunBackstops = `-- name: SweepRunBackstops :many
+UPDATE runs SET backstop_at = NULL
+WHERE id IN (SELECT r.id FROM runs r WHERE r.backstop_at < now() ORDER BY r.backstop_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+RETURNING id, automation_id, version
+`
+
+type SweepRunBackstopsRow struct {
+	ID           string `json:"id"`
+	AutomationID string `json:"automation_id"`
+	Version      int32  `json:"version"`
+}
+
+// Clears the backstop of at most lim runs past it and returns them: the
+// process executing their first step inline died. The caller enqueues
+// those steps in the same transaction (engine/backstop.go).
+func (q *Queries) SweepRunBackstops(ctx context.Context, lim int32) ([]SweepRunBackstopsRow, error) {
+	rows, err := q.db.Query(ctx, sweepRunBackstops, lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SweepRunBackstopsRow
+	for rows.Next() {
+		var i SweepRunBackstopsRow
+		if err := rows.Scan(&i.ID, &i.AutomationID, &i.Version); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

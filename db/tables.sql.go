@@ -12,7 +12,7 @@ import (
 )
 
 const createTable = `-- name: CreateTable :one
-INSERT INTO tables (id, base_id, name) VALUES ($1, $2, $3) RETURNING id, base_id, name, created_at, schema_version
+INSERT INTO tables (id, base_id, name) VALUES ($1, $2, $3) RETURNING id, base_id, name, created_at, schema_version, automations_version
 `
 
 type CreateTableParams struct {
@@ -30,6 +30,7 @@ func (q *Queries) CreateTable(ctx context.Context, arg CreateTableParams) (Table
 		&i.Name,
 		&i.CreatedAt,
 		&i.SchemaVersion,
+		&i.AutomationsVersion,
 	)
 	return i, err
 }
@@ -47,7 +48,7 @@ func (q *Queries) DeleteTable(ctx context.Context, id string) (int64, error) {
 }
 
 const getTable = `-- name: GetTable :one
-SELECT id, base_id, name, created_at, schema_version FROM tables WHERE id = $1
+SELECT id, base_id, name, created_at, schema_version, automations_version FROM tables WHERE id = $1
 `
 
 func (q *Queries) GetTable(ctx context.Context, id string) (Table, error) {
@@ -59,6 +60,7 @@ func (q *Queries) GetTable(ctx context.Context, id string) (Table, error) {
 		&i.Name,
 		&i.CreatedAt,
 		&i.SchemaVersion,
+		&i.AutomationsVersion,
 	)
 	return i, err
 }
@@ -95,7 +97,7 @@ func (q *Queries) GetTableWithFields(ctx context.Context, id string) (GetTableWi
 }
 
 const listTables = `-- name: ListTables :many
-SELECT id, base_id, name, created_at, schema_version FROM tables WHERE base_id = $1 ORDER BY created_at, id
+SELECT id, base_id, name, created_at, schema_version, automations_version FROM tables WHERE base_id = $1 ORDER BY created_at, id
 `
 
 func (q *Queries) ListTables(ctx context.Context, baseID string) ([]Table, error) {
@@ -113,6 +115,7 @@ func (q *Queries) ListTables(ctx context.Context, baseID string) ([]Table, error
 			&i.Name,
 			&i.CreatedAt,
 			&i.SchemaVersion,
+			&i.AutomationsVersion,
 		); err != nil {
 			return nil, err
 		}

@@ -62,6 +62,8 @@ type Engine struct {
 	inlineBackstop time.Duration
 	// tableCache holds table definitions by id (table_cache.go).
 	tableCache sync.Map
+	// automationCache holds tables' enabled automations (automation_cache.go).
+	automationCache sync.Map
 	// notify limits River insert notifications (jobs.go).
 	notify notifier
 	// Inline events (inline_event.go): on or off, their time limit, the

@@ -74,6 +74,11 @@ type RecordEventArgs struct {
 	BaseID  string         `json:"base_id"`
 	Changes []RecordChange `json:"changes"`
 	Cause   Cause          `json:"cause"`
+	// AutomationsVersion is the automations_version of the changes' table
+	// as of the write, set by record creates (whose changes are all of one
+	// table); 0: unknown. Matching trusts a cached list of the table's
+	// automations only at this version (automation_cache.go).
+	AutomationsVersion int64 `json:"automations_version,omitempty"`
 }
 
 // Kind implements river.JobArgs.

@@ -8,68 +8,71 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/rowflow/rowflow/db"
 )
 
 // Inline first steps: the worker that matched an event executes each new
-// run's first step itself, right after the matching transaction commits,
+// run's first step itself, right after the matching statement commits,
 // instead of waiting for River to fetch the step's job. That saves a queue
-// hop (latency) and a fetch and completion per run (database time).
+// hop (latency) and a job's insert, fetch and completion per run (database
+// time).
 //
-// The step's job is still inserted in the matching transaction — durably —
-// but scheduled at now + InlineBackstop, so it stays out of River's way:
+// The run is inserted running with backstop_at = now + InlineBackstop
+// (StartRuns) — durably, in the statement that starts it — and no job:
 //
-//   - success or a final failure: the completion transaction deletes the
-//     still-scheduled job. If it is gone (the backstop fired and someone
-//     else runs the step), the completion rolls back: the other execution
-//     owns the step.
-//   - a retryable failure or a Retry-After: the job is handed back to River
-//     at once (attempt 1 used, or none for a snooze), and River's usual
-//     retries take over.
-//   - a crash: the job runs at the backstop, like a rescued one.
-//
-// These statements touch River's own table directly (River has no API to
-// complete or reschedule a job that is not running); sqlc does not know
-// River's schema, so they are plain SQL, kept in this one file.
+//   - success or a final failure: the completion statement
+//     (FinishInlineStep) clears the backstop while it is still set, and
+//     writes nothing when it is not (the sweep gave the step to River,
+//     which owns it);
+//   - a retryable failure or a Retry-After: the step's job is inserted for
+//     River at once (attempt 1 used, or none for a snooze) and the backstop
+//     cleared, in one statement (HandBackInlineStep); River's usual retries
+//     take over;
+//   - a crash: the leader's periodic sweep (backstop.go) enqueues the step
+//     of every run past its backstop, like a rescued job.
 
 // runInline executes the first step of a run just started with a backstop
-// job (startRuns), with what StartRun would have read already in hand.
+// (startRuns), with what StartRun would have read already in hand.
 func (e *Engine) runInline(ctx context.Context, st inlineStep) {
 	encoded, _ := json.Marshal(st.args)
-	row := &rivertype.JobRow{ID: st.jobID, Attempt: 1, MaxAttempts: st.maxAttempts, Kind: st.args.Kind(),
+	row := &rivertype.JobRow{Attempt: 1, MaxAttempts: st.maxAttempts, Kind: st.args.Kind(),
 		EncodedArgs: encoded, Metadata: []byte("{}"), State: rivertype.JobStateRunning}
 	job := &river.Job[StepArgs]{JobRow: row, Args: st.args}
 	run := st.run
-	err := e.executeStep(ctx, job, st.jobID, &run)
+	err := e.executeStep(ctx, job, true, &run)
 	if err == nil {
 		return
 	}
-	e.handBack(context.WithoutCancel(ctx), st.jobID, st.args, err)
+	e.handBack(context.WithoutCancel(ctx), st, err)
 }
 
-// handBack gives the step's job to River after an inline attempt that
-// asked for a retry or a snooze.
-func (e *Engine) handBack(ctx context.Context, jobID int64, args StepArgs, cause error) {
+// handBack gives an inline step to River after an attempt that asked for a
+// retry or a snooze.
+func (e *Engine) handBack(ctx context.Context, st inlineStep, cause error) {
 	now := e.now()
+	args, _ := json.Marshal(st.args)
+	p := db.HandBackInlineStepParams{RunID: st.run.ID, Args: args, MaxAttempts: int16(st.maxAttempts), Metadata: []byte("{}")}
 	var snooze *rivertype.JobSnoozeError
 	var cancel *rivertype.JobCancelError
-	var err error
 	switch {
 	case errors.As(cause, &snooze):
-		at := now.Add(snooze.Duration)
-		_, err = e.pool.Exec(ctx, `UPDATE river_job SET state = $2::river_job_state, scheduled_at = $3,
-			metadata = jsonb_set(metadata, '{snoozes}', to_jsonb(coalesce((metadata->>'snoozes')::int, 0) + 1))
-			WHERE id = $1 AND state::text = 'scheduled'`, jobID, soonState(now, at), at)
+		p.ScheduledAt = now.Add(snooze.Duration)
+		p.Metadata = []byte(`{"snoozes": 1}`)
 	case errors.As(cause, &cancel):
-		_, err = e.pool.Exec(ctx, `UPDATE river_job SET state = 'cancelled', finalized_at = $2 WHERE id = $1 AND state::text = 'scheduled'`, jobID, now)
+		if err := e.q.ClearRunBackstop(ctx, st.run.ID); err != nil {
+			e.log.WarnContext(ctx, "clearing an inline step's backstop failed", "run_id", st.run.ID, "error", err)
+		}
+		return
 	default:
-		at := NextRetry(args, 1, now)
+		p.ScheduledAt = NextRetry(st.args, 1, now)
+		p.Attempt, p.AttemptedAt = 1, &now
 		errJSON, _ := json.Marshal(map[string]any{"at": now, "attempt": 1, "error": cause.Error()})
-		_, err = e.pool.Exec(ctx, `UPDATE river_job SET state = $2::river_job_state, scheduled_at = $3, attempt = 1,
-			attempted_at = $4, errors = array_append(errors, $5::jsonb)
-			WHERE id = $1 AND state::text = 'scheduled'`, jobID, soonState(now, at), at, now, errJSON)
+		p.Errors = []json.RawMessage{errJSON}
 	}
-	if err != nil {
-		e.log.WarnContext(ctx, "handing an inline step back to River failed; it runs at its backstop", "job_id", jobID, "error", err)
+	p.State = soonState(now, p.ScheduledAt)
+	if _, err := e.q.HandBackInlineStep(ctx, p); err != nil {
+		e.log.WarnContext(ctx, "handing an inline step to River failed; the sweep gives it at its backstop", "run_id", st.run.ID, "error", err)
 	}
 }
 

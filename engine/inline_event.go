@@ -31,7 +31,7 @@ import (
 
 // maxInlineEvents bounds the events a process matches itself at once;
 // beyond it River's workers take them (they are bounded by MaxWorkers).
-const maxInlineEvents = 256
+const maxInlineEvents = 1024
 
 // inlineEvent is an event job inserted scheduled at the backstop, to be
 // matched by this process after its write commits.

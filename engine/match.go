@@ -39,10 +39,9 @@ func (e *Engine) processEvent(ctx context.Context, job *river.Job[RecordEventArg
 	for i, ch := range args.Changes {
 		list, ok := autos[ch.TableID]
 		if !ok {
-			tid := ch.TableID
-			rows, err := e.q.ListEnabledAutomationsForTable(ctx, &tid)
+			rows, err := e.automationsFor(ctx, ch.TableID, args.AutomationsVersion)
 			if err != nil {
-				return fmt.Errorf("listing automations of %s: %w", ch.TableID, err)
+				return err
 			}
 			autos[ch.TableID], list = rows, rows
 		}

@@ -264,6 +264,7 @@ func (e *Engine) createFast(ctx context.Context, t *Table, cells []map[string]an
 		out[i] = byID[id]
 	}
 	if !p.EventScheduledAt.IsZero() {
+		ev.AutomationsVersion = rows[0].AutomationsVersion
 		e.dispatchEvent(&inlineEvent{jobID: rows[0].EventJobID, args: ev})
 	}
 	return out, true, nil

@@ -84,9 +84,8 @@ func initialStatus(s runStart, def definition) string {
 }
 
 // inlineStep is the first step of a run that the matching worker executes
-// itself (inline.go): its backstop job and what StartRun would have read.
+// itself (inline.go): its job's args and what StartRun would have read.
 type inlineStep struct {
-	jobID       int64
 	args        StepArgs
 	maxAttempts int
 	run         db.StartRunRow
@@ -94,9 +93,9 @@ type inlineStep struct {
 
 // startRuns stores matched runs and their first steps' jobs in ONE
 // statement with q (StartRuns); runs that already exist for (automation,
-// event) are left alone. A run marked inline starts running at once and
-// its first step's job waits at the backstop: it is returned for the caller
-// to execute after commit. created maps each start's index to its new run
+// event) are left alone. A run marked inline starts running at once with
+// its backstop set instead of a job (inline.go): it is returned for the
+// caller to execute after commit. created maps each start's index to its new run
 // id ("" when it existed). eventJobID, when not 0, is an inline event's job
 // for the statement to claim (inline_event.go).
 func (e *Engine) startRuns(ctx context.Context, q *db.Queries, starts []runStart, eventJobID int64) (created []string, inline []inlineStep, err error) {
@@ -159,17 +158,16 @@ func (e *Engine) startRuns(ctx context.Context, q *db.Queries, starts []runStart
 	}
 	created = make([]string, len(starts))
 	for i, id := range p.Ids {
-		jobID, ok := jobOf[id]
-		if !ok {
+		if _, ok := jobOf[id]; !ok {
 			continue
 		}
 		created[i] = id
 		pj, isInline := jobs[id]
-		if !isInline || jobID == 0 {
+		if !isInline {
 			continue
 		}
 		s := starts[i]
-		inline = append(inline, inlineStep{jobID: jobID, args: pj.job.args.(StepArgs), maxAttempts: pj.job.maxAttempts,
+		inline = append(inline, inlineStep{args: pj.job.args.(StepArgs), maxAttempts: pj.job.maxAttempts,
 			run: db.StartRunRow{ID: id, AutomationID: s.automation.ID, Version: s.automation.Version, BaseID: s.automation.BaseID,
 				TriggerType: s.automation.TriggerType, TriggerData: pj.data, Depth: int32(s.depth)}})
 	}

@@ -51,13 +51,13 @@ func withTx(ctx context.Context, tx pgx.Tx) context.Context {
 // the completion record, which is why JobCompleteTx is not needed (and its
 // single-job statement was half the database time; docs/performance.md).
 func (e *Engine) ExecuteStep(ctx context.Context, job *river.Job[StepArgs]) error {
-	return e.executeStep(ctx, job, 0, nil)
+	return e.executeStep(ctx, job, false, nil)
 }
 
-// executeStep is ExecuteStep; inlineJobID is the job of a first step the
-// matching worker executes itself (0 when River runs the job; inline.go),
-// and started the run that worker just inserted running (nil: read it).
-func (e *Engine) executeStep(ctx context.Context, job *river.Job[StepArgs], inlineJobID int64, started *db.StartRunRow) error {
+// executeStep is ExecuteStep; inline marks a first step the matching
+// worker executes itself (inline.go), and started is the run that worker
+// just inserted running (nil: read it).
+func (e *Engine) executeStep(ctx context.Context, job *river.Job[StepArgs], inline bool, started *db.StartRunRow) error {
 	a := job.Args
 	var run db.StartRunRow
 	if started != nil {
@@ -89,7 +89,7 @@ func (e *Engine) executeStep(ctx context.Context, job *river.Job[StepArgs], inli
 		return river.JobCancel(fmt.Errorf("run %s has no step %d", run.ID, a.Index))
 	}
 	step := def.Steps[a.Index]
-	st := stepState{run: run, def: def, index: a.Index, step: step, attempt: job.Attempt, started: e.now(), snoozes: snoozesOf(job.Metadata), inlineJobID: inlineJobID}
+	st := stepState{run: run, def: def, index: a.Index, step: step, attempt: job.Attempt, started: e.now(), snoozes: snoozesOf(job.Metadata), inline: inline}
 	// Earlier steps' outputs feed templates; the first try of the first
 	// step has none, so it skips the read.
 	var prior []db.RunStep
@@ -187,8 +187,9 @@ type stepState struct {
 	snoozes int
 	started time.Time
 	input   any
-	// inlineJobID: the scheduled backstop job of an inline first step.
-	inlineJobID int64
+	// inline: a first step executed by its matching worker, whose run's
+	// backstop the completion claims (inline.go).
+	inline bool
 }
 
 // isRetryable classifies an execution error: ActionError says; a domain
@@ -231,15 +232,15 @@ func (e *Engine) completeStep(ctx context.Context, st stepState, status string, 
 var errStepAlreadyFinal = errors.New("step already completed by another execution")
 
 // finishStep stores the step's final state and moves the run on (next
-// step, or the run's end) in one statement with q (FinishStep): inside the
-// caller's transaction for record actions, on its own otherwise. An inline
-// step's backstop job is claimed by the same statement.
+// step, or the run's end) in one statement with q (FinishStep, or
+// FinishInlineStep, which claims an inline step's run backstop): inside
+// the caller's transaction for record actions, on its own otherwise.
 func (e *Engine) finishStep(ctx context.Context, q *db.Queries, st stepState, status string, output any, cause error) error {
 	errText := ""
 	if cause != nil {
 		errText = cause.Error()
 	}
-	p := db.FinishStepParams{InlineJobID: st.inlineJobID, RunID: st.run.ID, StepIndex: int32(st.index), StepID: st.step.ID,
+	p := db.FinishStepParams{RunID: st.run.ID, StepIndex: int32(st.index), StepID: st.step.ID,
 		Type: st.step.Type, Status: status, Attempts: int32(st.attempt), Snoozes: int32(st.snoozes), StartedAt: st.started}
 	p.Input, p.Output, p.Error = stepRowValues(st, output, errText)
 	next := st.index + 1
@@ -255,11 +256,24 @@ func (e *Engine) finishStep(ctx context.Context, q *db.Queries, st stepState, st
 	default:
 		p.RunStatus = RunSucceeded
 	}
-	row, err := q.FinishStep(ctx, p)
-	if err != nil {
-		return fmt.Errorf("completing step %s of %s: %w", st.step.ID, st.run.ID, err)
+	var written int32
+	if st.inline {
+		row, err := q.FinishInlineStep(ctx, db.FinishInlineStepParams{Notify: p.Notify, RunStatus: p.RunStatus, RunError: p.RunError,
+			RunID: p.RunID, StepIndex: p.StepIndex, StepID: p.StepID, Type: p.Type, Status: p.Status, Attempts: p.Attempts,
+			Snoozes: p.Snoozes, Input: p.Input, Output: p.Output, Error: p.Error, StartedAt: p.StartedAt,
+			NextArgs: p.NextArgs, NextMaxAttempts: p.NextMaxAttempts})
+		if err != nil {
+			return fmt.Errorf("completing step %s of %s: %w", st.step.ID, st.run.ID, err)
+		}
+		written = row.Written
+	} else {
+		row, err := q.FinishStep(ctx, p)
+		if err != nil {
+			return fmt.Errorf("completing step %s of %s: %w", st.step.ID, st.run.ID, err)
+		}
+		written = row.Written
 	}
-	if row.Written == 0 {
+	if written == 0 {
 		return errStepAlreadyFinal
 	}
 	return nil

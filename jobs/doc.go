@@ -17,4 +17,5 @@ import (
 func Register(workers *river.Workers, e *engine.Engine) {
 	river.AddWorker(workers, &RecordEventWorker{Engine: e})
 	river.AddWorker(workers, &StepWorker{Engine: e})
+	river.AddWorker(workers, &SweepWorker{Engine: e})
 }

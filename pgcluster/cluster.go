@@ -418,7 +418,13 @@ func writeConf(dataDir string, port int, sockDir string, r runner) error {
 		"listen_addresses = " + quote(listenAddr) + "\n" +
 		"port = " + strconv.Itoa(port) + "\n" +
 		"unix_socket_directories = " + quote(sockDir) + "\n" +
-		"max_connections = " + strconv.Itoa(maxConns) + "\n"
+		"max_connections = " + strconv.Itoa(maxConns) + "\n" +
+		// A busy rowflow writes ~2 kB of WAL per record and run: the
+		// defaults (128 MB of buffers, a checkpoint every 1 GB of WAL)
+		// made backends write out dirty pages themselves and checkpoints
+		// come every few seconds under load (docs/performance.md).
+		"shared_buffers = '256MB'\n" +
+		"max_wal_size = '4GB'\n"
 	path := filepath.Join(dataDir, confFile)
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		return fmt.Errorf("pgcluster: %w", err)

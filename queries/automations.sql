@@ -23,8 +23,12 @@ UPDATE automations SET enabled = $2, updated_at = now() WHERE id = $1 RETURNING 
 -- name: DeleteAutomation :execrows
 DELETE FROM automations WHERE id = $1;
 
--- name: ListEnabledAutomationsForTable :many
-SELECT * FROM automations WHERE table_id = $1 AND enabled ORDER BY created_at, id;
+-- name: TableAutomations :one
+-- A table's automations_version and its enabled automations (rows as JSON
+-- objects, in creation order), read together in one snapshot.
+SELECT t.automations_version,
+       coalesce((SELECT json_agg(a ORDER BY a.created_at, a.id) FROM automations a WHERE a.table_id = t.id AND a.enabled), '[]')::jsonb AS automations
+FROM tables t WHERE t.id = $1;
 
 -- name: InsertAutomationVersion :exec
 INSERT INTO automation_versions (automation_id, version, definition) VALUES ($1, $2, $3);

@@ -9,15 +9,20 @@ INSERT INTO records (id, table_id, cells) VALUES ($1, $2, $3) RETURNING *;
 -- against that version of a cached definition and reloads it otherwise).
 -- event_scheduled_at is as in queries/jobs.sql (a zero time: available now;
 -- later: scheduled, for an event the writing process matches itself).
-WITH rec AS (
+-- The event carries the table's automations_version as of the write
+-- (RecordEventArgs.AutomationsVersion).
+WITH tv AS (
+    SELECT t.automations_version FROM tables t
+    WHERE t.id = sqlc.arg(table_id)::text AND t.schema_version = sqlc.arg(schema_version)::bigint
+), rec AS (
     INSERT INTO records (id, table_id, cells)
     SELECT r.id, sqlc.arg(table_id)::text, r.cells::jsonb
     FROM (SELECT unnest(sqlc.arg(ids)::text[]) AS id, unnest(sqlc.arg(cells)::text[]) AS cells) AS r
-    WHERE EXISTS (SELECT 1 FROM tables t WHERE t.id = sqlc.arg(table_id)::text AND t.schema_version = sqlc.arg(schema_version)::bigint)
+    WHERE EXISTS (SELECT 1 FROM tv)
     RETURNING *
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT sqlc.arg(event_args)::jsonb, 'record_event', sqlc.arg(event_max_attempts)::smallint, 1, 'default',
+    SELECT jsonb_set(sqlc.arg(event_args)::jsonb, '{automations_version}', to_jsonb((SELECT tv.automations_version FROM tv))), 'record_event', sqlc.arg(event_max_attempts)::smallint, 1, 'default',
            (CASE WHEN sqlc.arg(event_scheduled_at)::timestamptz = '0001-01-01 00:00:00+00' THEN 'available' ELSE 'scheduled' END)::river_job_state,
            CASE WHEN sqlc.arg(event_scheduled_at)::timestamptz = '0001-01-01 00:00:00+00' THEN now() ELSE sqlc.arg(event_scheduled_at)::timestamptz END,
            '{}', '{}'
@@ -26,6 +31,7 @@ WITH rec AS (
 )
 SELECT rec.id, rec.table_id, rec.cells, rec.version, rec.seq, rec.created_at, rec.updated_at,
        (SELECT job.id FROM job)::bigint AS event_job_id,
+       (SELECT tv.automations_version FROM tv)::bigint AS automations_version,
        (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
         FROM job WHERE sqlc.arg(notify)::bool)::int AS notified
 FROM rec ORDER BY rec.seq;

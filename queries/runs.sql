@@ -56,10 +56,10 @@ RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, depth
 -- round trip, its own implicit transaction, or a part of the caller's).
 -- Runs that already exist for (automation, event) are skipped, with no
 -- job: a run's first step is enqueued only by the insert that created it.
--- A run inserted queued or running gets the job of its first step
--- (job_args; scheduled_at as in queries/jobs.sql: a running run's first
--- step is executed inline and its job waits as a backstop). Returns each
--- inserted run with its job's id (0: none). Its commit is asynchronous
+-- A run inserted queued gets the job of its first step (job_args); one
+-- inserted running has its first step executed inline by the caller and
+-- gets no job but backstop_at = job_scheduled_at (engine/inline.go).
+-- Returns each inserted run with its job's id (0: none). Its commit is asynchronous
 -- (see FinishStep).
 -- event_job_id, when not 0, is the still-scheduled job of an event the
 -- writing process matched itself (engine/inline_event.go): the statement
@@ -77,11 +77,12 @@ WITH claim AS (
            unnest(sqlc.arg(job_args)::text[]) AS job_args, unnest(sqlc.arg(job_max_attempts)::int[]) AS job_max_attempts,
            unnest(sqlc.arg(job_scheduled_at)::timestamptz[]) AS job_scheduled_at
 ), ins AS (
-    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, started_at, finished_at)
+    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, started_at, finished_at, backstop_at)
     SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data::jsonb, r.status,
            nullif(r.error, ''), r.depth, nullif(r.origin_run_id, ''), r.is_test, r.event_key,
            CASE WHEN r.status <> 'queued' THEN clock_timestamp() END,
-           CASE WHEN r.status NOT IN ('queued', 'running') THEN clock_timestamp() END
+           CASE WHEN r.status NOT IN ('queued', 'running') THEN clock_timestamp() END,
+           CASE WHEN r.status = 'running' THEN r.job_scheduled_at END
     FROM r
     WHERE sqlc.arg(event_job_id)::bigint = 0 OR EXISTS (SELECT 1 FROM claim)
     ON CONFLICT (automation_id, event_key) DO NOTHING
@@ -89,11 +90,9 @@ WITH claim AS (
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
     SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, 1, 'default',
-           (CASE WHEN r.job_scheduled_at = '0001-01-01 00:00:00+00' THEN 'available' ELSE 'scheduled' END)::river_job_state,
-           CASE WHEN r.job_scheduled_at = '0001-01-01 00:00:00+00' THEN now() ELSE r.job_scheduled_at END,
-           '{}', '{}'
+           'available', now(), '{}', '{}'
     FROM ins JOIN r ON r.id = ins.id
-    WHERE ins.status IN ('queued', 'running')
+    WHERE ins.status = 'queued'
     RETURNING id, state, args->>'run_id' AS run_id
 )
 SELECT ins.id, coalesce(job.id, 0)::bigint AS job_id,
@@ -103,11 +102,9 @@ SELECT ins.id, coalesce(job.id, 0)::bigint AS job_id,
 FROM ins LEFT JOIN job ON job.run_id = ins.id;
 
 -- name: FinishStep :one
--- Completes a step in ONE statement: claims the backstop job of an inline
--- first step (inline_job_id, 0 for none: nothing is written when it is no
--- longer scheduled — another execution owns the step), writes the step's
--- final row unless it already is final (UpsertRunStep), and then moves the
--- run on: run_status ('' = leave it) ends the run, next_args enqueues the
+-- Completes a step River ran in ONE statement: writes the step's final
+-- row unless it already is final (UpsertRunStep), and then moves the run
+-- on: run_status ('' = leave it) ends the run, next_args enqueues the
 -- next step's job (as queries/jobs.sql, available at once). written is 0
 -- when the step was not written: a concurrent execution won.
 -- The commit is asynchronous (synchronous_commit off for this transaction
@@ -115,14 +112,11 @@ FROM ins LEFT JOIN job ON job.run_id = ins.id;
 -- synchronously, and a PostgreSQL crash can only roll it back to a state
 -- the backstop jobs redo, with the same run ids and idempotency keys
 -- (engine/doc.go). Inside a caller's transaction it applies to that one.
-WITH claim AS (
-    DELETE FROM river_job WHERE id = sqlc.arg(inline_job_id)::bigint AND state::text = 'scheduled' RETURNING id
-), step AS (
+WITH step AS (
     INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at)
     SELECT sqlc.arg(run_id)::text, sqlc.arg(step_index)::int, sqlc.arg(step_id)::text, sqlc.arg(type)::text, sqlc.arg(status)::text,
            sqlc.arg(attempts)::int, sqlc.arg(snoozes)::int, sqlc.narg(input)::jsonb, sqlc.narg(output)::jsonb,
            sqlc.narg(error)::text, sqlc.arg(started_at)::timestamptz, clock_timestamp()
-    WHERE sqlc.arg(inline_job_id)::bigint = 0 OR EXISTS (SELECT 1 FROM claim)
     ON CONFLICT (run_id, step_index) DO UPDATE
     SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
         error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at
@@ -141,3 +135,69 @@ WITH claim AS (
 SELECT (SELECT count(*) FROM step)::int AS written,
        (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
        (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}')) FROM next WHERE sqlc.arg(notify)::bool)::int AS notified;
+
+-- name: FinishInlineStep :one
+-- Completes an inline first step (engine/inline.go) in ONE statement. The
+-- run's backstop is claimed first — cleared, together with the run's end
+-- when run_status is set — but only while it is still set: otherwise the
+-- sweep gave the step to River, which owns it now, and nothing is written
+-- (written = 0). Then the step's final row and the next step's job, as in
+-- FinishStep. Asynchronous commit, as FinishStep.
+WITH run AS (
+    UPDATE runs SET backstop_at = NULL,
+        status = CASE WHEN sqlc.arg(run_status)::text <> '' THEN sqlc.arg(run_status)::text ELSE runs.status END,
+        error = CASE WHEN sqlc.arg(run_status)::text <> '' THEN sqlc.narg(run_error)::text ELSE runs.error END,
+        finished_at = CASE WHEN sqlc.arg(run_status)::text <> '' THEN clock_timestamp() ELSE runs.finished_at END
+    -- coalesce(…): the run is found by its primary key, never by walking the
+    -- partial index of every run in flight (as queries/jobs.sql explains).
+    WHERE runs.id = sqlc.arg(run_id)::text AND coalesce(runs.backstop_at, '-infinity') > '-infinity'
+    RETURNING runs.id
+), step AS (
+    INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at)
+    SELECT run.id, sqlc.arg(step_index)::int, sqlc.arg(step_id)::text, sqlc.arg(type)::text, sqlc.arg(status)::text,
+           sqlc.arg(attempts)::int, sqlc.arg(snoozes)::int, sqlc.narg(input)::jsonb, sqlc.narg(output)::jsonb,
+           sqlc.narg(error)::text, sqlc.arg(started_at)::timestamptz, clock_timestamp()
+    FROM run
+    ON CONFLICT (run_id, step_index) DO UPDATE
+    SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
+        error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at
+    WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped')
+    RETURNING run_id
+), next AS (
+    INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
+    SELECT sqlc.arg(next_args)::jsonb, 'run_step', sqlc.arg(next_max_attempts)::smallint, 1, 'default', 'available', now(), '{}', '{}'
+    FROM step WHERE sqlc.arg(next_args)::jsonb IS NOT NULL
+    RETURNING id
+)
+SELECT (SELECT count(*) FROM step)::int AS written,
+       (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
+       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}')) FROM next WHERE sqlc.arg(notify)::bool)::int AS notified;
+
+-- name: HandBackInlineStep :execrows
+-- Gives an inline first step to River after its attempt asked for a retry
+-- or a snooze (engine/inline.go): clears the run's backstop and inserts the
+-- step's job as River would have left it after that attempt — only while
+-- the backstop is still set (0 rows: the sweep already gave it to River).
+WITH run AS (
+    UPDATE runs SET backstop_at = NULL
+    WHERE id = sqlc.arg(run_id)::text AND coalesce(backstop_at, '-infinity') > '-infinity' -- by primary key, as FinishInlineStep
+    RETURNING id
+)
+INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, attempt, attempted_at, errors, metadata, tags)
+SELECT sqlc.arg(args)::jsonb, 'run_step', sqlc.arg(max_attempts)::smallint, 1, 'default', sqlc.arg(state)::text::river_job_state,
+       sqlc.arg(scheduled_at)::timestamptz, sqlc.arg(attempt)::smallint, sqlc.narg(attempted_at)::timestamptz,
+       sqlc.narg(errors)::jsonb[], sqlc.arg(metadata)::jsonb, '{}'
+FROM run;
+
+-- name: ClearRunBackstop :exec
+-- Drops a run's backstop without handing its step to anyone (the step
+-- cannot run: its job would be cancelled).
+UPDATE runs SET backstop_at = NULL WHERE id = $1;
+
+-- name: SweepRunBackstops :many
+-- Clears the backstop of at most lim runs past it and returns them: the
+-- process executing their first step inline died. The caller enqueues
+-- those steps in the same transaction (engine/backstop.go).
+UPDATE runs SET backstop_at = NULL
+WHERE id IN (SELECT r.id FROM runs r WHERE r.backstop_at < now() ORDER BY r.backstop_at LIMIT sqlc.arg(lim) FOR UPDATE SKIP LOCKED)
+RETURNING id, automation_id, version;
