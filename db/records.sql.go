@@ -27,6 +27,148 @@ func (q *Queries) CountExistingRecords(ctx context.Context, arg CountExistingRec
 	return count, err
 }
 
+const createRecordsAndRuns = `-- name: CreateRecordsAndRuns :many
+WITH tv AS (
+    SELECT t.id FROM tables t
+    WHERE t.id = $2::text AND t.schema_version = $3::bigint
+      AND t.automations_version = $4::bigint
+), rec AS (
+    INSERT INTO records (id, table_id, cells)
+    SELECT r.id, $2::text, r.cells::jsonb
+    FROM (SELECT unnest($5::text[]) AS id, unnest($6::text[]) AS cells) AS r
+    WHERE EXISTS (SELECT 1 FROM tv)
+    RETURNING id, table_id, cells, version, seq, created_at, updated_at
+), r AS (
+    SELECT unnest($7::text[]) AS id, unnest($8::text[]) AS automation_id,
+           unnest($9::int[]) AS version, unnest($10::text[]) AS base_id,
+           unnest($11::text[]) AS trigger_type, unnest($12::text[]) AS trigger_data,
+           unnest($13::text[]) AS status, unnest($14::text[]) AS error,
+           unnest($15::int[]) AS depth, unnest($16::text[]) AS origin_run_id,
+           unnest($17::text[]) AS event_key,
+           unnest($18::text[]) AS job_args, unnest($19::int[]) AS job_max_attempts,
+           unnest($20::timestamptz[]) AS job_scheduled_at
+), ins AS (
+    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, started_at, finished_at, backstop_at)
+    SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data::jsonb, r.status,
+           nullif(r.error, ''), r.depth, nullif(r.origin_run_id, ''), false, r.event_key,
+           CASE WHEN r.status <> 'queued' THEN clock_timestamp() END,
+           CASE WHEN r.status NOT IN ('queued', 'running') THEN clock_timestamp() END,
+           CASE WHEN r.status = 'running' THEN r.job_scheduled_at END
+    FROM r
+    WHERE EXISTS (SELECT 1 FROM tv)
+    ON CONFLICT (automation_id, event_key) DO NOTHING
+    RETURNING id, status
+), job AS (
+    INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
+    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, 1, 'default', 'available', now(), '{}', '{}'
+    FROM ins JOIN r ON r.id = ins.id
+    WHERE ins.status = 'queued'
+    RETURNING id, args->>'run_id' AS run_id
+)
+SELECT rec.id, rec.table_id, rec.cells, rec.version, rec.seq, rec.created_at, rec.updated_at,
+       (SELECT coalesce(json_agg(json_build_object('id', ins.id, 'job_id', coalesce(job.id, 0))), '[]')
+        FROM ins LEFT JOIN job ON job.run_id = ins.id)::jsonb AS runs,
+       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
+        FROM (SELECT 1 FROM job LIMIT 1) x WHERE $1::bool)::int AS notified
+FROM rec ORDER BY rec.seq
+`
+
+type CreateRecordsAndRunsParams struct {
+	Notify             bool        `json:"notify"`
+	TableID            string      `json:"table_id"`
+	SchemaVersion      int64       `json:"schema_version"`
+	AutomationsVersion int64       `json:"automations_version"`
+	Ids                []string    `json:"ids"`
+	Cells              []string    `json:"cells"`
+	RunIds             []string    `json:"run_ids"`
+	AutomationIds      []string    `json:"automation_ids"`
+	Versions           []int32     `json:"versions"`
+	BaseIds            []string    `json:"base_ids"`
+	TriggerTypes       []string    `json:"trigger_types"`
+	TriggerDatas       []string    `json:"trigger_datas"`
+	Statuses           []string    `json:"statuses"`
+	Errors             []string    `json:"errors"`
+	Depths             []int32     `json:"depths"`
+	OriginRunIds       []string    `json:"origin_run_ids"`
+	EventKeys          []string    `json:"event_keys"`
+	JobArgs            []string    `json:"job_args"`
+	JobMaxAttempts     []int32     `json:"job_max_attempts"`
+	JobScheduledAt     []time.Time `json:"job_scheduled_at"`
+}
+
+type CreateRecordsAndRunsRow struct {
+	ID        string          `json:"id"`
+	TableID   string          `json:"table_id"`
+	Cells     json.RawMessage `json:"cells"`
+	Version   int64           `json:"version"`
+	Seq       *int64          `json:"seq"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
+	Runs      json.RawMessage `json:"runs"`
+	Notified  int32           `json:"notified"`
+}
+
+// Inserts records of one table AND the runs their creation fires, in ONE
+// statement (one round trip, one synchronous commit): the writer matched
+// the new records against the table's automations itself, so the runs are
+// as durable as the records and no event job is needed. Nothing is
+// written, and no row returned, unless the table is still at both
+// versions the writer used (schema_version for the cells,
+// automations_version for the automations it matched against). Runs are
+// inserted as StartRuns does (the same arrays, queued or running with a
+// backstop; queued ones get their first step's job). Every row returned
+// carries the inserted runs as JSON: [{"id", "job_id"}].
+func (q *Queries) CreateRecordsAndRuns(ctx context.Context, arg CreateRecordsAndRunsParams) ([]CreateRecordsAndRunsRow, error) {
+	rows, err := q.db.Query(ctx, createRecordsAndRuns,
+		arg.Notify,
+		arg.TableID,
+		arg.SchemaVersion,
+		arg.AutomationsVersion,
+		arg.Ids,
+		arg.Cells,
+		arg.RunIds,
+		arg.AutomationIds,
+		arg.Versions,
+		arg.BaseIds,
+		arg.TriggerTypes,
+		arg.TriggerDatas,
+		arg.Statuses,
+		arg.Errors,
+		arg.Depths,
+		arg.OriginRunIds,
+		arg.EventKeys,
+		arg.JobArgs,
+		arg.JobMaxAttempts,
+		arg.JobScheduledAt,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CreateRecordsAndRunsRow
+	for rows.Next() {
+		var i CreateRecordsAndRunsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.TableID,
+			&i.Cells,
+			&i.Version,
+			&i.Seq,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Runs,
+			&i.Notified,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const createRecordsWithEvent = `-- name: CreateRecordsWithEvent :many
 WITH tv AS (
     SELECT t.automations_version FROM tables t

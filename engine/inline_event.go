@@ -2,10 +2,13 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/rowflow/rowflow/db"
 )
 
 // Inline events: a process that runs both the API and the workers matches
@@ -71,20 +74,12 @@ func (e *Engine) dispatchEvent(ev *inlineEvent) {
 	if ev == nil || ev.jobID == 0 {
 		return
 	}
-	e.inflightMu.Lock()
-	if e.draining || len(e.eventSlots) == cap(e.eventSlots) {
-		e.inflightMu.Unlock()
+	if !e.acquireSlot() {
 		e.releaseEvent(ev.jobID)
 		return
 	}
-	e.eventSlots <- struct{}{}
-	e.inflight.Add(1)
-	e.inflightMu.Unlock()
 	go func() {
-		defer func() {
-			<-e.eventSlots
-			e.inflight.Done()
-		}()
+		defer e.releaseSlot()
 		ctx, cancel := context.WithTimeout(context.Background(), e.jobTimeout)
 		defer cancel()
 		job := &river.Job[RecordEventArgs]{JobRow: &rivertype.JobRow{ID: ev.jobID, Attempt: 1, MaxAttempts: eventMaxAttempts,
@@ -94,6 +89,56 @@ func (e *Engine) dispatchEvent(ev *inlineEvent) {
 			e.releaseEvent(ev.jobID)
 		}
 	}()
+}
+
+// dispatchSteps executes the first steps of runs a write just started
+// (write_match.go) in the background; beyond maxInlineEvents in flight,
+// or while draining, they go to River at once.
+func (e *Engine) dispatchSteps(steps []inlineStep) {
+	for _, st := range steps {
+		if !e.acquireSlot() {
+			e.releaseInline(st)
+			continue
+		}
+		go func() {
+			defer e.releaseSlot()
+			ctx, cancel := context.WithTimeout(context.Background(), e.jobTimeout)
+			defer cancel()
+			e.runInline(ctx, st)
+		}()
+	}
+}
+
+// acquireSlot takes one of the maxInlineEvents slots of background work;
+// false when all are taken or the engine is draining.
+func (e *Engine) acquireSlot() bool {
+	e.inflightMu.Lock()
+	defer e.inflightMu.Unlock()
+	if e.draining || len(e.eventSlots) == cap(e.eventSlots) {
+		return false
+	}
+	e.eventSlots <- struct{}{}
+	e.inflight.Add(1)
+	return true
+}
+
+// releaseSlot gives back a slot taken by acquireSlot.
+func (e *Engine) releaseSlot() {
+	<-e.eventSlots
+	e.inflight.Done()
+}
+
+// releaseInline hands an inline first step to River at once, unexecuted.
+func (e *Engine) releaseInline(st inlineStep) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	args, _ := json.Marshal(st.args)
+	now := e.now()
+	_, err := e.q.HandBackInlineStep(ctx, db.HandBackInlineStepParams{RunID: st.run.ID, Args: args, MaxAttempts: int16(st.maxAttempts),
+		State: "available", ScheduledAt: now, Metadata: []byte("{}")})
+	if err != nil {
+		e.log.Warn("handing a step to River failed; the sweep gives it at its backstop", "run_id", st.run.ID, "error", err)
+	}
 }
 
 // releaseEvent hands a still-scheduled event job to River at once.

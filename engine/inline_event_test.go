@@ -60,10 +60,10 @@ func (env *inlineEnv) count(t *testing.T, sql string, args ...any) int {
 	return n
 }
 
-// TestInlineEventRunsAndLeavesNoJobs: a create's event is matched by the
-// writing engine itself — no River client runs here — and its run executes
-// inline to success; the event's backstop job and the step's are both
-// claimed (deleted), so nothing is left for River.
+// TestInlineEventRunsAndLeavesNoJobs: a create is matched by the writing
+// engine itself, at write time — no River client runs here — and its run
+// executes inline to success; no event job and no step job is left for
+// River.
 func TestInlineEventRunsAndLeavesNoJobs(t *testing.T) {
 	t.Parallel()
 	env := setupInline(t)
@@ -73,6 +73,8 @@ func TestInlineEventRunsAndLeavesNoJobs(t *testing.T) {
 		return env.count(t, `SELECT count(*) FROM runs WHERE automation_id = $1 AND status = 'succeeded'`, env.automationID) == 1
 	}, 10*time.Second, 10*time.Millisecond)
 	require.NoError(t, env.e.Drain(context.Background()))
+	require.Equal(t, 1, env.count(t, `SELECT count(*) FROM runs WHERE id = $1`, RunIDFor(env.automationID, "new:"+recs[0].ID)),
+		"matched at write time: the run's id follows from the new record")
 	require.Equal(t, 1, env.count(t, `SELECT count(*) FROM records WHERE table_id = $1 AND cells->>$2 = 'first'`, env.log.ID, env.log.Fields[0].ID))
 	require.Zero(t, env.count(t, `SELECT count(*) FROM river_job WHERE kind = 'record_event' AND args->'changes'->0->>'record_id' = $1`, recs[0].ID),
 		"the event's backstop job is claimed")

@@ -213,30 +213,20 @@ func hasLinkCells(t *Table, cells []map[string]any) bool {
 
 // createFast inserts records without links and their event in one
 // statement, provided t is still the table's current definition; false
-// (and nothing written) when it is not.
+// (and nothing written) when it is not. Where the table's automations can
+// be matched at write time, the runs replace the event (write_match.go).
 func (e *Engine) createFast(ctx context.Context, t *Table, cells []map[string]any) ([]Record, bool, error) {
-	p := db.CreateRecordsWithEventParams{TableID: t.ID, SchemaVersion: t.SchemaVersion, EventMaxAttempts: eventMaxAttempts}
-	changes := make([]RecordChange, len(cells))
-	for i, c := range cells {
-		after := map[string]any{}
-		for k, v := range c {
-			if v != nil {
-				after[k] = v
-			}
-		}
-		b, err := json.Marshal(after)
-		if err != nil {
-			return nil, false, err
-		}
-		id := NewID(PrefixRecord)
-		p.Ids = append(p.Ids, id)
-		p.Cells = append(p.Cells, string(b))
-		// The event carries the cells as stored: decoded from their JSON.
-		var stored map[string]any
-		_ = json.Unmarshal(b, &stored)
-		changes[i] = RecordChange{TableID: t.ID, RecordID: id, Kind: ChangeCreated, After: stored, Version: 1, SchemaVersion: t.SchemaVersion}
+	nc, err := newCreates(t, cells)
+	if err != nil {
+		return nil, false, err
 	}
-	ev := RecordEventArgs{BaseID: t.BaseID, Changes: changes, Cause: CauseFrom(ctx)}
+	if autos, version, ok, err := e.writeTimeAutomations(ctx, t); err != nil {
+		return nil, false, err
+	} else if ok {
+		return e.createMatched(ctx, t, nc, autos, version)
+	}
+	p := db.CreateRecordsWithEventParams{TableID: t.ID, SchemaVersion: t.SchemaVersion, EventMaxAttempts: eventMaxAttempts, Ids: nc.ids, Cells: nc.cells}
+	ev := RecordEventArgs{BaseID: t.BaseID, Changes: nc.changes, Cause: CauseFrom(ctx)}
 	args, err := json.Marshal(ev)
 	if err != nil {
 		return nil, false, err
@@ -251,23 +241,68 @@ func (e *Engine) createFast(ctx context.Context, t *Table, cells []map[string]an
 	if len(rows) == 0 {
 		return nil, false, nil
 	}
-	byID := make(map[string]Record, len(rows))
-	for _, row := range rows {
-		r, err := recordFromRow(db.Record{ID: row.ID, TableID: row.TableID, Cells: row.Cells, Version: row.Version, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt})
-		if err != nil {
-			return nil, false, err
-		}
-		byID[r.ID] = r
+	stored := make([]db.Record, len(rows))
+	for i, row := range rows {
+		stored[i] = db.Record{ID: row.ID, TableID: row.TableID, Cells: row.Cells, Version: row.Version, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
 	}
-	out := make([]Record, len(p.Ids))
-	for i, id := range p.Ids {
-		out[i] = byID[id]
+	out, err := nc.records(stored)
+	if err != nil {
+		return nil, false, err
 	}
 	if !p.EventScheduledAt.IsZero() {
 		ev.AutomationsVersion = rows[0].AutomationsVersion
 		e.dispatchEvent(&inlineEvent{jobID: rows[0].EventJobID, args: ev})
 	}
 	return out, true, nil
+}
+
+// creates is a fast create's new records: ids, cells as JSON, and the
+// changes an event or the write-time matching sees.
+type creates struct {
+	ids, cells []string
+	changes    []RecordChange
+}
+
+// newCreates prepares records with normalized cells (nil cells dropped).
+func newCreates(t *Table, cells []map[string]any) (creates, error) {
+	var nc creates
+	for _, c := range cells {
+		after := map[string]any{}
+		for k, v := range c {
+			if v != nil {
+				after[k] = v
+			}
+		}
+		b, err := json.Marshal(after)
+		if err != nil {
+			return nc, err
+		}
+		id := NewID(PrefixRecord)
+		nc.ids = append(nc.ids, id)
+		nc.cells = append(nc.cells, string(b))
+		// Changes carry the cells as stored: decoded from their JSON.
+		var stored map[string]any
+		_ = json.Unmarshal(b, &stored)
+		nc.changes = append(nc.changes, RecordChange{TableID: t.ID, RecordID: id, Kind: ChangeCreated, After: stored, Version: 1, SchemaVersion: t.SchemaVersion})
+	}
+	return nc, nil
+}
+
+// records returns the stored rows as records, in the order of nc.ids.
+func (nc creates) records(rows []db.Record) ([]Record, error) {
+	byID := make(map[string]Record, len(rows))
+	for _, row := range rows {
+		r, err := recordFromRow(row)
+		if err != nil {
+			return nil, err
+		}
+		byID[r.ID] = r
+	}
+	out := make([]Record, len(nc.ids))
+	for i, id := range nc.ids {
+		out[i] = byID[id]
+	}
+	return out, nil
 }
 
 // createInTx is the transactional part of a create: it inserts records with

@@ -102,17 +102,43 @@ func (e *Engine) startRuns(ctx context.Context, q *db.Queries, starts []runStart
 	if len(starts) == 0 {
 		return nil, nil, nil
 	}
-	var p db.StartRunsParams
-	type pending struct {
-		job  jobSpec
-		data []byte
+	b, err := e.prepareRuns(ctx, q, starts)
+	if err != nil {
+		return nil, nil, err
 	}
-	jobs := make(map[string]pending, len(starts))
+	b.p.EventJobID = eventJobID
+	rows, err := q.StartRuns(ctx, b.p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("starting runs: %w", err)
+	}
+	inserted := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		inserted[r.ID] = true
+	}
+	created, inline = b.outcome(starts, inserted)
+	return created, inline, nil
+}
+
+// runBatch is matched runs as StartRuns' arrays, with what the caller
+// needs to execute the inline ones.
+type runBatch struct {
+	p db.StartRunsParams
+	// inline holds, by run id, the first step of each run to execute inline.
+	inline map[string]inlineStep
+}
+
+// prepareRuns turns matched runs into StartRuns' arrays. A run marked
+// inline starts running with a backstop (inline.go); one that fails at
+// once or has no steps ends at once; the others are queued with their
+// first step's job.
+func (e *Engine) prepareRuns(ctx context.Context, q *db.Queries, starts []runStart) (runBatch, error) {
+	b := runBatch{inline: map[string]inlineStep{}}
+	p := &b.p
 	now := e.now()
 	for _, s := range starts {
 		def, err := e.loadDefinition(ctx, q, s.automation.ID, int(s.automation.Version))
 		if err != nil {
-			return nil, nil, err
+			return b, err
 		}
 		status := initialStatus(s, def)
 		data, _ := json.Marshal(s.triggerData)
@@ -124,10 +150,12 @@ func (e *Engine) startRuns(ctx context.Context, q *db.Queries, starts []runStart
 				status, backstop = RunRunning, now.Add(e.inlineBackstop)
 			}
 			j := stepJob(id, 0, def.Steps[0], backstop)
-			b, _ := json.Marshal(j.args)
-			jobArgs, maxAttempts, at = string(b), int32(j.maxAttempts), backstop
+			enc, _ := json.Marshal(j.args)
+			jobArgs, maxAttempts, at = string(enc), int32(j.maxAttempts), backstop
 			if s.inline {
-				jobs[id] = pending{job: j, data: data}
+				b.inline[id] = inlineStep{args: j.args.(StepArgs), maxAttempts: j.maxAttempts,
+					run: db.StartRunRow{ID: id, AutomationID: s.automation.ID, Version: s.automation.Version, BaseID: s.automation.BaseID,
+						TriggerType: s.automation.TriggerType, TriggerData: data, Depth: int32(s.depth)}}
 			}
 		}
 		p.Ids = append(p.Ids, id)
@@ -147,31 +175,23 @@ func (e *Engine) startRuns(ctx context.Context, q *db.Queries, starts []runStart
 		p.JobScheduledAt = append(p.JobScheduledAt, at)
 	}
 	p.Notify = e.notify.due(now)
-	p.EventJobID = eventJobID
-	rows, err := q.StartRuns(ctx, p)
-	if err != nil {
-		return nil, nil, fmt.Errorf("starting runs: %w", err)
-	}
-	jobOf := make(map[string]int64, len(rows))
-	for _, r := range rows {
-		jobOf[r.ID] = r.JobID
-	}
+	return b, nil
+}
+
+// outcome maps the inserted run ids back to the starts: each start's new
+// run id ("" when the run existed) and the inline steps to execute.
+func (b runBatch) outcome(starts []runStart, inserted map[string]bool) (created []string, inline []inlineStep) {
 	created = make([]string, len(starts))
-	for i, id := range p.Ids {
-		if _, ok := jobOf[id]; !ok {
+	for i, id := range b.p.Ids {
+		if !inserted[id] {
 			continue
 		}
 		created[i] = id
-		pj, isInline := jobs[id]
-		if !isInline {
-			continue
+		if st, ok := b.inline[id]; ok {
+			inline = append(inline, st)
 		}
-		s := starts[i]
-		inline = append(inline, inlineStep{args: pj.job.args.(StepArgs), maxAttempts: pj.job.maxAttempts,
-			run: db.StartRunRow{ID: id, AutomationID: s.automation.ID, Version: s.automation.Version, BaseID: s.automation.BaseID,
-				TriggerType: s.automation.TriggerType, TriggerData: pj.data, Depth: int32(s.depth)}})
 	}
-	return created, inline, nil
+	return created, inline
 }
 
 // loadDefinition returns the immutable definition of an automation version.

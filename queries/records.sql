@@ -73,3 +73,58 @@ RETURNING *;
 -- name: StripField :exec
 UPDATE records SET cells = cells - sqlc.arg(field_id)::text
 WHERE table_id = sqlc.arg(table_id) AND cells ? sqlc.arg(field_id)::text;
+
+-- name: CreateRecordsAndRuns :many
+-- Inserts records of one table AND the runs their creation fires, in ONE
+-- statement (one round trip, one synchronous commit): the writer matched
+-- the new records against the table's automations itself, so the runs are
+-- as durable as the records and no event job is needed. Nothing is
+-- written, and no row returned, unless the table is still at both
+-- versions the writer used (schema_version for the cells,
+-- automations_version for the automations it matched against). Runs are
+-- inserted as StartRuns does (the same arrays, queued or running with a
+-- backstop; queued ones get their first step's job). Every row returned
+-- carries the inserted runs as JSON: [{"id", "job_id"}].
+WITH tv AS (
+    SELECT t.id FROM tables t
+    WHERE t.id = sqlc.arg(table_id)::text AND t.schema_version = sqlc.arg(schema_version)::bigint
+      AND t.automations_version = sqlc.arg(automations_version)::bigint
+), rec AS (
+    INSERT INTO records (id, table_id, cells)
+    SELECT r.id, sqlc.arg(table_id)::text, r.cells::jsonb
+    FROM (SELECT unnest(sqlc.arg(ids)::text[]) AS id, unnest(sqlc.arg(cells)::text[]) AS cells) AS r
+    WHERE EXISTS (SELECT 1 FROM tv)
+    RETURNING *
+), r AS (
+    SELECT unnest(sqlc.arg(run_ids)::text[]) AS id, unnest(sqlc.arg(automation_ids)::text[]) AS automation_id,
+           unnest(sqlc.arg(versions)::int[]) AS version, unnest(sqlc.arg(base_ids)::text[]) AS base_id,
+           unnest(sqlc.arg(trigger_types)::text[]) AS trigger_type, unnest(sqlc.arg(trigger_datas)::text[]) AS trigger_data,
+           unnest(sqlc.arg(statuses)::text[]) AS status, unnest(sqlc.arg(errors)::text[]) AS error,
+           unnest(sqlc.arg(depths)::int[]) AS depth, unnest(sqlc.arg(origin_run_ids)::text[]) AS origin_run_id,
+           unnest(sqlc.arg(event_keys)::text[]) AS event_key,
+           unnest(sqlc.arg(job_args)::text[]) AS job_args, unnest(sqlc.arg(job_max_attempts)::int[]) AS job_max_attempts,
+           unnest(sqlc.arg(job_scheduled_at)::timestamptz[]) AS job_scheduled_at
+), ins AS (
+    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, started_at, finished_at, backstop_at)
+    SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data::jsonb, r.status,
+           nullif(r.error, ''), r.depth, nullif(r.origin_run_id, ''), false, r.event_key,
+           CASE WHEN r.status <> 'queued' THEN clock_timestamp() END,
+           CASE WHEN r.status NOT IN ('queued', 'running') THEN clock_timestamp() END,
+           CASE WHEN r.status = 'running' THEN r.job_scheduled_at END
+    FROM r
+    WHERE EXISTS (SELECT 1 FROM tv)
+    ON CONFLICT (automation_id, event_key) DO NOTHING
+    RETURNING id, status
+), job AS (
+    INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
+    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, 1, 'default', 'available', now(), '{}', '{}'
+    FROM ins JOIN r ON r.id = ins.id
+    WHERE ins.status = 'queued'
+    RETURNING id, args->>'run_id' AS run_id
+)
+SELECT rec.id, rec.table_id, rec.cells, rec.version, rec.seq, rec.created_at, rec.updated_at,
+       (SELECT coalesce(json_agg(json_build_object('id', ins.id, 'job_id', coalesce(job.id, 0))), '[]')
+        FROM ins LEFT JOIN job ON job.run_id = ins.id)::jsonb AS runs,
+       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
+        FROM (SELECT 1 FROM job LIMIT 1) x WHERE sqlc.arg(notify)::bool)::int AS notified
+FROM rec ORDER BY rec.seq;
