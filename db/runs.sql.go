@@ -297,69 +297,6 @@ func (q *Queries) HandBackInlineStep(ctx context.Context, arg HandBackInlineStep
 	return result.RowsAffected(), nil
 }
 
-const insertRun = `-- name: InsertRun :one
-INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, started_at, finished_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-ON CONFLICT (automation_id, event_key) DO NOTHING
-RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at
-`
-
-type InsertRunParams struct {
-	ID           string          `json:"id"`
-	AutomationID string          `json:"automation_id"`
-	Version      int32           `json:"version"`
-	BaseID       string          `json:"base_id"`
-	TriggerType  string          `json:"trigger_type"`
-	TriggerData  json.RawMessage `json:"trigger_data"`
-	Status       string          `json:"status"`
-	Error        *string         `json:"error"`
-	Depth        int32           `json:"depth"`
-	OriginRunID  *string         `json:"origin_run_id"`
-	IsTest       bool            `json:"is_test"`
-	EventKey     string          `json:"event_key"`
-	StartedAt    *time.Time      `json:"started_at"`
-	FinishedAt   *time.Time      `json:"finished_at"`
-}
-
-func (q *Queries) InsertRun(ctx context.Context, arg InsertRunParams) (Run, error) {
-	row := q.db.QueryRow(ctx, insertRun,
-		arg.ID,
-		arg.AutomationID,
-		arg.Version,
-		arg.BaseID,
-		arg.TriggerType,
-		arg.TriggerData,
-		arg.Status,
-		arg.Error,
-		arg.Depth,
-		arg.OriginRunID,
-		arg.IsTest,
-		arg.EventKey,
-		arg.StartedAt,
-		arg.FinishedAt,
-	)
-	var i Run
-	err := row.Scan(
-		&i.ID,
-		&i.AutomationID,
-		&i.Version,
-		&i.BaseID,
-		&i.TriggerType,
-		&i.TriggerData,
-		&i.Status,
-		&i.Error,
-		&i.Depth,
-		&i.OriginRunID,
-		&i.IsTest,
-		&i.EventKey,
-		&i.CreatedAt,
-		&i.StartedAt,
-		&i.FinishedAt,
-		&i.BackstopAt,
-	)
-	return i, err
-}
-
 const listRunSteps = `-- name: ListRunSteps :many
 SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at FROM run_steps WHERE run_id = $1 ORDER BY step_index
 `
@@ -493,24 +430,6 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 		return nil, err
 	}
 	return items, nil
-}
-
-const setRunStatus = `-- name: SetRunStatus :exec
-UPDATE runs SET status = $2, error = $3,
-    started_at = coalesce(started_at, CASE WHEN $2 = 'running' THEN clock_timestamp() END),
-    finished_at = CASE WHEN $2 IN ('succeeded', 'failed', 'skipped', 'cancelled') THEN clock_timestamp() ELSE finished_at END
-WHERE id = $1
-`
-
-type SetRunStatusParams struct {
-	ID     string  `json:"id"`
-	Status string  `json:"status"`
-	Error  *string `json:"error"`
-}
-
-func (q *Queries) SetRunStatus(ctx context.Context, arg SetRunStatusParams) error {
-	_, err := q.db.Exec(ctx, setRunStatus, arg.ID, arg.Status, arg.Error)
-	return err
 }
 
 const startRun = `-- name: StartRun :one

@@ -5,13 +5,30 @@
 //
 // # The path of an event
 //
-//	API write ──1 statement──▶ records rows + RecordEventArgs job      (record.go, event.go, jobs.go)
+// A record create on the fast path (no link cells, outside a caller's
+// transaction) in a process that runs automations is matched by the
+// writer itself (write_match.go):
+//
+//	API create ──1 statement, 1 commit──▶ records rows + the runs they fire
+//	           (checked against the table's schema and automations versions)
+//	           ──▶ first steps executed right after commit (inline.go);
+//	               a run's backstop_at stands in for their jobs, and the
+//	               leader's sweep gives River the steps of dead processes (backstop.go)
+//
+// Every other write — updates, deletes, links, writes made by a step,
+// tables with a record_enters_view automation, an API-only process — goes
+// the event way:
+//
+//	API write ──1 transaction──▶ records rows + RecordEventArgs job   (record.go, event.go, jobs.go)
 //	   │  where the API and workers share a process: the job waits at the
 //	   │  backstop and the writer matches the event itself (inline_event.go)
 //	event ──1 statement──▶ runs (unique per automation+event, id = RunIDFor)
-//	                       + first StepArgs jobs (StartRuns)           (match.go, run.go)
-//	      ──▶ up to 4 first steps executed inline, jobs kept as backstops (inline.go)
-//	run_step job ──▶ render config, execute action                    (step.go, action_*.go)
+//	                       + first StepArgs jobs (StartRuns)          (match.go, run.go)
+//	      ──▶ up to 4 first steps executed inline, as above
+//
+// and every later step:
+//
+//	run_step job ──▶ render config, execute action                   (step.go, action_*.go)
 //	             ──1 statement──▶ final run_steps row + next StepArgs job | run end (FinishStep)
 //
 // Jobs are rowflow's own INSERTs into River's table (jobs.go), in the same
@@ -21,10 +38,11 @@
 // already final (step) and does nothing.
 //
 // Only the record write commits synchronously: an accepted write and its
-// event are durable when the API answers. Run-state statements (StartRuns,
-// FinishStep, deleting an event nothing matched) commit asynchronously —
-// they follow from the event, and a PostgreSQL crash can only roll them
-// back to a state their backstop jobs redo, with the same run ids.
+// runs or event are durable when the API answers. Run-state statements
+// (StartRuns, FinishStep, FinishInlineStep, deleting an event nothing
+// matched) commit asynchronously — they follow from the write, and a
+// PostgreSQL crash can only roll them back to a state their backstops redo,
+// with the same run ids.
 //
 // # Run states
 //
@@ -55,8 +73,10 @@
 //   - After an outgoing call, before its completion commits: the step is
 //     retried and the call repeated with the same webhook-id (at-least-once
 //     with an idempotency key: the receiver can drop the duplicate).
-//   - An event the writer matches itself, or a first step run inline: its
-//     job waits at InlineBackstop; River runs it then if the process died.
+//   - An event the writer matches itself waits as a job at InlineBackstop;
+//     a first step run inline has its run's backstop_at instead: River
+//     takes either over then (the sweep, every SweepInterval) if the
+//     process died.
 //   - A PostgreSQL crash losing the last asynchronous commits: the event
 //     (durable with the write) is matched again; the runs get the same ids
 //     (RunIDFor), so repeated calls carry the same webhook-ids.

@@ -1,9 +1,3 @@
--- name: InsertRun :one
-INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, started_at, finished_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-ON CONFLICT (automation_id, event_key) DO NOTHING
-RETURNING *;
-
 -- name: GetRun :one
 SELECT * FROM runs WHERE id = $1;
 
@@ -18,12 +12,6 @@ WHERE automation_id = sqlc.arg(automation_id)
        OR (created_at, id) < (sqlc.narg(before_created)::timestamptz, sqlc.arg(before_id)::text))
 ORDER BY created_at DESC, id DESC
 LIMIT sqlc.arg(lim);
-
--- name: SetRunStatus :exec
-UPDATE runs SET status = $2, error = $3,
-    started_at = coalesce(started_at, CASE WHEN $2 = 'running' THEN clock_timestamp() END),
-    finished_at = CASE WHEN $2 IN ('succeeded', 'failed', 'skipped', 'cancelled') THEN clock_timestamp() ELSE finished_at END
-WHERE id = $1;
 
 -- name: ListRunSteps :many
 SELECT * FROM run_steps WHERE run_id = $1 ORDER BY step_index;
