@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -66,6 +67,17 @@ func (e *Engine) withEventSlot(ctx context.Context) (context.Context, *inlineEve
 	}
 	slot := &inlineEvent{}
 	return context.WithValue(ctx, pendingEventKey{}, slot), slot
+}
+
+// writeTx runs a record write's transaction (inTx) with an event slot in
+// the ctx fn receives, and matches the committed write's event inline.
+func (e *Engine) writeTx(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx, q *db.Queries) error) error {
+	wctx, slot := e.withEventSlot(ctx)
+	err := e.inTx(wctx, func(tx pgx.Tx, q *db.Queries) error { return fn(wctx, tx, q) })
+	if err == nil {
+		e.dispatchEvent(slot)
+	}
+	return err
 }
 
 // dispatchEvent matches a committed write's event in the background (a

@@ -158,14 +158,10 @@ func (e *Engine) createRecords(ctx context.Context, tableID string, inputs []map
 		}
 		if !fast {
 			var out []Record
-			wctx, slot := e.withEventSlot(ctx)
-			err = e.inTx(wctx, func(tx pgx.Tx, q *db.Queries) error {
-				out, err = e.createInTx(wctx, tx, q, t, normalized, locs)
+			err = e.writeTx(ctx, func(ctx context.Context, tx pgx.Tx, q *db.Queries) error {
+				out, err = e.createInTx(ctx, tx, q, t, normalized, locs)
 				return err
 			})
-			if err == nil {
-				e.dispatchEvent(slot)
-			}
 			return out, err
 		}
 		out, ok, err := e.createFast(ctx, t, normalized)
@@ -358,14 +354,10 @@ func (e *Engine) updateRecords(ctx context.Context, tableID string, updates []Re
 		}
 	}
 	var out []Record
-	wctx, slot := e.withEventSlot(ctx)
-	err = e.inTx(wctx, func(tx pgx.Tx, q *db.Queries) error {
-		out, err = e.updateInTx(wctx, tx, q, t, normalized, locs)
+	err = e.writeTx(ctx, func(ctx context.Context, tx pgx.Tx, q *db.Queries) error {
+		out, err = e.updateInTx(ctx, tx, q, t, normalized, locs)
 		return err
 	})
-	if err == nil {
-		e.dispatchEvent(slot)
-	}
 	return out, err
 }
 
@@ -401,14 +393,9 @@ func (e *Engine) DeleteRecords(ctx context.Context, tableID string, ids []string
 	if err != nil {
 		return err
 	}
-	wctx, slot := e.withEventSlot(ctx)
-	err = e.inTx(wctx, func(tx pgx.Tx, q *db.Queries) error {
-		return e.deleteInTx(wctx, tx, q, t, ids)
+	return e.writeTx(ctx, func(ctx context.Context, tx pgx.Tx, q *db.Queries) error {
+		return e.deleteInTx(ctx, tx, q, t, ids)
 	})
-	if err == nil {
-		e.dispatchEvent(slot)
-	}
-	return err
 }
 
 // deleteInTx is the transactional part of a delete; it enqueues the
