@@ -19,7 +19,9 @@ func signature(secret string, d delivery) string {
 
 // TestSecretsAreNeverAnswered: a step's secret and credential headers are
 // answered as ******** everywhere (automation, list, run input); sending
-// the marker back in a PATCH keeps the stored value.
+// the marker back in a PATCH keeps the stored value. The secrets hold '-'
+// and '_', which base32 ids never do, so none can appear in an answer by
+// chance (a short one once did, inside a run id).
 func TestSecretsAreNeverAnswered(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
@@ -27,11 +29,11 @@ func TestSecretsAreNeverAnswered(t *testing.T) {
 	step := func(body string, secret string) map[string]any {
 		return map[string]any{"id": "notify", "type": "send_webhook", "config": map[string]any{
 			"url": rcv.URL, "secret": secret, "body": map[string]any{"v": body},
-			"headers": map[string]any{"Authorization": "Bearer t0k3n", "X-Trace": "plain"},
+			"headers": map[string]any{"Authorization": "Bearer T0K3N-credential_x", "X-Trace": "plain"},
 		}}
 	}
 	created := f.env.JSON("POST", "/api/v1/bases/"+f.baseID+"/automations", map[string]any{
-		"name": "secrets", "trigger": f.trigger("record_created", nil), "steps": []any{step("one", "s3cr3t")},
+		"name": "secrets", "trigger": f.trigger("record_created", nil), "steps": []any{step("one", "S3CR3T-value_one")},
 	}, 201)
 	aut := created["id"].(string)
 	got := f.env.JSON("GET", "/api/v1/automations/"+aut, nil, 200)
@@ -42,14 +44,14 @@ func TestSecretsAreNeverAnswered(t *testing.T) {
 		require.Equal(t, "********", cfg["secret"])
 		require.Equal(t, "********", cfg["headers"].(map[string]any)["Authorization"])
 		require.Equal(t, "plain", cfg["headers"].(map[string]any)["X-Trace"])
-		require.NotContains(t, string(mustJSON(t, a)), "s3cr3t")
-		require.NotContains(t, string(mustJSON(t, a)), "t0k3n")
+		require.NotContains(t, string(mustJSON(t, a)), "S3CR3T-value_one")
+		require.NotContains(t, string(mustJSON(t, a)), "T0K3N-credential_x")
 	}
 
 	f.create(t, map[string]any{"Name": "a"})
 	d := rcv.wait(t)
-	require.Equal(t, "Bearer t0k3n", d.Header.Get("Authorization"))
-	require.Equal(t, signature("s3cr3t", d), d.Header.Get("webhook-signature"))
+	require.Equal(t, "Bearer T0K3N-credential_x", d.Header.Get("Authorization"))
+	require.Equal(t, signature("S3CR3T-value_one", d), d.Header.Get("webhook-signature"))
 
 	// The redacted step sent back (with another body) keeps both secrets.
 	steps := got["steps"].([]any)
@@ -58,22 +60,22 @@ func TestSecretsAreNeverAnswered(t *testing.T) {
 	f.create(t, map[string]any{"Name": "b"})
 	d = rcv.wait(t)
 	require.Equal(t, "two", d.Body["v"])
-	require.Equal(t, "Bearer t0k3n", d.Header.Get("Authorization"), "the stored header was kept")
-	require.Equal(t, signature("s3cr3t", d), d.Header.Get("webhook-signature"), "the stored secret was kept")
+	require.Equal(t, "Bearer T0K3N-credential_x", d.Header.Get("Authorization"), "the stored header was kept")
+	require.Equal(t, signature("S3CR3T-value_one", d), d.Header.Get("webhook-signature"), "the stored secret was kept")
 
 	// A new secret replaces the old one.
-	f.env.JSON("PATCH", "/api/v1/automations/"+aut, map[string]any{"steps": []any{step("three", "n3w")}}, 200)
+	f.env.JSON("PATCH", "/api/v1/automations/"+aut, map[string]any{"steps": []any{step("three", "N3W-secret_value")}}, 200)
 	f.create(t, map[string]any{"Name": "c"})
 	d = rcv.wait(t)
 	require.Equal(t, "three", d.Body["v"])
-	require.Equal(t, signature("n3w", d), d.Header.Get("webhook-signature"))
+	require.Equal(t, signature("N3W-secret_value", d), d.Header.Get("webhook-signature"))
 
 	for _, r := range f.waitExactly(t, aut, 3) {
 		in := stepsOf(r)[0]["input"].(map[string]any)
 		require.Equal(t, "********", in["secret"])
 		require.Equal(t, "********", in["headers"].(map[string]any)["Authorization"])
 		raw := string(mustJSON(t, f.getRun(t, r["id"].(string))))
-		for _, secret := range []string{"s3cr3t", "n3w", "t0k3n"} {
+		for _, secret := range []string{"S3CR3T-value_one", "N3W-secret_value", "T0K3N-credential_x"} {
 			require.NotContains(t, raw, secret)
 		}
 	}
