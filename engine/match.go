@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/riverqueue/river"
 
@@ -130,7 +131,13 @@ func (e *Engine) matchAutomation(ctx context.Context, a db.Automation, ch Record
 		},
 	}
 	start := &runStart{automation: a}
-	defer func() { start.triggerData = triggerData(tt.Name, t, ch, cause) }()
+	// The trigger data is built only for a run that starts (most
+	// automations of a table do not fire for most writes).
+	defer func() {
+		if start != nil {
+			start.triggerData = triggerData(tt.Name, t, ch, cause)
+		}
+	}()
 	if cause.RunID != "" {
 		start.depth = cause.Depth + 1
 		start.originRunID = cause.RunID
@@ -141,10 +148,11 @@ func (e *Engine) matchAutomation(ctx context.Context, a db.Automation, ch Record
 		return start, nil
 	}
 	if !fired {
+		start = nil
 		return nil, nil
 	}
 	if len(a.Conditions) > 0 && string(a.Conditions) != "null" {
-		cond, err := e.compileCondition(t, a.Conditions)
+		cond, err := e.compileAutomationCondition(t, a)
 		if err == nil {
 			cells := ch.After
 			if ch.Kind == ChangeDeleted {
@@ -152,6 +160,7 @@ func (e *Engine) matchAutomation(ctx context.Context, a db.Automation, ch Record
 			}
 			var ok bool
 			if ok, err = cond.Match(cells, m.now); err == nil && !ok {
+				start = nil
 				return nil, nil
 			}
 		}
@@ -189,7 +198,7 @@ func triggerData(triggerType string, t *Table, ch RecordChange, cause Cause) map
 // decodedTrigger returns an automation's trigger type and decoded config,
 // cached per version (a version never changes).
 func (e *Engine) decodedTrigger(a db.Automation) (*TriggerType, any, error) {
-	key := fmt.Sprintf("%s@%d", a.ID, a.Version)
+	key := a.ID + "@" + strconv.Itoa(int(a.Version))
 	if d, ok := e.triggers.Load(key); ok {
 		dt := d.(decoded)
 		return dt.tt, dt.cfg, nil
@@ -213,6 +222,24 @@ func (e *Engine) decodedTrigger(a db.Automation) (*TriggerType, any, error) {
 type decoded struct {
 	tt  *TriggerType
 	cfg any
+}
+
+// compileAutomationCondition is compileCondition for an automation's
+// conditions, cached by automation version and table schema version (both
+// immutable) instead of by the condition's text.
+func (e *Engine) compileAutomationCondition(t *Table, a db.Automation) (*condition.Condition, error) {
+	key := a.ID + "@" + strconv.Itoa(int(a.Version)) + "@" + t.ID + "@" + strconv.FormatInt(t.SchemaVersion, 10)
+	if t.SchemaVersion == 0 {
+		return e.compileCondition(t, a.Conditions)
+	}
+	if c, ok := e.conditions.Load(key); ok {
+		return c.(*condition.Condition), nil
+	}
+	c, err := e.compileCondition(t, a.Conditions)
+	if err == nil {
+		e.conditions.Store(key, c)
+	}
+	return c, err
 }
 
 // compileCondition compiles a condition group for a table, cached by its
