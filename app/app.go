@@ -88,16 +88,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 		jobs.Register(workers, a.Engine)
 		rcfg.Workers = workers
 		rcfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
-		if cfg.InlineBackstop > 0 {
-			// The leader gives River the first steps of runs whose inline
-			// execution died (engine/inline.go).
-			rcfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(
-				river.PeriodicInterval(engine.SweepInterval(cfg.InlineBackstop)),
-				func() (river.JobArgs, *river.InsertOpts) {
-					return engine.SweepArgs{}, &river.InsertOpts{MaxAttempts: 1}
-				},
-				&river.PeriodicJobOpts{RunOnStart: true})}
-		}
+		// The leader gives River the first steps of runs whose inline
+		// execution died (engine/inline.go) — also where inline execution
+		// is off now: runs started by an earlier configuration or by
+		// another process may still wait for their backstop.
+		rcfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(
+			river.PeriodicInterval(engine.SweepInterval(cfg.InlineBackstop)),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return engine.SweepArgs{}, &river.InsertOpts{MaxAttempts: 1}
+			},
+			&river.PeriodicJobOpts{RunOnStart: true})}
 	}
 	a.River, err = river.NewClient(riverpgxv5.New(pool), rcfg)
 	if err != nil {

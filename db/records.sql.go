@@ -32,6 +32,7 @@ WITH tv AS (
     SELECT t.id FROM tables t
     WHERE t.id = $2::text AND t.schema_version = $3::bigint
       AND t.automations_version = $4::bigint
+    FOR SHARE
 ), rec AS (
     INSERT INTO records (id, table_id, cells)
     SELECT r.id, $2::text, r.cells::jsonb
@@ -114,7 +115,8 @@ type CreateRecordsAndRunsRow struct {
 // as durable as the records and no event job is needed. Nothing is
 // written, and no row returned, unless the table is still at both
 // versions the writer used (schema_version for the cells,
-// automations_version for the automations it matched against). Runs are
+// automations_version for the automations it matched against); the
+// table's row is share-locked as in CreateRecordsWithEvent. Runs are
 // inserted as StartRuns does (the same arrays, queued or running with a
 // backstop; queued ones get their first step's job). Every row returned
 // carries the inserted runs as JSON: [{"id", "job_id"}].
@@ -173,6 +175,7 @@ const createRecordsWithEvent = `-- name: CreateRecordsWithEvent :many
 WITH tv AS (
     SELECT t.automations_version FROM tables t
     WHERE t.id = $2::text AND t.schema_version = $3::bigint
+    FOR SHARE
 ), rec AS (
     INSERT INTO records (id, table_id, cells)
     SELECT r.id, $2::text, r.cells::jsonb
@@ -225,6 +228,9 @@ type CreateRecordsWithEventRow struct {
 // transaction. Nothing is written, and no row returned, unless the table's
 // schema is still at schema_version (the caller validated the cells
 // against that version of a cached definition and reloads it otherwise).
+// The table's row is share-locked: a field change (which bumps the
+// version) waits for this write or makes it see the new version, never
+// slips in between.
 // event_scheduled_at is as in queries/jobs.sql (a zero time: available now;
 // later: scheduled, for an event the writing process matches itself).
 // The event carries the table's automations_version as of the write

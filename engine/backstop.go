@@ -20,8 +20,12 @@ const sweepBatch = 500
 
 // SweepInterval is how often the leader sweeps for a given backstop: a
 // third of it, between 1 and 10 seconds, so a run waits at most about
-// backstop + interval after its process died.
+// backstop + interval after its process died (10 s with inline execution
+// off: only runs of an earlier configuration or another process remain).
 func SweepInterval(backstop time.Duration) time.Duration {
+	if backstop <= 0 {
+		return 10 * time.Second
+	}
 	return min(max(backstop/3, time.Second), 10*time.Second)
 }
 
@@ -42,14 +46,16 @@ func (e *Engine) SweepBackstops(ctx context.Context) (int, error) {
 			}
 			jobs := make([]jobSpec, 0, len(rows))
 			for _, r := range rows {
-				def, err := e.loadDefinition(ctx, q, r.AutomationID, int(r.Version))
-				if err != nil {
-					return err
+				// A definition that cannot be read does not stop the
+				// sweep: the step's job gets the default retry policy and
+				// fails or runs on its own.
+				step := StepSpec{}
+				if def, err := e.loadDefinition(ctx, q, r.AutomationID, int(r.Version)); err == nil && len(def.Steps) > 0 {
+					step = def.Steps[0]
+				} else if err != nil {
+					e.log.WarnContext(ctx, "sweep: reading a run's automation failed", "run_id", r.ID, "error", err)
 				}
-				if len(def.Steps) == 0 {
-					continue
-				}
-				jobs = append(jobs, stepJob(r.ID, 0, def.Steps[0], time.Time{}))
+				jobs = append(jobs, stepJob(r.ID, 0, step, time.Time{}))
 			}
 			n = len(rows)
 			_, err = e.insertJobs(ctx, q, jobs)

@@ -53,4 +53,5 @@ func TestSweepGivesDeadInlineStepsToRiver(t *testing.T) {
 	}())
 	require.Equal(t, time.Second, SweepInterval(2*time.Second))
 	require.Equal(t, 10*time.Second, SweepInterval(time.Hour))
+	require.Equal(t, 10*time.Second, SweepInterval(0), "swept even with inline execution off")
 }

@@ -37,12 +37,14 @@
 // that runs again finds its runs already inserted (event) or its step
 // already final (step) and does nothing.
 //
-// Only the record write commits synchronously: an accepted write and its
-// runs or event are durable when the API answers. Run-state statements
-// (StartRuns, FinishStep, FinishInlineStep, deleting an event nothing
-// matched) commit asynchronously — they follow from the write, and a
-// PostgreSQL crash can only roll them back to a state their backstops redo,
-// with the same run ids.
+// A write made through the API commits synchronously: an accepted write
+// and its runs or event are durable when the API answers. Run-state
+// statements (StartRuns, FinishStep, FinishInlineStep, deleting an event
+// nothing matched) commit asynchronously — and with them the writes a
+// record action makes inside a step's completion. They follow from the
+// API's write, and a PostgreSQL crash can only roll them back to a state
+// their backstops redo (a lost step is run again with its writes), with
+// the same run ids.
 //
 // # Run states
 //

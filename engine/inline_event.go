@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -92,6 +93,12 @@ func (e *Engine) dispatchEvent(ev *inlineEvent) {
 	}
 	go func() {
 		defer e.releaseSlot()
+		defer func() {
+			if p := recover(); p != nil {
+				e.log.Error("matching an event inline panicked; River takes it", "job_id", ev.jobID, "panic", fmt.Sprint(p))
+				e.releaseEvent(ev.jobID)
+			}
+		}()
 		ctx, cancel := context.WithTimeout(context.Background(), e.jobTimeout)
 		defer cancel()
 		job := &river.Job[RecordEventArgs]{JobRow: &rivertype.JobRow{ID: ev.jobID, Attempt: 1, MaxAttempts: eventMaxAttempts,
@@ -114,7 +121,19 @@ func (e *Engine) dispatchSteps(steps []inlineStep) {
 		}
 		go func() {
 			defer e.releaseSlot()
-			ctx, cancel := context.WithTimeout(context.Background(), e.jobTimeout)
+			defer func() {
+				if p := recover(); p != nil {
+					e.log.Error("inline step panicked; River takes it", "run_id", st.run.ID, "panic", fmt.Sprint(p))
+					e.releaseInline(st)
+				}
+			}()
+			// The attempt ends well before the run's backstop, so the
+			// sweep never gives River a step still being executed here.
+			deadline := time.Now().Add(e.jobTimeout)
+			if limit := st.backstop.Add(-e.inlineBackstop / 4); limit.Before(deadline) {
+				deadline = limit
+			}
+			ctx, cancel := context.WithDeadline(context.Background(), deadline)
 			defer cancel()
 			e.runInline(ctx, st)
 		}()

@@ -3,11 +3,13 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/rowflow/rowflow/db"
 	"github.com/rowflow/rowflow/engine/field"
@@ -147,7 +149,7 @@ func (e *Engine) createRecords(ctx context.Context, tableID string, inputs []map
 		fast := err == nil && !inOuterTx && !hasLinkCells(t, normalized)
 		if cached && !fast {
 			// Validate against, and write with, the current definition.
-			if t, err = e.loadTable(ctx, e.q, tableID, RoleEditor); err != nil {
+			if t, err = e.reloadTable(ctx, tableID); err != nil {
 				return nil, err
 			}
 			cached = false
@@ -165,18 +167,28 @@ func (e *Engine) createRecords(ctx context.Context, tableID string, inputs []map
 			return out, err
 		}
 		out, ok, err := e.createFast(ctx, t, normalized)
-		if err != nil || ok {
+		if ok || (err != nil && !concurrentChange(err)) {
 			return out, err
 		}
 		if try >= 3 {
 			return nil, fmt.Errorf("creating records in %s: its fields kept changing", tableID)
 		}
-		// The definition changed since it was read (or the table is gone).
-		if t, err = e.loadTable(ctx, e.q, tableID, RoleEditor); err != nil {
+		// The definition or the automations changed since they were read
+		// (or the table is gone).
+		if t, err = e.reloadTable(ctx, tableID); err != nil {
 			return nil, err
 		}
 		cached = false
 	}
+}
+
+// concurrentChange reports whether a fast create failed because of a
+// concurrent change to its table or automations — a deadlock with it, or
+// an automation or table deleted under the statement — so that reading
+// them again and retrying is the answer.
+func concurrentChange(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001" || pgErr.Code == "23503")
 }
 
 // normalizeAll normalizes the cells of every input (see normalizeCells).

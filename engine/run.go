@@ -86,6 +86,8 @@ func initialStatus(s runStart, def definition) string {
 // inlineStep is the first step of a run that the matching worker executes
 // itself (inline.go): its job's args and what StartRun would have read.
 type inlineStep struct {
+	// backstop is when the sweep gives the step to River.
+	backstop    time.Time
 	args        StepArgs
 	maxAttempts int
 	run         db.StartRunRow
@@ -153,7 +155,7 @@ func (e *Engine) prepareRuns(ctx context.Context, q *db.Queries, starts []runSta
 			enc, _ := json.Marshal(j.args)
 			jobArgs, maxAttempts, at = string(enc), int32(j.maxAttempts), backstop
 			if s.inline {
-				b.inline[id] = inlineStep{args: j.args.(StepArgs), maxAttempts: j.maxAttempts,
+				b.inline[id] = inlineStep{backstop: backstop, args: j.args.(StepArgs), maxAttempts: j.maxAttempts,
 					run: db.StartRunRow{ID: id, AutomationID: s.automation.ID, Version: s.automation.Version, BaseID: s.automation.BaseID,
 						TriggerType: s.automation.TriggerType, TriggerData: data, Depth: int32(s.depth)}}
 			}

@@ -189,7 +189,7 @@ func (e *Engine) createField(ctx context.Context, q *db.Queries, baseID, tableID
 		return field.Field{}, fieldError(err, loc)
 	}
 	id := NewID(PrefixField)
-	forgetTables(ctx, tableID)
+	e.forgetCachedTables(ctx, tableID)
 	var link field.LinkOptions
 	if kind.Type() == field.LinkToRecord {
 		_ = json.Unmarshal(opts, &link)
@@ -200,7 +200,7 @@ func (e *Engine) createField(ctx context.Context, q *db.Queries, baseID, tableID
 		if err != nil {
 			return field.Field{}, err
 		}
-		forgetTables(ctx, link.TableID)
+		e.forgetCachedTables(ctx, link.TableID)
 		// The inverse field lives in the linked table and points back.
 		invID := NewID(PrefixField)
 		link.InverseFieldID = invID

@@ -63,3 +63,27 @@ func (e *Engine) tableAt(ctx context.Context, id string, v int64, need string) (
 	}
 	return e.loadTable(ctx, e.q, id, need)
 }
+
+// reloadTable reads a table's definition from the database for a writer
+// whose cached one turned out stale: past the request's memo (which holds
+// the stale one) and the process cache, which it refreshes — or drops,
+// when the table is gone.
+func (e *Engine) reloadTable(ctx context.Context, id string) (*Table, error) {
+	forgetTables(ctx, id)
+	e.automationCache.Delete(id)
+	t, err := e.loadTable(ctx, e.q, id, RoleEditor)
+	if ErrorCode(err) == CodeNotFound {
+		e.tableCache.Delete(id)
+	}
+	return t, err
+}
+
+// forgetCachedTables drops tables whose definition this process is
+// changing from its cache and the request's memo; the next read fetches
+// the new definition.
+func (e *Engine) forgetCachedTables(ctx context.Context, ids ...string) {
+	forgetTables(ctx, ids...)
+	for _, id := range ids {
+		e.tableCache.Delete(id)
+	}
+}

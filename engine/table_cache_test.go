@@ -26,7 +26,7 @@ func TestCachedTableNeverValidatesAgainstStaleSchema(t *testing.T) {
 	require.NoError(t, err)
 	tbl, err := a.CreateTable(ctx, base.ID, "Things", []FieldInput{{Name: "Name", Type: "text"}})
 	require.NoError(t, err)
-	_, err = a.CreateRecords(ctx, tbl.ID, []map[string]any{{"Name": "first"}})
+	_, err = a.CreateRecords(WithMemo(ctx), tbl.ID, []map[string]any{{"Name": "first"}})
 	require.NoError(t, err)
 	cached, ok := a.tableCache.Load(tbl.ID)
 	require.True(t, ok, "a create caches the table")
@@ -35,7 +35,8 @@ func TestCachedTableNeverValidatesAgainstStaleSchema(t *testing.T) {
 	// b adds a field: a's cached definition does not know it.
 	_, err = b.CreateField(ctx, tbl.ID, FieldInput{Name: "Amount", Type: "number"})
 	require.NoError(t, err)
-	recs, err := a.CreateRecords(ctx, tbl.ID, []map[string]any{{"Name": "second", "Amount": 5}})
+	// Each create is a request of its own, with a memo, as the API makes.
+	recs, err := a.CreateRecords(WithMemo(ctx), tbl.ID, []map[string]any{{"Name": "second", "Amount": 5}})
 	require.NoError(t, err)
 	amount := fieldID(t, a, tbl.ID, "Amount")
 	require.Equal(t, 5.0, recs[0].Cells[amount])
@@ -47,7 +48,7 @@ func TestCachedTableNeverValidatesAgainstStaleSchema(t *testing.T) {
 	var current int64
 	require.NoError(t, pool.QueryRow(ctx, `SELECT schema_version FROM tables WHERE id = $1`, tbl.ID).Scan(&current))
 	require.Greater(t, current, v1)
-	recs, err = a.CreateRecords(ctx, tbl.ID, []map[string]any{{"Name": "third"}})
+	recs, err = a.CreateRecords(WithMemo(ctx), tbl.ID, []map[string]any{{"Name": "third"}})
 	require.NoError(t, err)
 	var raw []byte
 	require.NoError(t, pool.QueryRow(ctx, `SELECT args FROM river_job WHERE kind = 'record_event' AND args->'changes'->0->>'record_id' = $1`, recs[0].ID).Scan(&raw))
@@ -60,7 +61,7 @@ func TestCachedTableNeverValidatesAgainstStaleSchema(t *testing.T) {
 	// A deleted table: the cached definition must not let a write through.
 	_, err = pool.Exec(ctx, `DELETE FROM tables WHERE id = $1`, tbl.ID)
 	require.NoError(t, err)
-	_, err = a.CreateRecords(ctx, tbl.ID, []map[string]any{{"Name": "orphan"}})
+	_, err = a.CreateRecords(WithMemo(ctx), tbl.ID, []map[string]any{{"Name": "orphan"}})
 	require.Equal(t, CodeNotFound, ErrorCode(err), "%v", err)
 }
 
@@ -71,4 +72,23 @@ func fieldID(t *testing.T, e *Engine, tableID, name string) string {
 	f, ok := tbl.Field(name)
 	require.True(t, ok)
 	return f.ID
+}
+
+// TestOwnFieldChangeRefreshesTheCache: in one process, a field added
+// after the table was cached is accepted by the next create.
+func TestOwnFieldChangeRefreshesTheCache(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := New(Opts{Pool: dbtest.New(t)})
+	base, err := e.CreateBase(ctx, "Own")
+	require.NoError(t, err)
+	tbl, err := e.CreateTable(ctx, base.ID, "Things", []FieldInput{{Name: "Name", Type: "text"}})
+	require.NoError(t, err)
+	_, err = e.CreateRecords(WithMemo(ctx), tbl.ID, []map[string]any{{"Name": "first"}})
+	require.NoError(t, err)
+	_, err = e.CreateField(WithMemo(ctx), tbl.ID, FieldInput{Name: "Amount", Type: "number"})
+	require.NoError(t, err)
+	recs, err := e.CreateRecords(WithMemo(ctx), tbl.ID, []map[string]any{{"Name": "second", "Amount": 7}})
+	require.NoError(t, err)
+	require.Equal(t, 7.0, recs[0].Cells[fieldID(t, e, tbl.ID, "Amount")])
 }

@@ -7,6 +7,9 @@ INSERT INTO records (id, table_id, cells) VALUES ($1, $2, $3) RETURNING *;
 -- transaction. Nothing is written, and no row returned, unless the table's
 -- schema is still at schema_version (the caller validated the cells
 -- against that version of a cached definition and reloads it otherwise).
+-- The table's row is share-locked: a field change (which bumps the
+-- version) waits for this write or makes it see the new version, never
+-- slips in between.
 -- event_scheduled_at is as in queries/jobs.sql (a zero time: available now;
 -- later: scheduled, for an event the writing process matches itself).
 -- The event carries the table's automations_version as of the write
@@ -14,6 +17,7 @@ INSERT INTO records (id, table_id, cells) VALUES ($1, $2, $3) RETURNING *;
 WITH tv AS (
     SELECT t.automations_version FROM tables t
     WHERE t.id = sqlc.arg(table_id)::text AND t.schema_version = sqlc.arg(schema_version)::bigint
+    FOR SHARE
 ), rec AS (
     INSERT INTO records (id, table_id, cells)
     SELECT r.id, sqlc.arg(table_id)::text, r.cells::jsonb
@@ -81,7 +85,8 @@ WHERE table_id = sqlc.arg(table_id) AND cells ? sqlc.arg(field_id)::text;
 -- as durable as the records and no event job is needed. Nothing is
 -- written, and no row returned, unless the table is still at both
 -- versions the writer used (schema_version for the cells,
--- automations_version for the automations it matched against). Runs are
+-- automations_version for the automations it matched against); the
+-- table's row is share-locked as in CreateRecordsWithEvent. Runs are
 -- inserted as StartRuns does (the same arrays, queued or running with a
 -- backstop; queued ones get their first step's job). Every row returned
 -- carries the inserted runs as JSON: [{"id", "job_id"}].
@@ -89,6 +94,7 @@ WITH tv AS (
     SELECT t.id FROM tables t
     WHERE t.id = sqlc.arg(table_id)::text AND t.schema_version = sqlc.arg(schema_version)::bigint
       AND t.automations_version = sqlc.arg(automations_version)::bigint
+    FOR SHARE
 ), rec AS (
     INSERT INTO records (id, table_id, cells)
     SELECT r.id, sqlc.arg(table_id)::text, r.cells::jsonb
