@@ -26,17 +26,18 @@ type tableAutomations struct {
 }
 
 // automationsFor returns the enabled automations watching table tableID,
-// in creation order. v is the table's automations_version as of the write
-// being matched (0: unknown — always read).
-func (e *Engine) automationsFor(ctx context.Context, tableID string, v int64) ([]db.Automation, error) {
+// in creation order, with their version. v is the table's
+// automations_version as of the write being matched (0: unknown — always
+// read). nil: the table is gone.
+func (e *Engine) automationsFor(ctx context.Context, tableID string, v int64) (*tableAutomations, error) {
 	if v > 0 {
 		if c, ok := e.automationCache.Load(tableID); ok && c.(*tableAutomations).version == v {
-			return c.(*tableAutomations).rows, nil
+			return c.(*tableAutomations), nil
 		}
 	}
 	row, err := e.q.TableAutomations(ctx, tableID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil // the table was deleted since the write
+		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("listing automations of %s: %w", tableID, err)
@@ -45,11 +46,6 @@ func (e *Engine) automationsFor(ctx context.Context, tableID string, v int64) ([
 	if err := json.Unmarshal(row.Automations, &ta.rows); err != nil {
 		return nil, fmt.Errorf("decoding automations of %s: %w", tableID, err)
 	}
-	for {
-		old, loaded := e.automationCache.LoadOrStore(tableID, ta)
-		if !loaded || old.(*tableAutomations).version >= ta.version || e.automationCache.CompareAndSwap(tableID, old, ta) {
-			break
-		}
-	}
-	return ta.rows, nil
+	storeNewer(&e.automationCache, tableID, ta, func(ta *tableAutomations) int64 { return ta.version })
+	return ta, nil
 }

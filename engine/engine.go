@@ -124,13 +124,19 @@ func (e *Engine) inTx(ctx context.Context, fn func(tx pgx.Tx, q *db.Queries) err
 		err = pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
 			return fn(tx, e.q.WithTx(tx))
 		})
-		var pgErr *pgconn.PgError
-		if !errors.As(err, &pgErr) || (pgErr.Code != "40P01" && pgErr.Code != "40001") {
+		if !retryableTx(err) {
 			return err
 		}
-		e.log.WarnContext(ctx, "transaction retried", "code", pgErr.Code, "try", try+1)
+		e.log.WarnContext(ctx, "transaction retried", "error", err, "try", try+1)
 	}
 	return err
+}
+
+// retryableTx reports whether err is a deadlock or a serialization failure:
+// the transaction was aborted whole, so running it again is safe.
+func retryableTx(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
 }
 
 // notFoundIf turns pgx.ErrNoRows into a CodeNotFound error.

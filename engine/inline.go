@@ -48,7 +48,7 @@ func (e *Engine) runInline(ctx context.Context, st inlineStep) {
 }
 
 // handBack gives an inline step to River after an attempt that asked for a
-// retry or a snooze.
+// retry or a snooze — or, with a nil cause, unattempted and due at once.
 func (e *Engine) handBack(ctx context.Context, st inlineStep, cause error) {
 	now := e.now()
 	args, _ := json.Marshal(st.args)
@@ -56,6 +56,8 @@ func (e *Engine) handBack(ctx context.Context, st inlineStep, cause error) {
 	var snooze *rivertype.JobSnoozeError
 	var cancel *rivertype.JobCancelError
 	switch {
+	case cause == nil:
+		p.ScheduledAt = now
 	case errors.As(cause, &snooze):
 		p.ScheduledAt = now.Add(snooze.Duration)
 		p.Metadata = []byte(`{"snoozes": 1}`)

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -87,27 +86,15 @@ func (e *Engine) dispatchEvent(ev *inlineEvent) {
 	if ev == nil || ev.jobID == 0 {
 		return
 	}
-	if !e.acquireSlot() {
-		e.releaseEvent(ev.jobID)
-		return
-	}
-	go func() {
-		defer e.releaseSlot()
-		defer func() {
-			if p := recover(); p != nil {
-				e.log.Error("matching an event inline panicked; River takes it", "job_id", ev.jobID, "panic", fmt.Sprint(p))
-				e.releaseEvent(ev.jobID)
-			}
-		}()
-		ctx, cancel := context.WithTimeout(context.Background(), e.jobTimeout)
-		defer cancel()
+	release := func() { e.releaseEvent(ev.jobID) }
+	e.background(time.Now().Add(e.jobTimeout), release, []any{"job_id", ev.jobID}, func(ctx context.Context) {
 		job := &river.Job[RecordEventArgs]{JobRow: &rivertype.JobRow{ID: ev.jobID, Attempt: 1, MaxAttempts: eventMaxAttempts,
 			Kind: ev.args.Kind(), State: rivertype.JobStateRunning}, Args: ev.args}
 		if err := e.processEvent(ctx, job, ev.jobID); err != nil {
 			e.log.Warn("matching an event inline failed; River retries it", "job_id", ev.jobID, "error", err)
-			e.releaseEvent(ev.jobID)
+			release()
 		}
-	}()
+	})
 }
 
 // dispatchSteps executes the first steps of runs a write just started
@@ -115,29 +102,38 @@ func (e *Engine) dispatchEvent(ev *inlineEvent) {
 // or while draining, they go to River at once.
 func (e *Engine) dispatchSteps(steps []inlineStep) {
 	for _, st := range steps {
-		if !e.acquireSlot() {
-			e.releaseInline(st)
-			continue
+		// The attempt ends well before the run's backstop, so the sweep
+		// never gives River a step still being executed here.
+		deadline := time.Now().Add(e.jobTimeout)
+		if limit := st.backstop.Add(-e.inlineBackstop / 4); limit.Before(deadline) {
+			deadline = limit
 		}
-		go func() {
-			defer e.releaseSlot()
-			defer func() {
-				if p := recover(); p != nil {
-					e.log.Error("inline step panicked; River takes it", "run_id", st.run.ID, "panic", fmt.Sprint(p))
-					e.releaseInline(st)
-				}
-			}()
-			// The attempt ends well before the run's backstop, so the
-			// sweep never gives River a step still being executed here.
-			deadline := time.Now().Add(e.jobTimeout)
-			if limit := st.backstop.Add(-e.inlineBackstop / 4); limit.Before(deadline) {
-				deadline = limit
-			}
-			ctx, cancel := context.WithDeadline(context.Background(), deadline)
-			defer cancel()
-			e.runInline(ctx, st)
-		}()
+		e.background(deadline, func() { e.releaseInline(st) }, []any{"run_id", st.run.ID}, func(ctx context.Context) { e.runInline(ctx, st) })
 	}
+}
+
+// background runs fn in a goroutine holding one of the maxInlineEvents
+// slots, with a context ending at deadline. release gives the work to
+// River instead: at once when no slot is free (or the engine is draining),
+// or after fn panicked (the panic is logged with attrs, the process lives
+// on).
+func (e *Engine) background(deadline time.Time, release func(), attrs []any, fn func(ctx context.Context)) {
+	if !e.acquireSlot() {
+		release()
+		return
+	}
+	go func() {
+		defer e.releaseSlot()
+		defer func() {
+			if p := recover(); p != nil {
+				e.log.Error("inline work panicked; River takes it over", append(attrs, "panic", fmt.Sprint(p))...)
+				release()
+			}
+		}()
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		defer cancel()
+		fn(ctx)
+	}()
 }
 
 // acquireSlot takes one of the maxInlineEvents slots of background work;
@@ -163,13 +159,7 @@ func (e *Engine) releaseSlot() {
 func (e *Engine) releaseInline(st inlineStep) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	args, _ := json.Marshal(st.args)
-	now := e.now()
-	_, err := e.q.HandBackInlineStep(ctx, db.HandBackInlineStepParams{RunID: st.run.ID, Args: args, MaxAttempts: int16(st.maxAttempts),
-		State: "available", ScheduledAt: now, Metadata: []byte("{}")})
-	if err != nil {
-		e.log.Warn("handing a step to River failed; the sweep gives it at its backstop", "run_id", st.run.ID, "error", err)
-	}
+	e.handBack(ctx, st, nil)
 }
 
 // releaseEvent hands a still-scheduled event job to River at once.

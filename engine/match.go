@@ -40,11 +40,14 @@ func (e *Engine) processEvent(ctx context.Context, job *river.Job[RecordEventArg
 	for i, ch := range args.Changes {
 		list, ok := autos[ch.TableID]
 		if !ok {
-			rows, err := e.automationsFor(ctx, ch.TableID, args.AutomationsVersion)
+			ta, err := e.automationsFor(ctx, ch.TableID, args.AutomationsVersion)
 			if err != nil {
 				return err
 			}
-			autos[ch.TableID], list = rows, rows
+			if ta != nil {
+				list = ta.rows
+			}
+			autos[ch.TableID] = list
 		}
 		if len(list) == 0 {
 			continue
@@ -60,24 +63,12 @@ func (e *Engine) processEvent(ctx context.Context, job *river.Job[RecordEventArg
 			}
 			tables[ch.TableID] = t
 		}
-		for _, a := range list {
-			s, err := e.matchAutomation(sys, a, ch, args.Cause, t)
-			if err != nil {
-				return err
-			}
-			if s != nil {
-				s.eventKey = fmt.Sprintf("evt:%d:%d", job.ID, i)
-				starts = append(starts, *s)
-			}
+		var err error
+		if starts, err = e.matchChange(sys, starts, list, ch, args.Cause, t, fmt.Sprintf("evt:%d:%d", job.ID, i)); err != nil {
+			return err
 		}
 	}
-	// A few runs are executed inline; a larger fan-out (a batch of 100
-	// records) goes to River's many workers at once instead of one worker
-	// executing them one after another.
-	inline := e.inlineBackstop > 0 && len(starts) <= maxInlineRuns
-	for i := range starts {
-		starts[i].inline = inline
-	}
+	e.markInline(starts)
 	if len(starts) == 0 {
 		if inlineJobID != 0 {
 			_, err := e.q.DeleteScheduledJob(ctx, inlineJobID)
@@ -97,6 +88,32 @@ func (e *Engine) processEvent(ctx context.Context, job *river.Job[RecordEventArg
 
 // maxInlineRuns is the most runs one event executes inline (inline.go).
 const maxInlineRuns = 4
+
+// markInline marks runs for inline execution when there are few: a larger
+// fan-out (a batch of 100 records) goes to River's many workers at once
+// instead of one goroutine executing them one after another.
+func (e *Engine) markInline(starts []runStart) {
+	inline := e.inlineBackstop > 0 && len(starts) <= maxInlineRuns
+	for i := range starts {
+		starts[i].inline = inline
+	}
+}
+
+// matchChange matches change ch against autos and appends the runs that
+// fire, under event key key, to starts.
+func (e *Engine) matchChange(ctx context.Context, starts []runStart, autos []db.Automation, ch RecordChange, cause Cause, t *Table, key string) ([]runStart, error) {
+	for _, a := range autos {
+		s, err := e.matchAutomation(ctx, a, ch, cause, t)
+		if err != nil {
+			return starts, err
+		}
+		if s != nil {
+			s.eventKey = key
+			starts = append(starts, *s)
+		}
+	}
+	return starts, nil
+}
 
 // runStart is a run decided by matching, not yet stored.
 type runStart struct {

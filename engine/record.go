@@ -188,7 +188,7 @@ func (e *Engine) createRecords(ctx context.Context, tableID string, inputs []map
 // them again and retrying is the answer.
 func concurrentChange(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001" || pgErr.Code == "23503")
+	return retryableTx(err) || (errors.As(err, &pgErr) && pgErr.Code == "23503")
 }
 
 // normalizeAll normalizes the cells of every input (see normalizeCells).

@@ -377,5 +377,3 @@ func redact(v any) any {
 	}
 	return v
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"sync"
 )
 
 // Table definitions are cached per process, by id, with the schema_version
@@ -19,15 +20,16 @@ import (
 
 // rememberTable caches t unless a newer version is cached already.
 func (e *Engine) rememberTable(t *Table) {
+	storeNewer(&e.tableCache, t.ID, t, func(t *Table) int64 { return t.SchemaVersion })
+}
+
+// storeNewer stores v under key in m unless the value there has a version
+// at least as new (versions only grow; concurrent readers of different
+// ages may store in any order).
+func storeNewer[T any](m *sync.Map, key string, v T, version func(T) int64) {
 	for {
-		old, loaded := e.tableCache.LoadOrStore(t.ID, t)
-		if !loaded {
-			return
-		}
-		if old.(*Table).SchemaVersion >= t.SchemaVersion {
-			return
-		}
-		if e.tableCache.CompareAndSwap(t.ID, old, t) {
+		old, loaded := m.LoadOrStore(key, v)
+		if !loaded || version(old.(T)) >= version(v) || m.CompareAndSwap(key, old, v) {
 			return
 		}
 	}

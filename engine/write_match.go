@@ -30,16 +30,12 @@ func (e *Engine) writeTimeAutomations(ctx context.Context, t *Table) (rows []db.
 	if !e.inlineEvents {
 		return nil, 0, false, nil
 	}
-	c, cached := e.automationCache.Load(t.ID)
-	if !cached {
-		if _, err := e.automationsFor(ctx, t.ID, 0); err != nil {
-			return nil, 0, false, err
-		}
-		if c, cached = e.automationCache.Load(t.ID); !cached {
-			return nil, 0, false, nil // the table is gone: the insert says so
-		}
+	var ta *tableAutomations
+	if c, cached := e.automationCache.Load(t.ID); cached {
+		ta = c.(*tableAutomations)
+	} else if ta, err = e.automationsFor(ctx, t.ID, 0); err != nil || ta == nil {
+		return nil, 0, false, err // nil: the table is gone, the insert says so
 	}
-	ta := c.(*tableAutomations)
 	for _, a := range ta.rows {
 		if a.TriggerType == recordEntersViewTrigger.Name {
 			return nil, 0, false, nil
@@ -55,21 +51,12 @@ func (e *Engine) createMatched(ctx context.Context, t *Table, nc creates, autos 
 	sys := WithPrincipal(ctx, Principal{System: true})
 	var starts []runStart
 	for _, ch := range nc.changes {
-		for _, a := range autos {
-			s, err := e.matchAutomation(sys, a, ch, cause, t)
-			if err != nil {
-				return nil, false, err
-			}
-			if s != nil {
-				s.eventKey = "new:" + ch.RecordID
-				starts = append(starts, *s)
-			}
+		var err error
+		if starts, err = e.matchChange(sys, starts, autos, ch, cause, t, "new:"+ch.RecordID); err != nil {
+			return nil, false, err
 		}
 	}
-	inline := e.inlineBackstop > 0 && len(starts) <= maxInlineRuns
-	for i := range starts {
-		starts[i].inline = inline
-	}
+	e.markInline(starts)
 	b, err := e.prepareRuns(ctx, e.q, starts)
 	if err != nil {
 		return nil, false, err
@@ -84,8 +71,7 @@ func (e *Engine) createMatched(ctx context.Context, t *Table, nc creates, autos 
 		return nil, false, fmt.Errorf("inserting records: %w", err)
 	}
 	if len(rows) == 0 {
-		e.automationCache.Delete(t.ID) // read the list again with the table
-		return nil, false, nil
+		return nil, false, nil // the caller reloads the table and its automations
 	}
 	var runs []struct {
 		ID string `json:"id"`
