@@ -1,5 +1,6 @@
-// Package app wires rowflow by hand: config → pool → migrations → engine →
-// River client → HTTP server. `rowflow serve` and the end-to-end tests both
+// Package app wires rowflow by hand: config → pool → migrations → record
+// service, tokens, kinds, automation runtime → River client → HTTP server.
+// It is the only package that lists the concrete kinds (kinds.go). `rowflow serve` and the end-to-end tests both
 // start an App (tests on port 0), so what is tested is what runs.
 package app
 
@@ -19,11 +20,13 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"riverqueue.com/riverui"
 
-	"github.com/rowflow/rowflow/engine"
-	"github.com/rowflow/rowflow/engine/outbound"
+	"github.com/rowflow/rowflow/auth"
+	"github.com/rowflow/rowflow/automation"
 	"github.com/rowflow/rowflow/httpapi"
 	"github.com/rowflow/rowflow/jobs"
 	"github.com/rowflow/rowflow/migrations"
+	"github.com/rowflow/rowflow/outbound"
+	"github.com/rowflow/rowflow/record"
 )
 
 // App is one rowflow process: API, workers, or both.
@@ -31,9 +34,13 @@ type App struct {
 	Config Config
 	Log    *slog.Logger
 	Pool   *pgxpool.Pool
-	Engine *engine.Engine
-	River  *river.Client[pgx.Tx]
-	Server *httpapi.Server
+	// Records is the record service, Tokens the access tokens, Automations
+	// the automation runtime (the record service's hook).
+	Records     *record.Service
+	Tokens      *auth.Tokens
+	Automations *automation.Runtime
+	River       *river.Client[pgx.Tx]
+	Server      *httpapi.Server
 
 	riverUI  *riverui.Handler
 	http     *http.Server
@@ -68,8 +75,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 		pool.Close()
 		return nil, fmt.Errorf("ROWFLOW_OUTBOUND_ALLOW_CIDRS: %w", err)
 	}
-	a.Engine = engine.New(engine.Opts{Pool: pool, Logger: log, MaxDepth: cfg.MaxDepth, Outbound: outbound.NewGuard(allow), InlineBackstop: cfg.InlineBackstop,
-		InlineEvents: cfg.Role == "all", JobTimeout: cfg.JobTimeout})
+	a.Records = record.New(record.Opts{Pool: pool, Logger: log})
+	a.Tokens = auth.New(pool)
+	a.Automations = automation.New(automation.Opts{Pool: pool, Logger: log, Records: a.Records,
+		Kinds:    Kinds(KindDeps{Records: a.Records, HTTP: outbound.NewGuard(allow).Client(0)}),
+		MaxDepth: cfg.MaxDepth, InlineBackstop: cfg.InlineBackstop, InlineEvents: cfg.Role == "all", JobTimeout: cfg.JobTimeout})
+	a.Records.SetHook(a.Automations)
 
 	rcfg := &river.Config{
 		Logger:               log.With("component", "river"),
@@ -85,17 +96,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 	}
 	if cfg.Role != "api" {
 		workers := river.NewWorkers()
-		jobs.Register(workers, a.Engine)
+		jobs.Register(workers, a.Automations)
 		rcfg.Workers = workers
 		rcfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
 		// The leader gives River the first steps of runs whose inline
-		// execution died (engine/inline.go) — also where inline execution
+		// execution died (automation/step_inline.go) — also where inline execution
 		// is off now: runs started by an earlier configuration or by
 		// another process may still wait for their backstop.
 		rcfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(
-			river.PeriodicInterval(engine.SweepInterval(cfg.InlineBackstop)),
+			river.PeriodicInterval(automation.SweepInterval(cfg.InlineBackstop)),
 			func() (river.JobArgs, *river.InsertOpts) {
-				return engine.SweepArgs{}, &river.InsertOpts{MaxAttempts: 1}
+				return automation.SweepArgs{}, &river.InsertOpts{MaxAttempts: 1}
 			},
 			&river.PeriodicJobOpts{RunOnStart: true})}
 	}
@@ -116,7 +127,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 			return nil, fmt.Errorf("creating river ui: %w", err)
 		}
 		a.Server = httpapi.New(httpapi.Opts{
-			Engine: a.Engine, Logger: log, AdminToken: cfg.AdminToken, RiverUI: a.riverUI,
+			Records: a.Records, Tokens: a.Tokens, Automations: a.Automations, Kinds: a.Automations.Kinds(), Logger: log, AdminToken: cfg.AdminToken, RiverUI: a.riverUI,
 			Ready: a.ready,
 		})
 	}
@@ -189,7 +200,7 @@ func (a *App) Close(ctx context.Context) error {
 	}
 	// Events this process matches itself finish (or go to River) before
 	// River stops.
-	errs = append(errs, a.Engine.Drain(ctx))
+	errs = append(errs, a.Automations.Drain(ctx))
 	if a.Config.Role != "api" && a.River != nil {
 		if err := a.River.Stop(ctx); err != nil {
 			hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

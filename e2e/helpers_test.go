@@ -20,7 +20,7 @@ import (
 
 	"github.com/rowflow/rowflow/app"
 	"github.com/rowflow/rowflow/apptest"
-	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow/automation"
 )
 
 // delivery is one request a receiver got.
@@ -333,7 +333,7 @@ func (f *fixture) drainUntil(t *testing.T, automationID, lastID string) []map[st
 func (f *fixture) drain(t *testing.T) {
 	t.Helper()
 	params := river.NewJobListParams().
-		Kinds(engine.RecordEventArgs{}.Kind(), engine.StepArgs{}.Kind()).
+		Kinds(automation.RecordEventArgs{}.Kind(), automation.StepArgs{}.Kind()).
 		States(rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 			rivertype.JobStateRetryable, rivertype.JobStateScheduled).
 		First(1)

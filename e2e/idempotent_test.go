@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow/automation"
 )
 
 // TestStepJobRunAgainDoesNothing plays the crash window between a step's
@@ -36,7 +36,7 @@ func TestStepJobRunAgainDoesNothing(t *testing.T) {
 	var before int
 	require.NoError(t, f.env.App.Pool.QueryRow(ctx, "SELECT count(*) FROM river_job WHERE kind = 'run_step'").Scan(&before))
 	for idx := range 2 {
-		_, err := f.env.App.River.Insert(ctx, engine.StepArgs{RunID: run["id"].(string), Index: idx}, nil)
+		_, err := f.env.App.River.Insert(ctx, automation.StepArgs{RunID: run["id"].(string), Index: idx}, nil)
 		require.NoError(t, err)
 	}
 	f.drain(t)

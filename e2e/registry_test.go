@@ -8,7 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow/app"
+	"github.com/rowflow/rowflow/automation/kind"
 )
 
 // exampleJSON is a registry Example with the placeholders of ids that need
@@ -58,36 +59,37 @@ func TestRegistryExamplesValidate(t *testing.T) {
 	triggerMembers := memberNames(t, body.Properties.Trigger.OneOf, doc.Components.Schemas)
 	stepMembers := memberNames(t, body.Properties.Steps.Items.OneOf, doc.Components.Schemas)
 
-	require.NotEmpty(t, engine.TriggerTypes())
+	kinds := f.env.App.Automations.Kinds()
+	require.NotEmpty(t, kinds.Triggers())
 	var triggerNames []string
-	for _, tt := range engine.TriggerTypes() {
-		triggerNames = append(triggerNames, tt.Name)
-		t.Run("trigger "+tt.Name, func(t *testing.T) {
-			require.NotEmpty(t, tt.Summary)
+	for _, tt := range kinds.Triggers() {
+		triggerNames = append(triggerNames, tt.Name())
+		t.Run("trigger "+tt.Name(), func(t *testing.T) {
+			require.NotEmpty(t, tt.Summary())
 			cfg := exampleJSON(t, tt.Example(f.tableID), ids)
 			a := f.env.JSON("POST", "/api/v1/bases/"+f.baseID+"/automations", map[string]any{
-				"name": "example " + tt.Name, "trigger": map[string]any{"type": tt.Name, "config": cfg}, "steps": []any{},
+				"name": "example " + tt.Name(), "trigger": map[string]any{"type": tt.Name(), "config": cfg}, "steps": []any{},
 			}, 201)
-			require.Equal(t, tt.Name, a["trigger"].(map[string]any)["type"])
+			require.Equal(t, tt.Name(), a["trigger"].(map[string]any)["type"])
 		})
 	}
 	require.ElementsMatch(t, triggerNames, triggerMembers, "the trigger schema is a oneOf over exactly the registry")
 
 	var actionNames []string
-	for _, at := range engine.ActionTypes() {
-		actionNames = append(actionNames, at.Name)
-		t.Run("action "+at.Name, func(t *testing.T) {
-			require.NotEmpty(t, at.Summary)
+	for _, at := range kinds.Actions() {
+		actionNames = append(actionNames, at.Name())
+		t.Run("action "+at.Name(), func(t *testing.T) {
+			require.NotEmpty(t, at.Summary())
 			cfg := exampleJSON(t, at.Example(f.tableID), ids)
 			steps := []any{
 				// Examples may refer to an earlier step called create_invoice.
 				map[string]any{"id": "create_invoice", "type": "create_record", "config": map[string]any{"table_id": f.tableID, "fields": map[string]any{}}},
-				map[string]any{"id": "example", "type": at.Name, "config": cfg},
+				map[string]any{"id": "example", "type": at.Name(), "config": cfg},
 			}
 			a := f.env.JSON("POST", "/api/v1/bases/"+f.baseID+"/automations", map[string]any{
-				"name": "example " + at.Name, "enabled": false, "trigger": f.trigger("record_created", nil), "steps": steps,
+				"name": "example " + at.Name(), "enabled": false, "trigger": f.trigger("record_created", nil), "steps": steps,
 			}, 201)
-			require.Equal(t, at.Name, a["steps"].([]any)[1].(map[string]any)["type"])
+			require.Equal(t, at.Name(), a["steps"].([]any)[1].(map[string]any)["type"])
 		})
 	}
 	require.ElementsMatch(t, actionNames, stepMembers, "the step schema is a oneOf over exactly the registry")
@@ -150,10 +152,12 @@ func TestActionsHaveOneEffectPerIdempotencyKey(t *testing.T) {
 		"link_records":  true,
 		"send_webhook":  false,
 	}
-	for _, at := range engine.ActionTypes() {
-		writes, ok := writesRecords[at.Name]
-		require.True(t, ok, "action %s is not classified: does it write records (then it must be Transactional) or call out (then it must pass an idempotency key)?", at.Name)
-		require.Equal(t, writes, at.Transactional, "action %s: Transactional must be %v", at.Name, writes)
+	kinds := app.Kinds(app.KindDeps{})
+	for _, at := range kinds.Actions() {
+		writes, ok := writesRecords[at.Name()]
+		require.True(t, ok, "action %s is not classified: does it write records (then it must be Transactional) or call out (then it must pass an idempotency key)?", at.Name())
+		_, transactional := at.(kind.Transactional)
+		require.Equal(t, writes, transactional, "action %s: Transactional must be %v", at.Name(), writes)
 	}
 
 	// Each record action's example, executed by a real run, has its effect
@@ -180,25 +184,25 @@ func TestActionsHaveOneEffectPerIdempotencyKey(t *testing.T) {
 			require.Equal(t, []any{submitted}, inv[0]["fields"].(map[string]any)["Orders"])
 		},
 	}
-	for _, at := range engine.ActionTypes() {
-		if !at.Transactional {
+	for _, at := range kinds.Actions() {
+		if _, ok := at.(kind.Transactional); !ok {
 			continue
 		}
-		t.Run(at.Name, func(t *testing.T) {
+		t.Run(at.Name(), func(t *testing.T) {
 			t.Parallel()
-			effect, ok := effects[at.Name]
-			require.True(t, ok, "no effect check for %s", at.Name)
+			effect, ok := effects[at.Name()]
+			require.True(t, ok, "no effect check for %s", at.Name())
 			f := setup(t)
 			invoices := f.addInvoices(t)
 			form := f.form(t, "Intake", "Name")
 			// A form trigger: the step's own writes (cause: automation) do
 			// not fire it again.
 			a := f.automation(t, map[string]any{
-				"name":    "example " + at.Name,
+				"name":    "example " + at.Name(),
 				"trigger": map[string]any{"type": "form_submitted", "config": map[string]any{"form_id": form}},
 				"steps": []any{
 					map[string]any{"id": "create_invoice", "type": "create_record", "config": map[string]any{"table_id": invoices, "fields": map[string]any{"Title": "inv"}}},
-					map[string]any{"id": "example", "type": at.Name, "config": exampleJSON(t, at.Example(f.tableID), nil)},
+					map[string]any{"id": "example", "type": at.Name(), "config": exampleJSON(t, at.Example(f.tableID), nil)},
 				},
 			})
 			submitted := f.submit(t, form, map[string]any{"Name": "Ada"})
@@ -215,13 +219,8 @@ func TestActionsHaveOneEffectPerIdempotencyKey(t *testing.T) {
 		t.Parallel()
 		f := setup(t)
 		rcv := newReceiver(t, http.StatusBadGateway, http.StatusServiceUnavailable)
-		var at *engine.ActionType
-		for _, a := range engine.ActionTypes() {
-			if a.Name == "send_webhook" {
-				at = a
-			}
-		}
-		require.NotNil(t, at)
+		at, ok := kinds.Action("send_webhook")
+		require.True(t, ok)
 		cfg := exampleJSON(t, at.Example(f.tableID), nil)
 		cfg["url"] = rcv.URL
 		aut := f.automation(t, map[string]any{"name": "example", "trigger": f.trigger("record_created", nil), "steps": []any{

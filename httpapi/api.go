@@ -1,8 +1,8 @@
 // Package httpapi is rowflow's REST API: huma operations on chi, one file per
 // resource, each with a register… function; auth middleware; one function
-// (problem) mapping engine errors to RFC 9457 problem details.
+// (problem) mapping rowflow errors to RFC 9457 problem details.
 //
-// Handlers read top to bottom: decode (huma) → call one engine method →
+// Handlers read top to bottom: decode (huma) → call one service method →
 // respond. The package knows nothing of SQL.
 package httpapi
 
@@ -15,14 +15,22 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/rowflow/rowflow/auth"
+	"github.com/rowflow/rowflow/automation"
+	"github.com/rowflow/rowflow/automation/kind"
+	"github.com/rowflow/rowflow/record"
 	"github.com/swaggest/swgui/v5emb"
-
-	"github.com/rowflow/rowflow/engine"
 )
 
 // Opts configures the HTTP handler.
 type Opts struct {
-	Engine *engine.Engine
+	// Records, Tokens and Automations are the services the operations call.
+	Records     *record.Service
+	Tokens      *auth.Tokens
+	Automations *automation.Runtime
+	// Kinds is the registry the trigger and step schemas of the OpenAPI
+	// document are generated from.
+	Kinds  *kind.Registry
 	Logger *slog.Logger
 	// AdminToken, when set, is accepted as a bearer token with full rights.
 	AdminToken string
@@ -66,9 +74,10 @@ func New(opts Opts) *Server {
 	}
 	cfg.Security = []map[string][]string{{"bearer": {}}}
 	api := humachi.New(r, cfg)
-	api.UseMiddleware(authMiddleware(api, opts.Engine, opts.AdminToken))
+	setSchemaKinds(opts.Kinds)
+	api.UseMiddleware(authMiddleware(api, opts.Tokens, opts.AdminToken))
 
-	h := &handlers{e: opts.Engine, log: opts.Logger}
+	h := &handlers{records: opts.Records, tokens: opts.Tokens, auto: opts.Automations, log: opts.Logger}
 	registerOps(api, opts.Ready)
 	registerBases(api, h)
 	registerTables(api, h)
@@ -82,7 +91,7 @@ func New(opts Opts) *Server {
 	r.Handle("/docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	r.Mount("/docs/", v5emb.New("rowflow API", "/openapi.json", "/docs/"))
 	if opts.RiverUI != nil {
-		ui := riverUIAuth(opts.Engine, opts.AdminToken, opts.RiverUI)
+		ui := riverUIAuth(opts.Tokens, opts.AdminToken, opts.RiverUI)
 		r.Handle("/riverui", http.RedirectHandler("/riverui/", http.StatusMovedPermanently))
 		r.Mount("/riverui/", ui)
 	}
@@ -103,8 +112,10 @@ func New(opts Opts) *Server {
 
 // handlers carries what every operation needs.
 type handlers struct {
-	e   *engine.Engine
-	log *slog.Logger
+	records *record.Service
+	tokens  *auth.Tokens
+	auto    *automation.Runtime
+	log     *slog.Logger
 }
 
 // requestLogger logs one structured line per request with its request id.
@@ -122,9 +133,9 @@ func requestLogger(log *slog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
-// memo gives each request its own read memo (engine.WithMemo).
+// memo gives each request its own read memo (record.WithMemo).
 func memo(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(engine.WithMemo(r.Context())))
+		next.ServeHTTP(w, r.WithContext(record.WithMemo(r.Context())))
 	})
 }

@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
-
-	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow"
+	"github.com/rowflow/rowflow/auth"
 )
 
 // Operation metadata key "auth": authNone (no token looked at),
@@ -20,9 +20,9 @@ const (
 type anonymousKey struct{}
 
 // authMiddleware resolves the bearer token of every operation into the
-// engine principal of the request context; engine methods enforce base
+// principal of the request context; the services enforce base
 // scoping and roles from it.
-func authMiddleware(api huma.API, e *engine.Engine, adminToken string) func(huma.Context, func(huma.Context)) {
+func authMiddleware(api huma.API, tokens *auth.Tokens, adminToken string) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		mode, _ := ctx.Operation().Metadata["auth"].(string)
 		if mode == authNone {
@@ -39,18 +39,18 @@ func authMiddleware(api huma.API, e *engine.Engine, adminToken string) func(huma
 			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "missing bearer token: send Authorization: Bearer <token>")
 			return
 		}
-		p, err := e.Authenticate(ctx.Context(), secret, adminToken)
+		p, err := tokens.Authenticate(ctx.Context(), secret, adminToken)
 		if err != nil {
 			status := http.StatusUnauthorized
 			msg := "invalid token"
-			if engine.ErrorCode(err) != engine.CodeUnauthorized {
+			if rowflow.ErrorCode(err) != rowflow.CodeUnauthorized {
 				status, msg = http.StatusServiceUnavailable, "cannot check the token right now"
 			}
 			ctx.SetHeader("WWW-Authenticate", `Bearer realm="rowflow"`)
 			_ = huma.WriteErr(api, ctx, status, msg)
 			return
 		}
-		next(huma.WithContext(ctx, engine.WithPrincipal(ctx.Context(), p)))
+		next(huma.WithContext(ctx, rowflow.WithPrincipal(ctx.Context(), p)))
 	}
 }
 
@@ -65,15 +65,15 @@ func bearer(h string) (string, bool) {
 // riverUIAuth lets only owners (or the admin token) reach River UI. A
 // browser gets a Basic challenge: any user name, the token as password.
 // Bearer tokens work too, for scripts.
-func riverUIAuth(e *engine.Engine, adminToken string, next http.Handler) http.Handler {
+func riverUIAuth(tokens *auth.Tokens, adminToken string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secret, ok := bearer(r.Header.Get("Authorization"))
 		if !ok {
 			_, secret, ok = r.BasicAuth()
 		}
 		if ok {
-			p, err := e.Authenticate(r.Context(), secret, adminToken)
-			if err == nil && (p.System || (p.Role == engine.RoleOwner && p.BaseIDs == nil)) {
+			p, err := tokens.Authenticate(r.Context(), secret, adminToken)
+			if err == nil && (p.System || (p.Role == rowflow.RoleOwner && p.BaseIDs == nil)) {
 				next.ServeHTTP(w, r)
 				return
 			}

@@ -18,7 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rowflow/rowflow/apptest"
-	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow/auth"
+	"github.com/rowflow/rowflow/automation"
 )
 
 // TestTokenLifecycle: the secret is answered once, only its hash is
@@ -38,7 +39,7 @@ func TestTokenLifecycle(t *testing.T) {
 	var rows int
 	require.NoError(t, env.App.Pool.QueryRow(context.Background(),
 		`SELECT count(*) FROM api_tokens WHERE id = $1 AND token_hash = $2 AND position($3 in row_to_json(api_tokens)::text) = 0`,
-		id, engine.HashToken(secret), secret).Scan(&rows))
+		id, auth.HashToken(secret), secret).Scan(&rows))
 	require.Equal(t, 1, rows)
 
 	status, raw := do(t, env, "GET", "/api/v1/tokens", admin, nil)
@@ -562,7 +563,7 @@ func findRun(t *testing.T, env *apptest.Env, automationID, tableID string, hasOp
 	for {
 		select {
 		case ev := <-events:
-			if ev.Job.Kind != (engine.RecordEventArgs{}).Kind() {
+			if ev.Job.Kind != (automation.RecordEventArgs{}).Kind() {
 				continue
 			}
 			items, _ := doJSON(t, env, "GET", "/api/v1/automations/"+automationID+"/runs", nil, 200)["items"].([]any)

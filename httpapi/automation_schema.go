@@ -4,26 +4,27 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"sync/atomic"
 
 	"github.com/danielgtaylor/huma/v2"
-
-	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow/automation"
+	"github.com/rowflow/rowflow/automation/kind"
 )
 
 // TriggerIn is an automation's trigger in requests. Its OpenAPI schema is a
 // oneOf over the registered trigger types, generated from the registry, so
 // a new trigger type documents itself.
-type TriggerIn engine.TriggerSpec
+type TriggerIn automation.TriggerSpec
 
 // Schema implements huma.SchemaProvider.
 func (TriggerIn) Schema(r huma.Registry) *huma.Schema {
 	s := &huma.Schema{Description: "the trigger: one registered type and its config"}
-	for _, t := range engine.TriggerTypes() {
+	for _, t := range schemaKinds().Triggers() {
 		cfg := r.Schema(reflect.TypeOf(t.NewConfig()).Elem(), true, "")
 		s.OneOf = append(s.OneOf, &huma.Schema{
-			Type: huma.TypeObject, Title: t.Name, Description: t.Summary,
+			Type: huma.TypeObject, Title: t.Name(), Description: t.Summary(),
 			Properties: map[string]*huma.Schema{
-				"type":   {Type: huma.TypeString, Enum: []any{t.Name}},
+				"type":   {Type: huma.TypeString, Enum: []any{t.Name()}},
 				"config": cfg,
 			},
 			Required:             []string{"type", "config"},
@@ -35,20 +36,20 @@ func (TriggerIn) Schema(r huma.Registry) *huma.Schema {
 
 // StepIn is one step in requests; its schema is a oneOf over the
 // registered action types.
-type StepIn engine.StepSpec
+type StepIn automation.StepSpec
 
 // Schema implements huma.SchemaProvider.
 func (StepIn) Schema(r huma.Registry) *huma.Schema {
-	retry := r.Schema(reflect.TypeOf(engine.RetrySpec{}), true, "")
+	retry := r.Schema(reflect.TypeOf(automation.RetrySpec{}), true, "")
 	cond := conditionSchema()
 	s := &huma.Schema{Description: "one step: a registered action type, its (templated) config, and optional if / on_error / retry"}
-	for _, a := range engine.ActionTypes() {
+	for _, a := range schemaKinds().Actions() {
 		cfg := r.Schema(reflect.TypeOf(a.NewConfig()).Elem(), true, "")
 		s.OneOf = append(s.OneOf, &huma.Schema{
-			Type: huma.TypeObject, Title: a.Name, Description: a.Summary,
+			Type: huma.TypeObject, Title: a.Name(), Description: a.Summary(),
 			Properties: map[string]*huma.Schema{
 				"id":       {Type: huma.TypeString, Pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$", Description: "unique in the automation; templates refer to it as {{steps.<id>.output…}}"},
-				"type":     {Type: huma.TypeString, Enum: []any{a.Name}},
+				"type":     {Type: huma.TypeString, Enum: []any{a.Name()}},
 				"config":   cfg,
 				"if":       cond,
 				"on_error": {Type: huma.TypeString, Enum: []any{"stop", "continue"}, Default: "stop"},
@@ -97,7 +98,7 @@ func conditionSchema() *huma.Schema {
 // AutomationBody is the body of create (every field but enabled required)
 // and of PATCH (only the given fields change). Unknown keys are refused
 // (decodeStrict), since huma's schema validation is skipped for it: the
-// engine reports problems at their exact place (steps[2].config.url).
+// runtime reports problems at their exact place (steps[2].config.url).
 type AutomationBody struct {
 	Name       *string      `json:"name,omitempty" example:"Post done orders"`
 	Enabled    *bool        `json:"enabled,omitempty" doc:"default true"`
@@ -127,11 +128,11 @@ func (b *AutomationBody) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// input converts the body to the engine's input.
-func (b AutomationBody) input() engine.AutomationInput {
-	in := engine.AutomationInput{Name: b.Name, Enabled: b.Enabled}
+// input converts the body to the runtime's input.
+func (b AutomationBody) input() automation.AutomationInput {
+	in := automation.AutomationInput{Name: b.Name, Enabled: b.Enabled}
 	if b.Trigger != nil {
-		t := engine.TriggerSpec(*b.Trigger)
+		t := automation.TriggerSpec(*b.Trigger)
 		in.Trigger = &t
 	}
 	if b.Conditions != nil {
@@ -142,9 +143,9 @@ func (b AutomationBody) input() engine.AutomationInput {
 		in.Conditions = &none
 	}
 	if b.Steps != nil {
-		steps := make([]engine.StepSpec, len(*b.Steps))
+		steps := make([]automation.StepSpec, len(*b.Steps))
 		for i, s := range *b.Steps {
-			steps[i] = engine.StepSpec(s)
+			steps[i] = automation.StepSpec(s)
 		}
 		in.Steps = &steps
 	}
@@ -164,4 +165,20 @@ var exampleAutomation = map[string]any{
 		}},
 		"retry": map[string]any{"max_attempts": 5, "backoff": map[string]any{"type": "exponential", "delay_ms": 1000}},
 	}},
+}
+
+// kindsForSchema is the registry the trigger and step schemas are generated
+// from. huma asks TriggerIn and StepIn for their schema without a server
+// at hand, so New sets it once per process (every App of a process lists
+// the same kinds: app builds the registry the same way each time).
+var kindsForSchema atomic.Pointer[kind.Registry]
+
+func setSchemaKinds(r *kind.Registry) { kindsForSchema.Store(r) }
+
+func schemaKinds() *kind.Registry {
+	r := kindsForSchema.Load()
+	if r == nil {
+		return kind.NewRegistry(nil, nil)
+	}
+	return r
 }

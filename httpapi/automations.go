@@ -5,8 +5,7 @@ import (
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
-
-	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow/automation"
 )
 
 // AutomationIDPath is the {automation_id} path parameter.
@@ -15,7 +14,7 @@ type AutomationIDPath struct {
 }
 
 type automationBody struct {
-	Body engine.Automation
+	Body automation.Automation
 }
 
 func registerAutomations(api huma.API, h *handlers) {
@@ -32,23 +31,23 @@ func registerAutomations(api huma.API, h *handlers) {
 		BaseIDPath
 		Body AutomationBody
 	}) (*automationBody, error) {
-		a, err := h.e.CreateAutomation(ctx, in.BaseID, in.Body.input())
+		a, err := h.auto.CreateAutomation(ctx, in.BaseID, in.Body.input())
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
-		return &automationBody{Body: a.Redacted()}, nil
+		return &automationBody{Body: h.auto.Redacted(a)}, nil
 	})
 
 	huma.Register(api, huma.Operation{
 		OperationID: "list-automations", Method: http.MethodGet, Path: "/api/v1/bases/{base_id}/automations", Summary: "List a base's automations",
 		Tags: []string{"automations"},
-	}, func(ctx context.Context, in *BaseIDPath) (*listBody[engine.Automation], error) {
-		as, err := h.e.ListAutomations(ctx, in.BaseID)
+	}, func(ctx context.Context, in *BaseIDPath) (*listBody[automation.Automation], error) {
+		as, err := h.auto.ListAutomations(ctx, in.BaseID)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
 		for i := range as {
-			as[i] = as[i].Redacted()
+			as[i] = h.auto.Redacted(as[i])
 		}
 		return all(as), nil
 	})
@@ -57,11 +56,11 @@ func registerAutomations(api huma.API, h *handlers) {
 		OperationID: "get-automation", Method: http.MethodGet, Path: "/api/v1/automations/{automation_id}", Summary: "Get an automation (secrets redacted)",
 		Tags: []string{"automations"},
 	}, func(ctx context.Context, in *AutomationIDPath) (*automationBody, error) {
-		a, err := h.e.GetAutomation(ctx, in.AutomationID)
+		a, err := h.auto.GetAutomation(ctx, in.AutomationID)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
-		return &automationBody{Body: a.Redacted()}, nil
+		return &automationBody{Body: h.auto.Redacted(a)}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -72,18 +71,18 @@ func registerAutomations(api huma.API, h *handlers) {
 		AutomationIDPath
 		Body AutomationBody
 	}) (*automationBody, error) {
-		a, err := h.e.UpdateAutomation(ctx, in.AutomationID, in.Body.input())
+		a, err := h.auto.UpdateAutomation(ctx, in.AutomationID, in.Body.input())
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
-		return &automationBody{Body: a.Redacted()}, nil
+		return &automationBody{Body: h.auto.Redacted(a)}, nil
 	})
 
 	huma.Register(api, huma.Operation{
 		OperationID: "delete-automation", Method: http.MethodDelete, Path: "/api/v1/automations/{automation_id}", Summary: "Delete an automation and its runs",
 		Tags: []string{"automations"}, DefaultStatus: http.StatusNoContent,
 	}, func(ctx context.Context, in *AutomationIDPath) (*struct{}, error) {
-		if err := h.e.DeleteAutomation(ctx, in.AutomationID); err != nil {
+		if err := h.auto.DeleteAutomation(ctx, in.AutomationID); err != nil {
 			return nil, h.problem(ctx, err)
 		}
 		return nil, nil
@@ -105,7 +104,7 @@ func registerAutomations(api huma.API, h *handlers) {
 		if in.Body != nil {
 			recordID = in.Body.RecordID
 		}
-		r, err := h.e.TestAutomation(ctx, in.AutomationID, recordID)
+		r, err := h.auto.TestAutomation(ctx, in.AutomationID, recordID)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -120,11 +119,11 @@ func registerAutomations(api huma.API, h *handlers) {
 			OperationID: sw.verb + "-automation", Method: http.MethodPost, Path: "/api/v1/automations/{automation_id}/" + sw.verb,
 			Summary: sw.verb + " an automation", Tags: []string{"automations"},
 		}, func(ctx context.Context, in *AutomationIDPath) (*automationBody, error) {
-			a, err := h.e.SetAutomationEnabled(ctx, in.AutomationID, sw.enabled)
+			a, err := h.auto.SetAutomationEnabled(ctx, in.AutomationID, sw.enabled)
 			if err != nil {
 				return nil, h.problem(ctx, err)
 			}
-			return &automationBody{Body: a.Redacted()}, nil
+			return &automationBody{Body: h.auto.Redacted(a)}, nil
 		})
 	}
 }

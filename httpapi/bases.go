@@ -5,8 +5,7 @@ import (
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
-
-	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow/record"
 )
 
 // BaseIDPath is the {base_id} path parameter; exported so huma sees it when embedded.
@@ -15,7 +14,7 @@ type BaseIDPath struct {
 }
 
 type baseBody struct {
-	Body engine.Base
+	Body record.Base
 }
 
 // PageQuery is the limit/cursor pair of paginated lists.
@@ -33,7 +32,7 @@ func registerBases(api huma.API, h *handlers) {
 			Name string `json:"name" minLength:"1" maxLength:"200" example:"Sales"`
 		}
 	}) (*baseBody, error) {
-		b, err := h.e.CreateBase(ctx, in.Body.Name)
+		b, err := h.records.CreateBase(ctx, in.Body.Name)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -43,19 +42,19 @@ func registerBases(api huma.API, h *handlers) {
 	huma.Register(api, huma.Operation{
 		OperationID: "list-bases", Method: http.MethodGet, Path: "/api/v1/bases", Summary: "List the bases the token reaches",
 		Tags: []string{"bases"},
-	}, func(ctx context.Context, in *PageQuery) (*listBody[engine.Base], error) {
-		bases, err := h.e.ListBases(ctx, in.Cursor, in.Limit+1)
+	}, func(ctx context.Context, in *PageQuery) (*listBody[record.Base], error) {
+		bases, err := h.records.ListBases(ctx, in.Cursor, in.Limit+1)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
-		return page(bases, in.Limit, func(b engine.Base) string { return b.ID }), nil
+		return page(bases, in.Limit, func(b record.Base) string { return b.ID }), nil
 	})
 
 	huma.Register(api, huma.Operation{
 		OperationID: "get-base", Method: http.MethodGet, Path: "/api/v1/bases/{base_id}", Summary: "Get a base",
 		Tags: []string{"bases"},
 	}, func(ctx context.Context, in *BaseIDPath) (*baseBody, error) {
-		b, err := h.e.GetBase(ctx, in.BaseID)
+		b, err := h.records.GetBase(ctx, in.BaseID)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -66,7 +65,7 @@ func registerBases(api huma.API, h *handlers) {
 		OperationID: "delete-base", Method: http.MethodDelete, Path: "/api/v1/bases/{base_id}", Summary: "Delete a base and everything in it",
 		Tags: []string{"bases"}, DefaultStatus: http.StatusNoContent,
 	}, func(ctx context.Context, in *BaseIDPath) (*struct{}, error) {
-		if err := h.e.DeleteBase(ctx, in.BaseID); err != nil {
+		if err := h.records.DeleteBase(ctx, in.BaseID); err != nil {
 			return nil, h.problem(ctx, err)
 		}
 		return nil, nil

@@ -9,26 +9,25 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/go-chi/chi/v5/middleware"
-
-	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow"
 )
 
-// statusOf maps each engine error code to its one HTTP status.
+// statusOf maps each rowflow error code to its one HTTP status.
 var statusOf = map[string]int{
-	engine.CodeInvalid:      http.StatusUnprocessableEntity,
-	engine.CodeNotFound:     http.StatusNotFound,
-	engine.CodeConflict:     http.StatusConflict,
-	engine.CodeForbidden:    http.StatusForbidden,
-	engine.CodeUnauthorized: http.StatusUnauthorized,
-	engine.CodeTooLarge:     http.StatusRequestEntityTooLarge,
+	rowflow.CodeInvalid:      http.StatusUnprocessableEntity,
+	rowflow.CodeNotFound:     http.StatusNotFound,
+	rowflow.CodeConflict:     http.StatusConflict,
+	rowflow.CodeForbidden:    http.StatusForbidden,
+	rowflow.CodeUnauthorized: http.StatusUnauthorized,
+	rowflow.CodeTooLarge:     http.StatusRequestEntityTooLarge,
 }
 
-// problem turns any error from the engine into a problem-details error.
+// problem turns any error from a service into a problem-details error.
 // Domain errors keep their message and field details; anything else is
 // logged with the request id and answered with a safe 500 message, so SQL
 // or internal details never reach a client.
 func (h *handlers) problem(ctx context.Context, err error) error {
-	var e *engine.Error
+	var e *rowflow.Error
 	if errors.As(err, &e) {
 		status, ok := statusOf[e.Code]
 		if ok {

@@ -5,12 +5,12 @@ import (
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
-
-	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow"
+	"github.com/rowflow/rowflow/record"
 )
 
 type formBody struct {
-	Body engine.Form
+	Body record.Form
 }
 
 // FormPath is the {form_id} path parameter.
@@ -27,11 +27,11 @@ func registerForms(api huma.API, h *handlers) {
 		TableIDPath
 		Body struct {
 			Name   string                  `json:"name" minLength:"1" maxLength:"200" example:"Order intake"`
-			Fields []engine.FormFieldInput `json:"fields" minItems:"1" doc:"fields shown, by name or id"`
+			Fields []record.FormFieldInput `json:"fields" minItems:"1" doc:"fields shown, by name or id"`
 			Public bool                    `json:"public,omitempty" doc:"accept submissions without a token"`
 		}
 	}) (*formBody, error) {
-		f, err := h.e.CreateForm(ctx, in.TableID, in.Body.Name, in.Body.Fields, in.Body.Public)
+		f, err := h.records.CreateForm(ctx, in.TableID, in.Body.Name, in.Body.Fields, in.Body.Public)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -41,8 +41,8 @@ func registerForms(api huma.API, h *handlers) {
 	huma.Register(api, huma.Operation{
 		OperationID: "list-forms", Method: http.MethodGet, Path: "/api/v1/tables/{table_id}/forms", Summary: "List a table's forms",
 		Tags: []string{"forms"},
-	}, func(ctx context.Context, in *TableIDPath) (*listBody[engine.Form], error) {
-		fs, err := h.e.ListForms(ctx, in.TableID)
+	}, func(ctx context.Context, in *TableIDPath) (*listBody[record.Form], error) {
+		fs, err := h.records.ListForms(ctx, in.TableID)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -53,12 +53,12 @@ func registerForms(api huma.API, h *handlers) {
 		OperationID: "get-form", Method: http.MethodGet, Path: "/api/v1/forms/{form_id}", Summary: "Get a form (public forms need no token)",
 		Tags: []string{"forms"}, Metadata: map[string]any{"auth": authOptional},
 	}, func(ctx context.Context, in *FormPath) (*formBody, error) {
-		f, _, err := h.e.GetForm(formCtx(ctx), in.FormID)
+		f, _, err := h.records.GetForm(formCtx(ctx), in.FormID)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
 		if isAnonymous(ctx) && !f.Public {
-			return nil, h.problem(ctx, engine.NotFound("form", in.FormID))
+			return nil, h.problem(ctx, rowflow.NotFound("form", in.FormID))
 		}
 		return &formBody{Body: f}, nil
 	})
@@ -73,7 +73,7 @@ func registerForms(api huma.API, h *handlers) {
 			Fields map[string]any `json:"fields" example:"{\"Name\":\"Ada\",\"Email\":\"ada@example.com\"}"`
 		}
 	}) (*recordBody, error) {
-		t, r, err := h.e.SubmitForm(formCtx(ctx), in.FormID, in.Body.Fields, isAnonymous(ctx))
+		t, r, err := h.records.SubmitForm(formCtx(ctx), in.FormID, in.Body.Fields, isAnonymous(ctx))
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -85,7 +85,7 @@ func registerForms(api huma.API, h *handlers) {
 // base (rather than the system principal of a bare context).
 func formCtx(ctx context.Context) context.Context {
 	if isAnonymous(ctx) {
-		return engine.WithPrincipal(ctx, engine.Principal{BaseIDs: []string{}, Role: engine.RoleViewer})
+		return rowflow.WithPrincipal(ctx, rowflow.Principal{BaseIDs: []string{}, Role: rowflow.RoleViewer})
 	}
 	return ctx
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rowflow/rowflow/app"
 	"github.com/rowflow/rowflow/httpapi"
 )
 
@@ -19,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // `go test ./httpapi -run TestOpenAPIGolden -update`.
 func TestOpenAPIGolden(t *testing.T) {
 	t.Parallel()
-	srv := httpapi.New(httpapi.Opts{})
+	srv := httpapi.New(httpapi.Opts{Kinds: app.Kinds(app.KindDeps{})})
 	got, err := json.MarshalIndent(srv.API.OpenAPI(), "", "  ")
 	require.NoError(t, err)
 	path := filepath.Join("testdata", "openapi.golden.json")

@@ -9,8 +9,8 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/rowflow/rowflow/engine"
-	"github.com/rowflow/rowflow/engine/field"
+	"github.com/rowflow/rowflow/field"
+	"github.com/rowflow/rowflow/record"
 )
 
 // recordOut is a record as the API answers it: cells keyed by field name
@@ -27,7 +27,7 @@ type ByIDQuery struct {
 	ReturnFieldsByID bool `query:"return_fields_by_id" doc:"key cells by field id instead of field name"`
 }
 
-func toRecordOut(t *engine.Table, r engine.Record, byID bool) recordOut {
+func toRecordOut(t *record.Table, r record.Record, byID bool) recordOut {
 	fields := t.Named(r.Cells)
 	if byID {
 		fields = make(map[string]any, len(t.Fields))
@@ -40,7 +40,7 @@ func toRecordOut(t *engine.Table, r engine.Record, byID bool) recordOut {
 	return recordOut{ID: r.ID, Fields: fields, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
-func toRecordOuts(t *engine.Table, rs []engine.Record, byID bool) []recordOut {
+func toRecordOuts(t *record.Table, rs []record.Record, byID bool) []recordOut {
 	out := make([]recordOut, len(rs))
 	for i, r := range rs {
 		out[i] = toRecordOut(t, r, byID)
@@ -99,15 +99,15 @@ func registerRecords(api huma.API, h *handlers) {
 				}
 			}
 		}
-		create := h.e.CreateRecords
+		create := h.records.CreateRecords
 		if in.Body.Records != nil {
-			create = h.e.CreateRecordBatch
+			create = h.records.CreateRecordBatch
 		}
 		recs, err := create(ctx, in.TableID, inputs)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
-		t, err := h.e.GetTable(ctx, in.TableID)
+		t, err := h.records.GetTable(ctx, in.TableID)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -134,14 +134,14 @@ func registerRecords(api huma.API, h *handlers) {
 		ViewID string `query:"view_id" doc:"apply this view's filter (and its sort when sort is empty)"`
 		PageQuery
 	}) (*listBody[recordOut], error) {
-		o := engine.ListOpts{Sort: engine.ParseSort(in.Sort), ViewID: in.ViewID, Limit: in.Limit, Cursor: in.Cursor}
+		o := record.ListOpts{Sort: record.ParseSort(in.Sort), ViewID: in.ViewID, Limit: in.Limit, Cursor: in.Cursor}
 		if in.Filter != "" {
 			if !json.Valid([]byte(in.Filter)) {
 				return nil, huma.Error422UnprocessableEntity("filter is not valid JSON", &huma.ErrorDetail{Location: "query.filter", Message: "not valid JSON"})
 			}
 			o.Filter = json.RawMessage(in.Filter)
 		}
-		t, recs, next, err := h.e.ListRecords(ctx, in.TableID, o)
+		t, recs, next, err := h.records.ListRecords(ctx, in.TableID, o)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -159,7 +159,7 @@ func registerRecords(api huma.API, h *handlers) {
 		RecordIDPath
 		ByIDQuery
 	}) (*recordBody, error) {
-		t, r, err := h.e.GetRecord(ctx, in.TableID, in.RecordID)
+		t, r, err := h.records.GetRecord(ctx, in.TableID, in.RecordID)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -177,11 +177,11 @@ func registerRecords(api huma.API, h *handlers) {
 			Fields map[string]any `json:"fields" example:"{\"Status\":\"Done\"}"`
 		}
 	}) (*recordBody, error) {
-		recs, err := h.e.UpdateRecords(ctx, in.TableID, []engine.RecordUpdate{{ID: in.RecordID, Fields: in.Body.Fields}})
+		recs, err := h.records.UpdateRecords(ctx, in.TableID, []record.Update{{ID: in.RecordID, Fields: in.Body.Fields}})
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
-		t, err := h.e.GetTable(ctx, in.TableID)
+		t, err := h.records.GetTable(ctx, in.TableID)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -196,14 +196,18 @@ func registerRecords(api huma.API, h *handlers) {
 		TableIDPath
 		ByIDQuery
 		Body struct {
-			Records []engine.RecordUpdate `json:"records" minItems:"1" maxItems:"100" example:"[{\"id\":\"rec_01jd0000000000000000000000\",\"fields\":{\"Status\":\"Done\"}}]"`
+			Records []RecordUpdate `json:"records" minItems:"1" maxItems:"100" example:"[{\"id\":\"rec_01jd0000000000000000000000\",\"fields\":{\"Status\":\"Done\"}}]"`
 		}
 	}) (*listBody[recordOut], error) {
-		recs, err := h.e.UpdateRecordBatch(ctx, in.TableID, in.Body.Records)
+		updates := make([]record.Update, len(in.Body.Records))
+		for i, u := range in.Body.Records {
+			updates[i] = record.Update(u)
+		}
+		recs, err := h.records.UpdateRecordBatch(ctx, in.TableID, updates)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
-		t, err := h.e.GetTable(ctx, in.TableID)
+		t, err := h.records.GetTable(ctx, in.TableID)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -214,7 +218,7 @@ func registerRecords(api huma.API, h *handlers) {
 		OperationID: "delete-record", Method: http.MethodDelete, Path: "/api/v1/tables/{table_id}/records/{record_id}", Summary: "Delete a record",
 		Tags: []string{"records"}, DefaultStatus: http.StatusNoContent,
 	}, func(ctx context.Context, in *RecordIDPath) (*struct{}, error) {
-		if err := h.e.DeleteRecords(ctx, in.TableID, []string{in.RecordID}); err != nil {
+		if err := h.records.DeleteRecords(ctx, in.TableID, []string{in.RecordID}); err != nil {
 			return nil, h.problem(ctx, err)
 		}
 		return nil, nil
@@ -234,9 +238,13 @@ func registerRecords(api huma.API, h *handlers) {
 				ids = append(ids, id)
 			}
 		}
-		if err := h.e.DeleteRecords(ctx, in.TableID, ids); err != nil {
+		if err := h.records.DeleteRecords(ctx, in.TableID, ids); err != nil {
 			return nil, h.problem(ctx, err)
 		}
 		return nil, nil
 	})
 }
+
+// RecordUpdate is one record of a batch update in requests: only the named
+// fields change (record.Update, under the API's schema name).
+type RecordUpdate record.Update

@@ -5,12 +5,11 @@ import (
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
-
-	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow/automation"
 )
 
 type runBody struct {
-	Body engine.Run
+	Body automation.Run
 }
 
 func registerRuns(api huma.API, h *handlers) {
@@ -22,8 +21,8 @@ func registerRuns(api huma.API, h *handlers) {
 		Status string `query:"status" enum:"queued,running,succeeded,failed,skipped,cancelled" doc:"only runs with this status"`
 		Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
 		Cursor string `query:"cursor" doc:"next_cursor of the previous page"`
-	}) (*listBody[engine.Run], error) {
-		runs, next, err := h.e.ListRuns(ctx, in.AutomationID, in.Status, in.Cursor, in.Limit)
+	}) (*listBody[automation.Run], error) {
+		runs, next, err := h.auto.ListRuns(ctx, in.AutomationID, in.Status, in.Cursor, in.Limit)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -40,7 +39,7 @@ func registerRuns(api huma.API, h *handlers) {
 	}, func(ctx context.Context, in *struct {
 		RunID string `path:"run_id" example:"run_01jd0000000000000000000000"`
 	}) (*runBody, error) {
-		r, err := h.e.GetRun(ctx, in.RunID)
+		r, err := h.auto.GetRun(ctx, in.RunID)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}

@@ -6,8 +6,8 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/rowflow/rowflow/engine"
-	"github.com/rowflow/rowflow/engine/field"
+	"github.com/rowflow/rowflow/field"
+	"github.com/rowflow/rowflow/record"
 )
 
 // TableIDPath is the {table_id} path parameter.
@@ -16,7 +16,7 @@ type TableIDPath struct {
 }
 
 type tableBody struct {
-	Body *engine.Table
+	Body *record.Table
 }
 
 type fieldBody struct {
@@ -32,10 +32,10 @@ func registerTables(api huma.API, h *handlers) {
 		BaseIDPath
 		Body struct {
 			Name   string              `json:"name" minLength:"1" maxLength:"200" example:"Orders"`
-			Fields []engine.FieldInput `json:"fields,omitempty" maxItems:"500"`
+			Fields []record.FieldInput `json:"fields,omitempty" maxItems:"500"`
 		}
 	}) (*tableBody, error) {
-		t, err := h.e.CreateTable(ctx, in.BaseID, in.Body.Name, in.Body.Fields)
+		t, err := h.records.CreateTable(ctx, in.BaseID, in.Body.Name, in.Body.Fields)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -45,8 +45,8 @@ func registerTables(api huma.API, h *handlers) {
 	huma.Register(api, huma.Operation{
 		OperationID: "list-tables", Method: http.MethodGet, Path: "/api/v1/bases/{base_id}/tables", Summary: "List a base's tables",
 		Tags: []string{"tables"},
-	}, func(ctx context.Context, in *BaseIDPath) (*listBody[*engine.Table], error) {
-		ts, err := h.e.ListTables(ctx, in.BaseID)
+	}, func(ctx context.Context, in *BaseIDPath) (*listBody[*record.Table], error) {
+		ts, err := h.records.ListTables(ctx, in.BaseID)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -57,7 +57,7 @@ func registerTables(api huma.API, h *handlers) {
 		OperationID: "get-table", Method: http.MethodGet, Path: "/api/v1/tables/{table_id}", Summary: "Get a table and its fields",
 		Tags: []string{"tables"},
 	}, func(ctx context.Context, in *TableIDPath) (*tableBody, error) {
-		t, err := h.e.GetTable(ctx, in.TableID)
+		t, err := h.records.GetTable(ctx, in.TableID)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -70,9 +70,9 @@ func registerTables(api huma.API, h *handlers) {
 		Tags:        []string{"tables"}, DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, in *struct {
 		TableIDPath
-		Body engine.FieldInput
+		Body record.FieldInput
 	}) (*fieldBody, error) {
-		f, err := h.e.CreateField(ctx, in.TableID, in.Body)
+		f, err := h.records.CreateField(ctx, in.TableID, in.Body)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}

@@ -6,8 +6,7 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-
-	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow/auth"
 )
 
 // createdToken is the answer to a token creation: the only time the secret
@@ -33,7 +32,7 @@ func registerTokens(api huma.API, h *handlers) {
 			BaseIDs []string `json:"base_ids,omitempty" doc:"limit the token to these bases; omit for every base"`
 		}
 	}) (*struct{ Body createdToken }, error) {
-		t, secret, err := h.e.CreateToken(ctx, in.Body.Name, in.Body.Role, in.Body.BaseIDs)
+		t, secret, err := h.tokens.CreateToken(ctx, in.Body.Name, in.Body.Role, in.Body.BaseIDs)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -45,8 +44,8 @@ func registerTokens(api huma.API, h *handlers) {
 	huma.Register(api, huma.Operation{
 		OperationID: "list-tokens", Method: http.MethodGet, Path: "/api/v1/tokens", Summary: "List access tokens (never their secrets)",
 		Tags: []string{"tokens"},
-	}, func(ctx context.Context, _ *struct{}) (*listBody[engine.Token], error) {
-		ts, err := h.e.ListTokens(ctx)
+	}, func(ctx context.Context, _ *struct{}) (*listBody[auth.Token], error) {
+		ts, err := h.tokens.ListTokens(ctx)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -59,7 +58,7 @@ func registerTokens(api huma.API, h *handlers) {
 	}, func(ctx context.Context, in *struct {
 		TokenID string `path:"token_id" example:"tok_01jd0000000000000000000000"`
 	}) (*struct{}, error) {
-		if err := h.e.DeleteToken(ctx, in.TokenID); err != nil {
+		if err := h.tokens.DeleteToken(ctx, in.TokenID); err != nil {
 			return nil, h.problem(ctx, err)
 		}
 		return nil, nil

@@ -6,12 +6,11 @@ import (
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
-
-	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow/record"
 )
 
 type viewBody struct {
-	Body engine.View
+	Body record.View
 }
 
 func registerViews(api huma.API, h *handlers) {
@@ -23,10 +22,10 @@ func registerViews(api huma.API, h *handlers) {
 		Body struct {
 			Name   string            `json:"name" minLength:"1" maxLength:"200" example:"Done orders"`
 			Filter json.RawMessage   `json:"filter,omitempty" doc:"a condition group" example:"{\"match\":\"all\",\"rules\":[{\"field\":\"Status\",\"op\":\"is\",\"value\":\"Done\"}]}"`
-			Sort   []engine.SortSpec `json:"sort,omitempty"`
+			Sort   []record.SortSpec `json:"sort,omitempty"`
 		}
 	}) (*viewBody, error) {
-		v, err := h.e.CreateView(ctx, in.TableID, in.Body.Name, in.Body.Filter, in.Body.Sort)
+		v, err := h.records.CreateView(ctx, in.TableID, in.Body.Name, in.Body.Filter, in.Body.Sort)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -36,8 +35,8 @@ func registerViews(api huma.API, h *handlers) {
 	huma.Register(api, huma.Operation{
 		OperationID: "list-views", Method: http.MethodGet, Path: "/api/v1/tables/{table_id}/views", Summary: "List a table's views",
 		Tags: []string{"views"},
-	}, func(ctx context.Context, in *TableIDPath) (*listBody[engine.View], error) {
-		vs, err := h.e.ListViews(ctx, in.TableID)
+	}, func(ctx context.Context, in *TableIDPath) (*listBody[record.View], error) {
+		vs, err := h.records.ListViews(ctx, in.TableID)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -51,7 +50,7 @@ func registerViews(api huma.API, h *handlers) {
 		OperationID: "get-view", Method: http.MethodGet, Path: "/api/v1/views/{view_id}", Summary: "Get a view",
 		Tags: []string{"views"},
 	}, func(ctx context.Context, in *viewPath) (*viewBody, error) {
-		v, err := h.e.GetView(ctx, in.ViewID)
+		v, err := h.records.GetView(ctx, in.ViewID)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -61,7 +60,7 @@ func registerViews(api huma.API, h *handlers) {
 		OperationID: "delete-view", Method: http.MethodDelete, Path: "/api/v1/views/{view_id}", Summary: "Delete a view",
 		Tags: []string{"views"}, DefaultStatus: http.StatusNoContent,
 	}, func(ctx context.Context, in *viewPath) (*struct{}, error) {
-		if err := h.e.DeleteView(ctx, in.ViewID); err != nil {
+		if err := h.records.DeleteView(ctx, in.ViewID); err != nil {
 			return nil, h.problem(ctx, err)
 		}
 		return nil, nil

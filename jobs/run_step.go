@@ -6,23 +6,23 @@ import (
 
 	"github.com/riverqueue/river"
 
-	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow/automation"
 )
 
 // StepWorker executes one step of an automation run.
 type StepWorker struct {
-	river.WorkerDefaults[engine.StepArgs]
-	Engine *engine.Engine
+	river.WorkerDefaults[automation.StepArgs]
+	Runtime *automation.Runtime
 }
 
-// Work executes the step; the engine completes the job itself in the
+// Work executes the step; the runtime completes the job itself in the
 // transaction that stores the step's output.
-func (w *StepWorker) Work(ctx context.Context, job *river.Job[engine.StepArgs]) error {
-	return w.Engine.ExecuteStep(ctx, job)
+func (w *StepWorker) Work(ctx context.Context, job *river.Job[automation.StepArgs]) error {
+	return w.Runtime.ExecuteStep(ctx, job)
 }
 
 // NextRetry follows the step's own backoff policy instead of River's
 // attempt⁴ default.
-func (w *StepWorker) NextRetry(job *river.Job[engine.StepArgs]) time.Time {
-	return engine.NextRetry(job.Args, job.Attempt, time.Now())
+func (w *StepWorker) NextRetry(job *river.Job[automation.StepArgs]) time.Time {
+	return automation.NextRetry(job.Args, job.Attempt, time.Now())
 }

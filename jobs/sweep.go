@@ -5,18 +5,18 @@ import (
 
 	"github.com/riverqueue/river"
 
-	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow/automation"
 )
 
-// SweepWorker runs the periodic backstop sweep (engine.SweepBackstops):
+// SweepWorker runs the periodic backstop sweep (Runtime.SweepBackstops):
 // first steps of runs whose inline execution died go to River.
 type SweepWorker struct {
-	river.WorkerDefaults[engine.SweepArgs]
-	Engine *engine.Engine
+	river.WorkerDefaults[automation.SweepArgs]
+	Runtime *automation.Runtime
 }
 
 // Work sweeps once.
-func (w *SweepWorker) Work(ctx context.Context, _ *river.Job[engine.SweepArgs]) error {
-	_, err := w.Engine.SweepBackstops(ctx)
+func (w *SweepWorker) Work(ctx context.Context, _ *river.Job[automation.SweepArgs]) error {
+	_, err := w.Runtime.SweepBackstops(ctx)
 	return err
 }

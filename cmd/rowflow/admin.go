@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rowflow/rowflow/app"
-	"github.com/rowflow/rowflow/engine"
+	"github.com/rowflow/rowflow/auth"
 	"github.com/rowflow/rowflow/migrations"
 	"github.com/rowflow/rowflow/pgcluster"
 )
@@ -72,8 +72,8 @@ func token(ctx context.Context, cfg app.Config, args []string) error {
 		if err := migrations.Up(ctx, pool, log); err != nil {
 			return err
 		}
-		e := engine.New(engine.Opts{Pool: pool, Logger: log})
-		t, secret, err := e.CreateToken(ctx, *name, *role, baseIDs)
+		tokens := auth.New(pool)
+		t, secret, err := tokens.CreateToken(ctx, *name, *role, baseIDs)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,59 @@
+package action
+
+import (
+	"context"
+
+	"github.com/rowflow/rowflow/automation/kind"
+	"github.com/rowflow/rowflow/record"
+)
+
+// UpdateRecordConfig is update_record's config.
+type UpdateRecordConfig struct {
+	TableID  string         `json:"table_id"`
+	RecordID string         `json:"record_id" doc:"usually {{trigger.record.id}}" example:"{{trigger.record.id}}"`
+	Fields   map[string]any `json:"fields" doc:"only these cells change"`
+}
+
+// UpdateRecord changes the named fields of a record; its write triggers
+// further automations (depth + 1).
+type UpdateRecord struct {
+	recordWrite
+	Records kind.Records
+}
+
+// Name implements kind.Kind.
+func (UpdateRecord) Name() string { return "update_record" }
+
+// Summary implements kind.Kind.
+func (UpdateRecord) Summary() string {
+	return "Change the named fields of a record. Writes trigger further automations (depth + 1)."
+}
+
+// NewConfig implements kind.Kind.
+func (UpdateRecord) NewConfig() any { return &UpdateRecordConfig{} }
+
+// Example implements kind.Kind.
+func (UpdateRecord) Example(tableID string) any {
+	return UpdateRecordConfig{TableID: tableID, RecordID: "{{trigger.record.id}}", Fields: map[string]any{"Status": "Done"}}
+}
+
+// Validate implements kind.Action.
+func (UpdateRecord) Validate(v kind.Validator, cfg any, loc string) {
+	c := cfg.(*UpdateRecordConfig)
+	if c.RecordID == "" {
+		v.Add(loc+".record_id", "is required")
+	}
+	if t := v.Table(c.TableID, loc+".table_id"); t != nil {
+		if len(c.Fields) == 0 {
+			v.Add(loc+".fields", "name at least one field")
+		}
+		v.Cells(t, c.Fields, loc+".fields")
+	}
+}
+
+// Execute implements kind.Action.
+func (a UpdateRecord) Execute(ctx context.Context, _ *kind.StepContext, cfg any) (any, error) {
+	c := cfg.(*UpdateRecordConfig)
+	recs, err := a.Records.UpdateRecords(ctx, c.TableID, []record.Update{{ID: c.RecordID, Fields: orCells(c.Fields)}})
+	return writtenRecord(ctx, a.Records, c.TableID, recs, err)
+}

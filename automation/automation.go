@@ -1,0 +1,292 @@
+package automation
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rowflow/rowflow"
+	"github.com/rowflow/rowflow/automation/kind"
+	"github.com/rowflow/rowflow/db"
+	"github.com/rowflow/rowflow/pgtx"
+)
+
+// TriggerSpec is an automation's trigger: a registered type and its config.
+type TriggerSpec struct {
+	Type   string          `json:"type"`
+	Config json.RawMessage `json:"config"`
+}
+
+// BackoffSpec is how long a step waits between attempts: "exponential"
+// (delay_ms × 2^(attempt-1), the default) or "fixed" (delay_ms), capped at
+// one hour. delay_ms defaults to 1000.
+type BackoffSpec struct {
+	Type    string `json:"type,omitempty"`
+	DelayMS int    `json:"delay_ms,omitempty"`
+}
+
+// RetrySpec is a step's retry policy. max_attempts counts the first try
+// (1 = no retry; default 3, at most 25).
+type RetrySpec struct {
+	MaxAttempts int          `json:"max_attempts,omitempty"`
+	Backoff     *BackoffSpec `json:"backoff,omitempty"`
+}
+
+// StepSpec is one step of the chain. ID is unique in the automation and is
+// what templates ({{steps.<id>.output…}}) refer to. If is a condition group
+// evaluated against the trigger record; a false If skips the step.
+type StepSpec struct {
+	ID      string          `json:"id"`
+	Type    string          `json:"type"`
+	Config  json.RawMessage `json:"config"`
+	If      json.RawMessage `json:"if,omitempty"`
+	OnError string          `json:"on_error,omitempty"`
+	Retry   *RetrySpec      `json:"retry,omitempty"`
+}
+
+// Automation is one trigger → optional conditions → an ordered chain of
+// steps. Every save bumps Version and stores an immutable snapshot; a run
+// executes the snapshot it started with.
+type Automation struct {
+	ID         string          `json:"id"`
+	BaseID     string          `json:"base_id"`
+	Name       string          `json:"name"`
+	Enabled    bool            `json:"enabled"`
+	Trigger    TriggerSpec     `json:"trigger"`
+	Conditions json.RawMessage `json:"conditions,omitempty"`
+	Steps      []StepSpec      `json:"steps"`
+	Version    int             `json:"version"`
+	CreatedAt  time.Time       `json:"created_at"`
+	UpdatedAt  time.Time       `json:"updated_at"`
+}
+
+// AutomationInput creates an automation (every field) or patches one (nil
+// fields are left as they are; Conditions pointing to JSON null removes
+// the conditions).
+type AutomationInput struct {
+	Name       *string          `json:"name,omitempty"`
+	Enabled    *bool            `json:"enabled,omitempty"`
+	Trigger    *TriggerSpec     `json:"trigger,omitempty"`
+	Conditions *json.RawMessage `json:"conditions,omitempty"`
+	Steps      *[]StepSpec      `json:"steps,omitempty"`
+}
+
+// definition is the immutable snapshot stored per version.
+type definition struct {
+	Name       string          `json:"name"`
+	Trigger    TriggerSpec     `json:"trigger"`
+	Conditions json.RawMessage `json:"conditions,omitempty"`
+	Steps      []StepSpec      `json:"steps"`
+}
+
+func automationFromRow(r db.Automation) Automation {
+	a := Automation{ID: r.ID, BaseID: r.BaseID, Name: r.Name, Enabled: r.Enabled, Conditions: r.Conditions,
+		Version: int(r.Version), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	_ = json.Unmarshal(r.Trigger, &a.Trigger)
+	_ = json.Unmarshal(r.Steps, &a.Steps)
+	if a.Steps == nil {
+		a.Steps = []StepSpec{}
+	}
+	return a
+}
+
+// CreateAutomation validates and saves an automation (version 1). Trigger
+// is required; steps may be empty; enabled defaults to true.
+func (rt *Runtime) CreateAutomation(ctx context.Context, baseID string, in AutomationInput) (Automation, error) {
+	if err := rowflow.CheckBase(ctx, baseID, rowflow.RoleEditor); err != nil {
+		return Automation{}, err
+	}
+	if _, err := rt.records.GetBase(ctx, baseID); err != nil {
+		return Automation{}, err
+	}
+	def := definition{Steps: []StepSpec{}}
+	if in.Name != nil {
+		def.Name = strings.TrimSpace(*in.Name)
+	}
+	if in.Trigger == nil {
+		return Automation{}, rowflow.Invalid("trigger", "is required")
+	}
+	def.Trigger = *in.Trigger
+	if in.Conditions != nil {
+		def.Conditions = *in.Conditions
+	}
+	if in.Steps != nil {
+		def.Steps = *in.Steps
+	}
+	enabled := in.Enabled == nil || *in.Enabled
+	tableID, err := rt.validateDefinition(ctx, baseID, &def)
+	if err != nil {
+		return Automation{}, err
+	}
+	var out Automation
+	err = rt.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
+		trig, _ := json.Marshal(def.Trigger)
+		steps, _ := json.Marshal(def.Steps)
+		row, err := q.CreateAutomation(ctx, db.CreateAutomationParams{
+			ID: rowflow.NewID(rowflow.PrefixAutomation), BaseID: baseID, Name: def.Name, Enabled: enabled, TriggerType: def.Trigger.Type,
+			TableID: nilIfEmpty(tableID), Trigger: trig, Conditions: def.Conditions, Steps: steps,
+		})
+		if err != nil {
+			return err
+		}
+		out = automationFromRow(row)
+		if err := saveVersion(ctx, q, row.ID, int(row.Version), def); err != nil {
+			return err
+		}
+		return rt.lifecycle(ctx, tx, kind.OpSaved, out)
+	})
+	return out, err
+}
+
+// UpdateAutomation applies a patch, validates the whole result and saves it
+// as a new version.
+func (rt *Runtime) UpdateAutomation(ctx context.Context, id string, in AutomationInput) (Automation, error) {
+	cur, err := rt.GetAutomation(ctx, id)
+	if err != nil {
+		return Automation{}, err
+	}
+	if err := rowflow.CheckBase(ctx, cur.BaseID, rowflow.RoleEditor); err != nil {
+		return Automation{}, err
+	}
+	def := definition{Name: cur.Name, Trigger: cur.Trigger, Conditions: cur.Conditions, Steps: cur.Steps}
+	enabled := cur.Enabled
+	if in.Name != nil {
+		def.Name = strings.TrimSpace(*in.Name)
+	}
+	if in.Trigger != nil {
+		def.Trigger = *in.Trigger
+	}
+	if in.Conditions != nil {
+		def.Conditions = *in.Conditions
+	}
+	if in.Steps != nil {
+		def.Steps = *in.Steps
+		rt.restoreSecrets(cur.Steps, def.Steps)
+	}
+	if in.Enabled != nil {
+		enabled = *in.Enabled
+	}
+	tableID, err := rt.validateDefinition(ctx, cur.BaseID, &def)
+	if err != nil {
+		return Automation{}, err
+	}
+	var out Automation
+	err = rt.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
+		if _, err := q.GetAutomationForUpdate(ctx, id); err != nil {
+			return pgtx.NotFoundIf(err, "automation", id)
+		}
+		trig, _ := json.Marshal(def.Trigger)
+		steps, _ := json.Marshal(def.Steps)
+		row, err := q.UpdateAutomation(ctx, db.UpdateAutomationParams{
+			ID: id, Name: def.Name, Enabled: enabled, TriggerType: def.Trigger.Type, TableID: nilIfEmpty(tableID),
+			Trigger: trig, Conditions: def.Conditions, Steps: steps,
+		})
+		if err != nil {
+			return err
+		}
+		out = automationFromRow(row)
+		if err := saveVersion(ctx, q, id, int(row.Version), def); err != nil {
+			return err
+		}
+		if cur.Trigger.Type != def.Trigger.Type {
+			// The old trigger kind lets go of what it kept.
+			if err := rt.lifecycle(ctx, tx, kind.OpDeleted, cur); err != nil {
+				return err
+			}
+		}
+		return rt.lifecycle(ctx, tx, kind.OpSaved, out)
+	})
+	return out, err
+}
+
+// SetAutomationEnabled turns an automation on or off (no new version: the
+// definition does not change).
+func (rt *Runtime) SetAutomationEnabled(ctx context.Context, id string, enabled bool) (Automation, error) {
+	cur, err := rt.GetAutomation(ctx, id)
+	if err != nil {
+		return Automation{}, err
+	}
+	if err := rowflow.CheckBase(ctx, cur.BaseID, rowflow.RoleEditor); err != nil {
+		return Automation{}, err
+	}
+	op := kind.OpDisabled
+	if enabled {
+		op = kind.OpEnabled
+	}
+	var out Automation
+	err = rt.inLifecycleTx(ctx, cur.Trigger.Type, func(tx pgx.Tx, q *db.Queries) error {
+		row, err := q.SetAutomationEnabled(ctx, db.SetAutomationEnabledParams{ID: id, Enabled: enabled})
+		if err := pgtx.NotFoundIf(err, "automation", id); err != nil {
+			return err
+		}
+		out = automationFromRow(row)
+		return rt.lifecycle(ctx, tx, op, out)
+	})
+	return out, err
+}
+
+// GetAutomation returns an automation the caller may see.
+func (rt *Runtime) GetAutomation(ctx context.Context, id string) (Automation, error) {
+	row, err := rt.q.GetAutomation(ctx, id)
+	if err := pgtx.NotFoundIf(err, "automation", id); err != nil {
+		return Automation{}, err
+	}
+	if !rowflow.PrincipalFrom(ctx).SeesBase(row.BaseID) {
+		return Automation{}, rowflow.NotFound("automation", id)
+	}
+	return automationFromRow(row), nil
+}
+
+// ListAutomations lists a base's automations in creation order.
+func (rt *Runtime) ListAutomations(ctx context.Context, baseID string) ([]Automation, error) {
+	if _, err := rt.records.GetBase(ctx, baseID); err != nil {
+		return nil, err
+	}
+	rows, err := rt.q.ListAutomations(ctx, baseID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Automation, len(rows))
+	for i, r := range rows {
+		out[i] = automationFromRow(r)
+	}
+	return out, nil
+}
+
+// DeleteAutomation deletes an automation with its versions and runs.
+func (rt *Runtime) DeleteAutomation(ctx context.Context, id string) error {
+	cur, err := rt.GetAutomation(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := rowflow.CheckBase(ctx, cur.BaseID, rowflow.RoleEditor); err != nil {
+		return err
+	}
+	return rt.inLifecycleTx(ctx, cur.Trigger.Type, func(tx pgx.Tx, q *db.Queries) error {
+		if err := rt.lifecycle(ctx, tx, kind.OpDeleted, cur); err != nil {
+			return err
+		}
+		_, err := q.DeleteAutomation(ctx, id)
+		return err
+	})
+}
+
+// saveVersion stores an automation version's immutable definition.
+func saveVersion(ctx context.Context, q *db.Queries, id string, version int, def definition) error {
+	js, err := json.Marshal(def)
+	if err != nil {
+		return err
+	}
+	return q.InsertAutomationVersion(ctx, db.InsertAutomationVersionParams{AutomationID: id, Version: int32(version), Definition: js})
+}
+
+// nilIfEmpty is nil for "", else &s.
+func nilIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

@@ -1,0 +1,124 @@
+package kind
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rowflow/rowflow"
+	"github.com/rowflow/rowflow/record"
+)
+
+// Kind is what every trigger and action has: a name (the "type" of the
+// automation's trigger or step), a one-line summary for the docs, a config
+// type, and an example config.
+type Kind interface {
+	// Name is the type name in automations ("record_created", "send_webhook").
+	Name() string
+	// Summary is one sentence for the OpenAPI document.
+	Summary() string
+	// NewConfig returns a pointer to a zero config; configs are decoded
+	// strictly (unknown keys are refused) and documented from this type.
+	NewConfig() any
+	// Example returns a config that validates once tableID is a real table
+	// of the base (kinds that need other ids say so in their docs).
+	Example(tableID string) any
+}
+
+// Trigger is one kind of trigger.
+type Trigger interface {
+	Kind
+	// Validate checks a decoded config at save time, reporting problems
+	// at "trigger.config.<key>", and returns the table the trigger watches
+	// ("" for triggers not on a table).
+	Validate(v Validator, cfg any) (tableID string)
+}
+
+// RecordMatcher is a Trigger that fires on record changes of the table
+// it watches.
+type RecordMatcher interface {
+	Trigger
+	// Match says whether one committed change fires the trigger.
+	Match(ev *RecordEvent, cfg any) (bool, error)
+}
+
+// NeedsViewAtMatch is a RecordMatcher that reads a view's filter when it
+// matches (RecordEvent.ViewFilter). A view's filter can change without
+// the table's automations changing, so creates of a table with such an
+// automation are matched after they commit, not by the writer.
+type NeedsViewAtMatch interface {
+	NeedsViewAtMatch()
+}
+
+// Lifecycle is a Trigger that keeps rows of its own beside an automation
+// (a schedule's next fire time, an incoming webhook's binding). The
+// runtime calls AutomationChanged inside the transaction that changes the
+// automation; an error aborts the change.
+type Lifecycle interface {
+	AutomationChanged(ctx context.Context, tx pgx.Tx, ch LifecycleChange) error
+}
+
+// Lifecycle operations.
+const (
+	OpSaved    = "saved"    // created, or a new version
+	OpEnabled  = "enabled"  // turned on
+	OpDisabled = "disabled" // turned off
+	OpDeleted  = "deleted"  // about to be deleted
+)
+
+// LifecycleChange is one change to an automation whose trigger is a
+// Lifecycle: the operation and the automation as it is after it.
+type LifecycleChange struct {
+	Op           string
+	AutomationID string
+	BaseID       string
+	Version      int
+	Enabled      bool
+	// Config is the trigger's decoded config (its NewConfig type).
+	Config any
+	Now    time.Time
+}
+
+// Tester is a Trigger that can build the trigger data of a test run
+// (POST /automations/{id}/test) from a record of the watched table.
+type Tester interface {
+	TestData(ctx context.Context, in TestInput) (map[string]any, error)
+}
+
+// TestInput is what a test run starts from.
+type TestInput struct {
+	Table  *record.Table
+	Record record.Record
+	Cause  rowflow.Cause
+	Config any
+}
+
+// Action is one kind of step.
+type Action interface {
+	Kind
+	// Validate checks the (unrendered) config at save time, reporting at
+	// loc + ".<key>"; template strings themselves are checked by the
+	// runtime.
+	Validate(v Validator, cfg any, loc string)
+	// Execute performs the step with the rendered config and returns its
+	// output ({{steps.<id>.output…}}). Errors: an *ActionError says
+	// retryable or not; a *rowflow.Error is permanent; anything else is
+	// retried.
+	Execute(ctx context.Context, s *StepContext, cfg any) (any, error)
+}
+
+// Transactional is an Action whose effect is record writes made through
+// the ctx Execute gets: they run inside the transaction that stores the
+// step's final state and enqueues the next step, so they commit exactly
+// with the completion and a retry can never repeat them.
+type Transactional interface {
+	Transactional()
+}
+
+// SecretHolder is a kind whose config holds secrets, at the paths Secrets
+// lists: dot-separated object keys, matched without regard to case, "*"
+// for any key ("secret", "headers.authorization"). Redact hides them.
+type SecretHolder interface {
+	Secrets() []string
+}

@@ -1,0 +1,42 @@
+package kind
+
+import (
+	"fmt"
+	"time"
+)
+
+// StepContext is what an action sees of the run it executes in.
+type StepContext struct {
+	RunID        string
+	AutomationID string
+	BaseID       string
+	StepID       string
+	Attempt      int
+	Depth        int
+	// IdempotencyKey is the same on every attempt of this step of this run
+	// (the webhook-id of send_webhook).
+	IdempotencyKey string
+	// Trigger is the run's trigger data ({{trigger…}}), decoded.
+	Trigger map[string]any
+	// Now is when this attempt started, on the runtime's clock.
+	Now time.Time
+}
+
+// ActionError is a failed step execution with its retry classification.
+type ActionError struct {
+	Err        error
+	Retryable  bool
+	RetryAfter time.Duration // wait this long (Retry-After) without using an attempt
+	Output     any           // what the step saw (e.g. the HTTP answer), stored with the error
+}
+
+// Error implements error.
+func (e *ActionError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *ActionError) Unwrap() error { return e.Err }
+
+// Errf is a permanent step failure with a formatted message.
+func Errf(format string, args ...any) error {
+	return &ActionError{Err: fmt.Errorf(format, args...)}
+}

@@ -1,0 +1,217 @@
+package automation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/rowflow/rowflow"
+	"github.com/rowflow/rowflow/db"
+	"github.com/rowflow/rowflow/pgtx"
+)
+
+// Run statuses (see doc.go for the state machine).
+const (
+	RunQueued    = "queued"
+	RunRunning   = "running"
+	RunSucceeded = "succeeded"
+	RunFailed    = "failed"
+	RunSkipped   = "skipped"
+	RunCancelled = "cancelled"
+)
+
+// StepArgs is the River job of one step of one run. The retry policy is
+// copied from the step at enqueue time so NextRetry needs no database read.
+type StepArgs struct {
+	RunID       string `json:"run_id"`
+	Index       int    `json:"index"`
+	BackoffType string `json:"backoff_type,omitempty"`
+	DelayMS     int    `json:"delay_ms,omitempty"`
+}
+
+// Kind implements river.JobArgs.
+func (StepArgs) Kind() string { return "run_step" }
+
+// DefaultMaxAttempts is a step's max_attempts when its retry policy says none.
+const DefaultMaxAttempts = 3
+
+// stepJob is the River job of step idx of a run, with the step's retry
+// policy, due at once (zero backstop) or at backstop (inline.go).
+func stepJob(runID string, idx int, step StepSpec, backstop time.Time) jobSpec {
+	args := StepArgs{RunID: runID, Index: idx, BackoffType: "exponential", DelayMS: 1000}
+	maxAttempts := DefaultMaxAttempts
+	if r := step.Retry; r != nil {
+		if r.MaxAttempts > 0 {
+			maxAttempts = r.MaxAttempts
+		}
+		if b := r.Backoff; b != nil {
+			if b.Type != "" {
+				args.BackoffType = b.Type
+			}
+			if b.DelayMS > 0 {
+				args.DelayMS = b.DelayMS
+			}
+		}
+	}
+	return jobSpec{args: args, maxAttempts: maxAttempts, scheduledAt: backstop}
+}
+
+// NextRetry is when a failed step runs again: delay × 2^(attempt-1)
+// (exponential) or delay (fixed), at most one hour.
+func NextRetry(args StepArgs, attempt int, now time.Time) time.Time {
+	delay := time.Duration(args.DelayMS) * time.Millisecond
+	if delay <= 0 {
+		delay = time.Second
+	}
+	if args.BackoffType != "fixed" {
+		for i := 1; i < attempt && delay < time.Hour; i++ {
+			delay *= 2
+		}
+	}
+	return now.Add(min(delay, time.Hour))
+}
+
+// initialStatus is a new run's status: failed at once (loop_detected, a
+// condition that cannot be evaluated), succeeded at once (no steps), or
+// queued for its first step.
+func initialStatus(s runStart, def definition) string {
+	switch {
+	case s.failure != "":
+		return RunFailed
+	case len(def.Steps) == 0:
+		return RunSucceeded
+	}
+	return RunQueued
+}
+
+// inlineStep is the first step of a run that the matching worker executes
+// itself (inline.go): its job's args and what StartRun would have read.
+type inlineStep struct {
+	// backstop is when the sweep gives the step to River.
+	backstop    time.Time
+	args        StepArgs
+	maxAttempts int
+	run         db.StartRunRow
+}
+
+// startRuns stores matched runs and their first steps' jobs in ONE
+// statement with q (StartRuns); runs that already exist for (automation,
+// event) are left alone. A run marked inline starts running at once with
+// its backstop set instead of a job (inline.go): it is returned for the
+// caller to execute after commit. created maps each start's index to its new run
+// id ("" when it existed). eventJobID, when not 0, is an inline event's job
+// for the statement to claim (inline_event.go).
+func (rt *Runtime) startRuns(ctx context.Context, q *db.Queries, starts []runStart, eventJobID int64) (created []string, inline []inlineStep, err error) {
+	if len(starts) == 0 {
+		return nil, nil, nil
+	}
+	b, err := rt.prepareRuns(ctx, q, starts)
+	if err != nil {
+		return nil, nil, err
+	}
+	b.p.EventJobID = eventJobID
+	rows, err := q.StartRuns(ctx, b.p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("starting runs: %w", err)
+	}
+	inserted := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		inserted[r.ID] = true
+	}
+	created, inline = b.outcome(starts, inserted)
+	return created, inline, nil
+}
+
+// runBatch is matched runs as StartRuns' arrays, with what the caller
+// needs to execute the inline ones.
+type runBatch struct {
+	p db.StartRunsParams
+	// inline holds, by run id, the first step of each run to execute inline.
+	inline map[string]inlineStep
+}
+
+// prepareRuns turns matched runs into StartRuns' arrays. A run marked
+// inline starts running with a backstop (inline.go); one that fails at
+// once or has no steps ends at once; the others are queued with their
+// first step's job.
+func (rt *Runtime) prepareRuns(ctx context.Context, q *db.Queries, starts []runStart) (runBatch, error) {
+	b := runBatch{inline: map[string]inlineStep{}}
+	p := &b.p
+	now := rt.now()
+	for _, s := range starts {
+		def, err := rt.loadDefinition(ctx, q, s.automation.ID, int(s.automation.Version))
+		if err != nil {
+			return b, err
+		}
+		status := initialStatus(s, def)
+		data, _ := json.Marshal(s.triggerData)
+		id := rowflow.RunIDFor(s.automation.ID, s.eventKey)
+		jobArgs, maxAttempts, at := "", int32(0), time.Time{}
+		if status == RunQueued {
+			var backstop time.Time
+			if s.inline {
+				status, backstop = RunRunning, now.Add(rt.inlineBackstop)
+			}
+			j := stepJob(id, 0, def.Steps[0], backstop)
+			enc, _ := json.Marshal(j.args)
+			jobArgs, maxAttempts, at = string(enc), int32(j.maxAttempts), backstop
+			if s.inline {
+				b.inline[id] = inlineStep{backstop: backstop, args: j.args.(StepArgs), maxAttempts: j.maxAttempts,
+					run: db.StartRunRow{ID: id, AutomationID: s.automation.ID, Version: s.automation.Version, BaseID: s.automation.BaseID,
+						TriggerType: s.automation.TriggerType, TriggerData: data, Depth: int32(s.depth)}}
+			}
+		}
+		p.Ids = append(p.Ids, id)
+		p.AutomationIds = append(p.AutomationIds, s.automation.ID)
+		p.Versions = append(p.Versions, s.automation.Version)
+		p.BaseIds = append(p.BaseIds, s.automation.BaseID)
+		p.TriggerTypes = append(p.TriggerTypes, s.automation.TriggerType)
+		p.TriggerDatas = append(p.TriggerDatas, string(data))
+		p.Statuses = append(p.Statuses, status)
+		p.Errors = append(p.Errors, s.failure)
+		p.Depths = append(p.Depths, int32(s.depth))
+		p.OriginRunIds = append(p.OriginRunIds, s.originRunID)
+		p.IsTests = append(p.IsTests, s.isTest)
+		p.EventKeys = append(p.EventKeys, s.eventKey)
+		p.JobArgs = append(p.JobArgs, jobArgs)
+		p.JobMaxAttempts = append(p.JobMaxAttempts, maxAttempts)
+		p.JobScheduledAt = append(p.JobScheduledAt, at)
+	}
+	p.Notify = rt.notify.due(now)
+	return b, nil
+}
+
+// outcome maps the inserted run ids back to the starts: each start's new
+// run id ("" when the run existed) and the inline steps to execute.
+func (b runBatch) outcome(starts []runStart, inserted map[string]bool) (created []string, inline []inlineStep) {
+	created = make([]string, len(starts))
+	for i, id := range b.p.Ids {
+		if !inserted[id] {
+			continue
+		}
+		created[i] = id
+		if st, ok := b.inline[id]; ok {
+			inline = append(inline, st)
+		}
+	}
+	return created, inline
+}
+
+// loadDefinition returns the immutable definition of an automation version.
+func (rt *Runtime) loadDefinition(ctx context.Context, q *db.Queries, id string, version int) (definition, error) {
+	key := fmt.Sprintf("%s@%d", id, version)
+	if d, ok := rt.definitions.Get(key); ok {
+		return *d, nil
+	}
+	row, err := q.GetAutomationVersion(ctx, db.GetAutomationVersionParams{AutomationID: id, Version: int32(version)})
+	if err != nil {
+		return definition{}, pgtx.NotFoundIf(err, "automation version", key)
+	}
+	var def definition
+	if err := json.Unmarshal(row.Definition, &def); err != nil {
+		return definition{}, fmt.Errorf("decoding %s: %w", key, err)
+	}
+	rt.definitions.Put(key, &def)
+	return def, nil
+}

@@ -1,0 +1,134 @@
+package automation
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/rowflow/rowflow"
+	"github.com/rowflow/rowflow/db"
+	"github.com/rowflow/rowflow/pgtx"
+)
+
+// RunStep is one step's record in a run: status, attempts, the rendered
+// input (secrets redacted), output, error and timings.
+type RunStep struct {
+	ID         string          `json:"id"`
+	Type       string          `json:"type"`
+	Status     string          `json:"status"`
+	Attempts   int             `json:"attempts"`
+	Input      json.RawMessage `json:"input"`
+	Output     json.RawMessage `json:"output"`
+	Error      *string         `json:"error"`
+	StartedAt  *time.Time      `json:"started_at"`
+	FinishedAt *time.Time      `json:"finished_at"`
+}
+
+// RunTrigger is what started a run.
+type RunTrigger struct {
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data"`
+}
+
+// Run is one execution of an automation.
+type Run struct {
+	ID           string     `json:"id"`
+	AutomationID string     `json:"automation_id"`
+	Version      int        `json:"version"`
+	Status       string     `json:"status"`
+	Error        *string    `json:"error"`
+	Depth        int        `json:"depth"`
+	OriginRunID  *string    `json:"origin_run_id"`
+	IsTest       bool       `json:"is_test"`
+	Trigger      RunTrigger `json:"trigger"`
+	Steps        []RunStep  `json:"steps"`
+	CreatedAt    time.Time  `json:"created_at"`
+	StartedAt    *time.Time `json:"started_at"`
+	FinishedAt   *time.Time `json:"finished_at"`
+}
+
+func runFromRow(r db.Run, steps []db.RunStep) Run {
+	out := Run{ID: r.ID, AutomationID: r.AutomationID, Version: int(r.Version), Status: r.Status, Error: r.Error,
+		Depth: int(r.Depth), OriginRunID: r.OriginRunID, IsTest: r.IsTest,
+		Trigger:   RunTrigger{Type: r.TriggerType, Data: r.TriggerData},
+		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Steps: []RunStep{}}
+	for _, s := range steps {
+		out.Steps = append(out.Steps, RunStep{ID: s.StepID, Type: s.Type, Status: s.Status, Attempts: int(s.Attempts),
+			Input: s.Input, Output: s.Output, Error: s.Error, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt})
+	}
+	return out
+}
+
+// GetRun returns a run with its steps.
+func (rt *Runtime) GetRun(ctx context.Context, id string) (Run, error) {
+	row, err := rt.q.GetRun(ctx, id)
+	if err := pgtx.NotFoundIf(err, "run", id); err != nil {
+		return Run{}, err
+	}
+	if !rowflow.PrincipalFrom(ctx).SeesBase(row.BaseID) {
+		return Run{}, rowflow.NotFound("run", id)
+	}
+	steps, err := rt.q.ListRunSteps(ctx, id)
+	if err != nil {
+		return Run{}, err
+	}
+	return runFromRow(row, steps), nil
+}
+
+// ListRuns returns an automation's runs, newest first, optionally of one
+// status, after the cursor; and the next page's cursor ("" at the end).
+func (rt *Runtime) ListRuns(ctx context.Context, automationID, status, cursor string, limit int) ([]Run, string, error) {
+	if _, err := rt.GetAutomation(ctx, automationID); err != nil {
+		return nil, "", err
+	}
+	switch status {
+	case "", RunQueued, RunRunning, RunSucceeded, RunFailed, RunSkipped, RunCancelled:
+	default:
+		return nil, "", rowflow.Invalid("status", "must be one of queued, running, succeeded, failed, skipped, cancelled")
+	}
+	if limit <= 0 {
+		limit = 50
+	}
+	p := db.ListRunsParams{AutomationID: automationID, Lim: int32(limit + 1)}
+	if status != "" {
+		p.Status = &status
+	}
+	if cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(cursor)
+		ts, id, ok := strings.Cut(string(b), "|")
+		t, terr := time.Parse(time.RFC3339Nano, ts)
+		if err != nil || !ok || terr != nil {
+			return nil, "", rowflow.Invalid("cursor", "malformed cursor")
+		}
+		p.BeforeCreated, p.BeforeID = &t, id
+	}
+	rows, err := rt.q.ListRuns(ctx, p)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[len(rows)-1]
+		next = base64.RawURLEncoding.EncodeToString([]byte(last.CreatedAt.Format(time.RFC3339Nano) + "|" + last.ID))
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	steps, err := rt.q.ListRunStepsOfRuns(ctx, ids)
+	if err != nil {
+		return nil, "", err
+	}
+	byRun := map[string][]db.RunStep{}
+	for _, s := range steps {
+		byRun[s.RunID] = append(byRun[s.RunID], s)
+	}
+	out := make([]Run, len(rows))
+	for i, r := range rows {
+		out[i] = runFromRow(r, byRun[r.ID])
+	}
+	return out, next, nil
+}

@@ -1,0 +1,336 @@
+package automation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/rowflow/rowflow"
+	"github.com/rowflow/rowflow/automation/kind"
+	"github.com/rowflow/rowflow/db"
+	"github.com/rowflow/rowflow/record"
+	"github.com/rowflow/rowflow/template"
+)
+
+// MaxSnoozes is how many times one step may wait for a Retry-After (429 or
+// 503) without using an attempt; after that the answer counts as a failure.
+const MaxSnoozes = 5
+
+// ExecuteStep runs one step of a run (the run_step job): render the config
+// from the trigger and earlier outputs, execute the action, then — in one
+// transaction — store the step's final state and enqueue the next step (or
+// finish the run). Record actions execute inside that very transaction, so
+// their effect and the step's completion commit together. A job that runs
+// again after its step's completion committed (a crash before River marked
+// it completed) finds the step final and does nothing: the step's row is
+// the completion record, which is why JobCompleteTx is not needed (and its
+// single-job statement was half the database time; docs/performance.md).
+func (rt *Runtime) ExecuteStep(ctx context.Context, job *river.Job[StepArgs]) error {
+	return rt.executeStep(ctx, job, false, nil)
+}
+
+// executeStep is ExecuteStep; inline marks a first step the matching
+// worker executes itself (inline.go), and started is the run that worker
+// just inserted running (nil: read it).
+func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], inline bool, started *db.StartRunRow) error {
+	a := job.Args
+	var run db.StartRunRow
+	if started != nil {
+		run = *started
+	} else {
+		// One statement marks the run running and reads it; no row means
+		// it ended (or its automation was deleted) meanwhile.
+		var err error
+		run, err = rt.q.StartRun(ctx, db.StartRunParams{ID: a.RunID, StepIndex: int32(a.Index)})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("starting run %s: %w", a.RunID, err)
+		}
+	}
+	switch run.StepStatus {
+	case "succeeded", "failed", "skipped":
+		// This step's completion already committed (the job itself is
+		// completed by River after Work returns; a crash in between
+		// brings the job back here): nothing to redo.
+		return nil
+	}
+	def, err := rt.loadDefinition(ctx, rt.q, run.AutomationID, int(run.Version))
+	if err != nil {
+		return err
+	}
+	if a.Index < 0 || a.Index >= len(def.Steps) {
+		return river.JobCancel(fmt.Errorf("run %s has no step %d", run.ID, a.Index))
+	}
+	step := def.Steps[a.Index]
+	st := stepState{run: run, def: def, index: a.Index, step: step, attempt: job.Attempt, started: rt.now(), snoozes: snoozesOf(job.Metadata), inline: inline}
+	// Earlier steps' outputs feed templates; the first try of the first
+	// step has none, so it skips the read.
+	var prior []db.RunStep
+	if a.Index > 0 || job.Attempt > 1 || st.snoozes > 0 {
+		if prior, err = rt.q.ListRunSteps(ctx, run.ID); err != nil {
+			return err
+		}
+		for _, p := range prior {
+			if int(p.StepIndex) == a.Index && p.StartedAt != nil {
+				st.started = *p.StartedAt
+			}
+		}
+	}
+
+	if ok, err := rt.stepCondition(ctx, run, step); err != nil {
+		return rt.failStep(ctx, job, st, nil, fmt.Errorf("if: %w", err), false)
+	} else if !ok {
+		return rt.completeStep(ctx, st, "skipped", nil, nil)
+	}
+
+	data := templateData(run, prior, rt.now())
+	var rawCfg any
+	_ = json.Unmarshal(orEmpty(step.Config), &rawCfg)
+	rendered, err := template.Render(rawCfg, data)
+	if err != nil {
+		return rt.failStep(ctx, job, st, nil, fmt.Errorf("rendering config: %w", err), false)
+	}
+	at, ok := rt.kinds.Action(step.Type)
+	if !ok {
+		return rt.failStep(ctx, job, st, nil, fmt.Errorf("unknown step type %q", step.Type), false)
+	}
+	st.input = kind.Redact(rendered, kind.SecretsOf(at))
+	cfg := at.NewConfig()
+	renderedJSON, _ := json.Marshal(rendered)
+	if err := kind.DecodeConfig(renderedJSON, cfg); err != nil {
+		return rt.failStep(ctx, job, st, nil, fmt.Errorf("config after rendering: %s", kind.JSONProblem(err)), false)
+	}
+	trigger, _ := data["trigger"].(map[string]any)
+	sc := &kind.StepContext{RunID: run.ID, AutomationID: run.AutomationID, BaseID: run.BaseID, StepID: step.ID,
+		Attempt: job.Attempt, Depth: int(run.Depth), IdempotencyKey: "msg_" + run.ID + "_" + step.ID,
+		Trigger: trigger, Now: rt.now()}
+	actx := rowflow.WithCause(rowflow.WithPrincipal(ctx, rowflow.Principal{Role: rowflow.RoleOwner, BaseIDs: []string{run.BaseID}}),
+		rowflow.Cause{Kind: "automation", ID: run.AutomationID, RunID: run.ID, Depth: int(run.Depth)})
+
+	if _, ok := at.(kind.Transactional); ok {
+		var out any
+		err := rt.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
+			var err error
+			if out, err = at.Execute(record.WithTx(actx, tx), sc, cfg); err != nil {
+				return err
+			}
+			return rt.finishStep(ctx, q, st, "succeeded", out, nil)
+		})
+		if errors.Is(err, errStepAlreadyFinal) {
+			return nil
+		}
+		if err != nil {
+			return rt.failStep(ctx, job, st, nil, err, isRetryable(err))
+		}
+		return nil
+	}
+	out, err := at.Execute(actx, sc, cfg)
+	if err != nil {
+		var ae *kind.ActionError
+		if errors.As(err, &ae) && ae.RetryAfter > 0 && st.snoozes < MaxSnoozes {
+			st.snoozes++
+			if _, serr := rt.saveStep(ctx, rt.q, st, "running", ae.Output, nil, fmt.Sprintf("%s (waiting %s as asked by Retry-After)", err, ae.RetryAfter)); serr != nil {
+				return serr
+			}
+			return river.JobSnooze(ae.RetryAfter)
+		}
+		var output any
+		if ae != nil {
+			output = ae.Output
+		}
+		return rt.failStep(ctx, job, st, output, err, isRetryable(err))
+	}
+	return rt.completeStep(ctx, st, "succeeded", out, nil)
+}
+
+// snoozesOf reads how often River snoozed the job (its "snoozes" metadata).
+func snoozesOf(metadata []byte) int {
+	var m struct {
+		Snoozes int `json:"snoozes"`
+	}
+	_ = json.Unmarshal(metadata, &m)
+	return m.Snoozes
+}
+
+// stepState is what ExecuteStep knows of the step it runs.
+type stepState struct {
+	run     db.StartRunRow
+	def     definition
+	index   int
+	step    StepSpec
+	attempt int
+	snoozes int
+	started time.Time
+	input   any
+	// inline: a first step executed by its matching worker, whose run's
+	// backstop the completion claims (inline.go).
+	inline bool
+}
+
+// isRetryable classifies an execution error: ActionError says; a domain
+// *Error (invalid, not found, forbidden) is permanent; others are transient.
+func isRetryable(err error) bool {
+	var ae *kind.ActionError
+	if errors.As(err, &ae) {
+		return ae.Retryable
+	}
+	var de *rowflow.Error
+	return !errors.As(err, &de)
+}
+
+// failStep records a failed attempt. A retryable error with attempts left
+// returns the error (River retries with NextRetry); otherwise the step is
+// failed for good and the run stops or continues per on_error.
+func (rt *Runtime) failStep(ctx context.Context, job *river.Job[StepArgs], st stepState, output any, cause error, retryable bool) error {
+	if retryable && job.Attempt < job.MaxAttempts {
+		if _, err := rt.saveStep(ctx, rt.q, st, "running", output, nil, cause.Error()); err != nil {
+			return err
+		}
+		return fmt.Errorf("step %s attempt %d of %d: %w", st.step.ID, job.Attempt, job.MaxAttempts, cause)
+	}
+	return rt.completeStep(ctx, st, "failed", output, cause)
+}
+
+// completeStep finishes the step: one statement (FinishStep), its own
+// implicit transaction.
+func (rt *Runtime) completeStep(ctx context.Context, st stepState, status string, output any, cause error) error {
+	err := rt.finishStep(ctx, rt.q, st, status, output, cause)
+	if errors.Is(err, errStepAlreadyFinal) {
+		return nil
+	}
+	return err
+}
+
+// errStepAlreadyFinal rolls back a completion that lost to a concurrent
+// execution of the same step (a rescued job whose first worker was still
+// running, or the backstop of an inline step): the winner moved the run on.
+var errStepAlreadyFinal = errors.New("step already completed by another execution")
+
+// finishStep stores the step's final state and moves the run on (next
+// step, or the run's end) in one statement with q (FinishStep, or
+// FinishInlineStep, which claims an inline step's run backstop): inside
+// the caller's transaction for record actions, on its own otherwise.
+func (rt *Runtime) finishStep(ctx context.Context, q *db.Queries, st stepState, status string, output any, cause error) error {
+	errText := ""
+	if cause != nil {
+		errText = cause.Error()
+	}
+	p := db.FinishStepParams{RunID: st.run.ID, StepIndex: int32(st.index), StepID: st.step.ID,
+		Type: st.step.Type, Status: status, Attempts: int32(st.attempt), Snoozes: int32(st.snoozes), StartedAt: st.started}
+	p.Input, p.Output, p.Error = stepRowValues(st, output, errText)
+	next := st.index + 1
+	switch {
+	case status == "failed" && st.step.OnError != "continue":
+		msg := fmt.Sprintf("step %s (%s) failed: %s", st.step.ID, st.step.Type, errText)
+		p.RunStatus, p.RunError = RunFailed, &msg
+	case next < len(st.def.Steps):
+		j := stepJob(st.run.ID, next, st.def.Steps[next], time.Time{})
+		p.NextArgs, _ = json.Marshal(j.args)
+		p.NextMaxAttempts = int16(j.maxAttempts)
+		p.Notify = rt.notify.due(rt.now())
+	default:
+		p.RunStatus = RunSucceeded
+	}
+	var written int32
+	if st.inline {
+		row, err := q.FinishInlineStep(ctx, db.FinishInlineStepParams{Notify: p.Notify, RunStatus: p.RunStatus, RunError: p.RunError,
+			RunID: p.RunID, StepIndex: p.StepIndex, StepID: p.StepID, Type: p.Type, Status: p.Status, Attempts: p.Attempts,
+			Snoozes: p.Snoozes, Input: p.Input, Output: p.Output, Error: p.Error, StartedAt: p.StartedAt,
+			NextArgs: p.NextArgs, NextMaxAttempts: p.NextMaxAttempts})
+		if err != nil {
+			return fmt.Errorf("completing step %s of %s: %w", st.step.ID, st.run.ID, err)
+		}
+		written = row.Written
+	} else {
+		row, err := q.FinishStep(ctx, p)
+		if err != nil {
+			return fmt.Errorf("completing step %s of %s: %w", st.step.ID, st.run.ID, err)
+		}
+		written = row.Written
+	}
+	if written == 0 {
+		return errStepAlreadyFinal
+	}
+	return nil
+}
+
+// stepRowValues is a step row's input, output and error as stored.
+func stepRowValues(st stepState, output any, errText string) (in, out json.RawMessage, errp *string) {
+	if st.input != nil {
+		in, _ = json.Marshal(st.input)
+	}
+	if output != nil {
+		out, _ = json.Marshal(output)
+	}
+	if errText != "" {
+		errp = &errText
+	}
+	return in, out, errp
+}
+
+// saveStep upserts the step's row (status, attempts, input, output, error)
+// and returns 0 when the row was already final (see UpsertRunStep).
+func (rt *Runtime) saveStep(ctx context.Context, q *db.Queries, st stepState, status string, output any, finished *time.Time, errText string) (int64, error) {
+	in, out, errp := stepRowValues(st, output, errText)
+	return q.UpsertRunStep(ctx, db.UpsertRunStepParams{
+		RunID: st.run.ID, StepIndex: int32(st.index), StepID: st.step.ID, Type: st.step.Type, Status: status,
+		Attempts: int32(st.attempt), Snoozes: int32(st.snoozes), Input: in, Output: out, Error: errp,
+		StartedAt: &st.started, FinishedAt: finished,
+	})
+}
+
+// stepCondition evaluates a step's `if` against the trigger record.
+func (rt *Runtime) stepCondition(ctx context.Context, run db.StartRunRow, step StepSpec) (bool, error) {
+	if len(step.If) == 0 || string(step.If) == "null" {
+		return true, nil
+	}
+	var td struct {
+		TableID string `json:"table_id"`
+		Record  struct {
+			Fields map[string]any `json:"fields"`
+		} `json:"record"`
+	}
+	_ = json.Unmarshal(run.TriggerData, &td)
+	t, err := rt.records.GetTable(system(ctx), td.TableID)
+	if err != nil {
+		return false, err
+	}
+	cells := map[string]any{}
+	for name, v := range td.Record.Fields {
+		if f, ok := t.Field(name); ok && v != nil {
+			cells[f.ID] = v
+		}
+	}
+	cond, err := rt.compileCondition(t, step.If)
+	if err != nil {
+		return false, err
+	}
+	return cond.Match(cells, rt.now())
+}
+
+// templateData is what {{…}} tokens see: trigger, steps.<id>.output, run, now.
+func templateData(run db.StartRunRow, prior []db.RunStep, now time.Time) map[string]any {
+	var trigger any
+	_ = json.Unmarshal(run.TriggerData, &trigger)
+	steps := map[string]any{}
+	for _, p := range prior {
+		var out any
+		if len(p.Output) > 0 {
+			_ = json.Unmarshal(p.Output, &out)
+		}
+		steps[p.StepID] = map[string]any{"output": out, "status": p.Status}
+	}
+	return map[string]any{
+		"trigger": trigger,
+		"steps":   steps,
+		"run":     map[string]any{"id": run.ID, "automation_id": run.AutomationID, "depth": run.Depth},
+		"now":     now.UTC().Format(time.RFC3339),
+	}
+}
