@@ -22,7 +22,7 @@ bench: build ## measure trigger latency, throughput and cost (bench/results/), p
 	./$(BIN) bench $(BENCHFLAGS)
 
 gobench: ## Go micro-benchmarks of the hot pure functions
-	$(GO) test -run='^$$' -bench=. -benchmem ./condition/... ./formula/... ./template/... ./field/... ./automation/...
+	$(GO) test -run='^$$' -bench=. -benchmem ./condition/... ./formula/... ./template/... ./outbound/...
 
 generate: .bin/sqlc ## regenerate db/ from queries/ and migrations/
 	.bin/sqlc generate
