@@ -42,7 +42,9 @@ type App struct {
 	River       *river.Client[pgx.Tx]
 	Server      *httpapi.Server
 
-	riverUI  *riverui.Handler
+	riverUI *riverui.Handler
+	// stopUI ends River UI's background work (started by Start).
+	stopUI   context.CancelFunc
 	http     *http.Server
 	listener net.Listener
 }
@@ -164,7 +166,10 @@ func (a *App) Start(ctx context.Context) error {
 	if a.Server == nil {
 		return nil
 	}
-	if err := a.riverUI.Start(ctx); err != nil {
+	// River UI's background work lives until Close, not as long as ctx.
+	uiCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopUI = stop
+	if err := a.riverUI.Start(uiCtx); err != nil {
 		return fmt.Errorf("starting river ui: %w", err)
 	}
 	ln, err := net.Listen("tcp", a.Config.Addr)
@@ -197,6 +202,9 @@ func (a *App) Close(ctx context.Context) error {
 	var errs []error
 	if a.http != nil {
 		errs = append(errs, a.http.Shutdown(ctx))
+	}
+	if a.stopUI != nil {
+		a.stopUI()
 	}
 	// Events this process matches itself finish (or go to River) before
 	// River stops.

@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -40,7 +41,12 @@ func TestInlineFirstStepHandedBackOnTimeout(t *testing.T) {
 }
 
 // TestInlineOffUsesRiverForEveryStep: with ROWFLOW_INLINE_BACKSTOP=0 the
-// first step goes through River like the others, with the same result.
+// first step goes through River like the others, with the same result:
+// the write's event is a River job (not matched by the writer), and River
+// made both attempts of the first step (its job was attempted twice by
+// River's client; an inline first attempt leaves no trace in
+// attempted_by). TestConfigFromEnv checks that the variable reaches the
+// config.
 func TestInlineOffUsesRiverForEveryStep(t *testing.T) {
 	t.Parallel()
 	f := setup(t, func(c *app.Config) { c.InlineBackstop = 0 })
@@ -58,4 +64,13 @@ func TestInlineOffUsesRiverForEveryStep(t *testing.T) {
 	run := f.waitRuns(t, aut, 1)[0]
 	require.Equal(t, "succeeded", run["status"])
 	require.EqualValues(t, 2, stepsOf(run)[0]["attempts"])
+
+	ctx := context.Background()
+	var events int
+	require.NoError(t, f.env.App.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'record_event'`).Scan(&events))
+	require.Equal(t, 1, events, "the write's event went to River, not to the writer's own matching")
+	var attemptedBy []string
+	require.NoError(t, f.env.App.Pool.QueryRow(ctx, `SELECT coalesce(attempted_by, '{}') FROM river_job WHERE kind = 'run_step' AND args->>'run_id' = $1`,
+		run["id"]).Scan(&attemptedBy))
+	require.Equal(t, []string{f.env.App.River.ID(), f.env.App.River.ID()}, attemptedBy, "River made both attempts of the first step")
 }

@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -16,7 +17,7 @@ import (
 func TestSplitRolesRunAutomations(t *testing.T) {
 	t.Parallel()
 	f := setup(t, func(c *app.Config) { c.Role = "api" })
-	apptest.Start(t, func(c *app.Config) {
+	worker := apptest.Start(t, func(c *app.Config) {
 		c.DatabaseURL = f.env.App.Config.DatabaseURL
 		c.Role = "worker"
 	})
@@ -31,4 +32,15 @@ func TestSplitRolesRunAutomations(t *testing.T) {
 	require.NotEmpty(t, d.Header.Get("webhook-id"))
 	run := f.waitRuns(t, aut, 1)[0]
 	require.Equal(t, "succeeded", run["status"])
+
+	// The API process did not match its write: the event is a River job,
+	// worked by the worker process's client.
+	var events int
+	require.NoError(t, f.env.App.Pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'record_event'`).Scan(&events))
+	require.Equal(t, 1, events, "the API process's write left its event for the workers")
+	var attemptedBy []string
+	require.NoError(t, f.env.App.Pool.QueryRow(context.Background(),
+		`SELECT coalesce(attempted_by, '{}') FROM river_job WHERE kind = 'record_event'`).Scan(&attemptedBy))
+	require.Equal(t, []string{worker.App.River.ID()}, attemptedBy, "the worker matched the event")
+	require.NotEqual(t, f.env.App.River.ID(), worker.App.River.ID())
 }
