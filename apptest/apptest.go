@@ -31,8 +31,16 @@ type Env struct {
 }
 
 // Start runs rowflow on a fresh database; opts may adjust the config. The
-// app is closed when the test ends.
+// app is closed when the test ends. It logs warnings to stderr
+// (everything with ROWFLOW_TEST_LOG set).
 func Start(t testing.TB, opts ...func(*app.Config)) *Env {
+	t.Helper()
+	return StartWithLog(t, nil, opts...)
+}
+
+// StartWithLog is Start logging everything, down to debug, to w (nil:
+// as Start does), for tests that check what the logs hold.
+func StartWithLog(t testing.TB, w io.Writer, opts ...func(*app.Config)) *Env {
 	t.Helper()
 	cfg := app.DefaultConfig()
 	cfg.DatabaseURL = dbtest.NewURL(t)
@@ -48,7 +56,11 @@ func Start(t testing.TB, opts ...func(*app.Config)) *Env {
 	if os.Getenv("ROWFLOW_TEST_LOG") != "" {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	var out io.Writer = os.Stderr
+	if w != nil {
+		out, level = w, slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
 	ctx := context.Background()
 	// Migrations are already in the template the database was cloned from.
 	a, err := app.New(ctx, cfg, log, false)

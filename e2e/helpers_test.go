@@ -126,7 +126,12 @@ type fixture struct {
 
 func setup(t *testing.T, opts ...func(*app.Config)) *fixture {
 	t.Helper()
-	env := apptest.Start(t, opts...)
+	return setupOn(t, apptest.Start(t, opts...))
+}
+
+// setupOn is setup on an app the test started itself.
+func setupOn(t *testing.T, env *apptest.Env) *fixture {
+	t.Helper()
 	b := env.JSON("POST", "/api/v1/bases", map[string]any{"name": "Shop"}, 201)
 	tb := env.JSON("POST", "/api/v1/bases/"+b["id"].(string)+"/tables", map[string]any{
 		"name": "Orders",

@@ -67,3 +67,22 @@ func TestWebhookRetriesKeepTheSameWebhookID(t *testing.T) {
 	require.EqualValues(t, 3, step["attempts"])
 	require.Equal(t, 3, rcv.count())
 }
+
+// TestWebhookWithoutBodySendsTheTriggerRecord: a send_webhook step with
+// no body posts the trigger's record, {id, fields} (its documented
+// default).
+func TestWebhookWithoutBodySendsTheTriggerRecord(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	rcv := newReceiver(t)
+	f.automation(t, map[string]any{"name": "no body", "trigger": f.trigger("record_created", nil), "steps": []any{
+		map[string]any{"id": "post", "type": "send_webhook", "config": map[string]any{"url": rcv.URL}},
+	}})
+	id := f.create(t, map[string]any{"Name": "Ada", "Amount": 12.5})
+	d := rcv.wait(t)
+	require.Equal(t, id, d.Body["id"])
+	fields := d.Body["fields"].(map[string]any)
+	require.Equal(t, "Ada", fields["Name"])
+	require.Equal(t, 12.5, fields["Amount"])
+	require.NotContains(t, d.Body, "run_id")
+}
