@@ -25,7 +25,7 @@ type Principal struct {
 
 type principalKey struct{}
 
-// WithPrincipal returns ctx carrying p; every engine method checks access
+// WithPrincipal returns ctx carrying p; every service method checks access
 // against the principal of its context.
 func WithPrincipal(ctx context.Context, p Principal) context.Context {
 	return context.WithValue(ctx, principalKey{}, p)

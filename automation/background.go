@@ -29,7 +29,7 @@ func (rt *Runtime) dispatchSteps(steps []inlineStep) {
 
 // background runs fn in a goroutine holding one of the maxInlineEvents
 // slots, with a context ending at deadline. release gives the work to
-// River instead: at once when no slot is free (or the engine is draining),
+// River instead: at once when no slot is free (or the runtime is draining),
 // or after fn panicked (the panic is logged with attrs, the process lives
 // on).
 func (rt *Runtime) background(deadline time.Time, release func(), attrs []any, fn func(ctx context.Context)) {
@@ -52,7 +52,7 @@ func (rt *Runtime) background(deadline time.Time, release func(), attrs []any, f
 }
 
 // acquireSlot takes one of the maxInlineEvents slots of background work;
-// false when all are taken or the engine is draining.
+// false when all are taken or the runtime is draining.
 func (rt *Runtime) acquireSlot() bool {
 	rt.inflightMu.Lock()
 	defer rt.inflightMu.Unlock()

@@ -1,37 +1,48 @@
-// Package engine is rowflow's domain: the record service (bases, tables,
-// fields, records, views, forms, tokens), automations, the matching of
-// record events against triggers, and the run state machine. It calls the
-// sqlc package (db) directly and knows nothing of HTTP.
+// Package automation is the automation runtime: automations and their
+// immutable versions (automation.go), save-time validation (validate.go,
+// the kinds' kind.Validator), matching record writes against triggers
+// (hook.go, event.go, match.go), runs and steps (run.go, step.go), inline
+// execution (event_inline.go, step_inline.go, background.go), the
+// backstop sweep (sweep.go) and the Lifecycle calls of triggers that keep
+// rows of their own (lifecycle.go). It hears record writes as the record
+// service's record.Hook, runs the trigger and action kinds of its
+// kind.Registry, and inserts its River jobs with its own statements
+// (job_insert.go). It knows nothing of HTTP; the kinds know nothing of it.
+//
+//	record.Service ──Hook──▶ automation.Runtime ──kind.Registry──▶ action/…, trigger/…
+//	      ▲                        │
+//	      └── kind.Records ────────┘ (record actions write through the record service)
 //
 // # The path of an event
 //
 // A record create on the fast path (no link cells, outside a caller's
 // transaction) in a process that runs automations is matched by the
-// writer itself (write_match.go):
+// writer itself (Runtime.CreateWithRuns, hook.go):
 //
-//	API create ──1 statement, 1 commit──▶ records rows + the runs they fire
+//	record.Service.CreateRecords ──Hook.CreateWithRuns: 1 statement, 1 commit──▶
+//	           records rows + the runs they fire
 //	           (checked against the table's schema and automations versions)
-//	           ──▶ first steps executed right after commit (inline.go);
+//	           ──▶ first steps executed right after commit (step_inline.go);
 //	               a run's backstop_at stands in for their jobs, and the
-//	               leader's sweep gives River the steps of dead processes (backstop.go)
+//	               leader's sweep gives River the steps of dead processes (sweep.go)
 //
 // Every other write — updates, deletes, links, writes made by a step,
-// tables with a record_enters_view automation, an API-only process — goes
-// the event way:
+// tables with an automation whose trigger reads a view at match time
+// (kind.NeedsViewAtMatch), an API-only process — goes the event way:
 //
-//	API write ──1 transaction──▶ records rows + RecordEventArgs job   (record.go, event.go, jobs.go)
+//	record write ──1 transaction, Hook.Changed──▶ records rows + RecordEventArgs job   (hook.go, job_insert.go)
 //	   │  where the API and workers share a process: the job waits at the
-//	   │  backstop and the writer matches the event itself (inline_event.go)
+//	   │  backstop and the writer matches the event itself (event_inline.go)
 //	event ──1 statement──▶ runs (unique per automation+event, id = RunIDFor)
-//	                       + first StepArgs jobs (StartRuns)          (match.go, run.go)
+//	                       + first StepArgs jobs (StartRuns)          (event.go, match.go, run.go)
 //	      ──▶ up to 4 first steps executed inline, as above
 //
 // and every later step:
 //
-//	run_step job ──▶ render config, execute action                   (step.go, action_*.go)
+//	run_step job ──▶ render config, execute the action kind           (step.go, automation/action/*.go)
 //	             ──1 statement──▶ final run_steps row + next StepArgs job | run end (FinishStep)
 //
-// Jobs are rowflow's own INSERTs into River's table (jobs.go), in the same
+// Jobs are rowflow's own INSERTs into River's table (job_insert.go), in the same
 // statement as the rows they belong to; River fetches, retries, rescues and
 // completes them. Completion is idempotent instead of transactional: a job
 // that runs again finds its runs already inserted (event) or its step

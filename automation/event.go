@@ -22,7 +22,7 @@ type RecordEventArgs struct {
 	// AutomationsVersion is the automations_version of the changes' table
 	// as of the write, set by record creates (whose changes are all of one
 	// table); 0: unknown. Matching trusts a cached list of the table's
-	// automations only at this version (automation_cache.go).
+	// automations only at this version (table_automations.go).
 	AutomationsVersion int64 `json:"automations_version,omitempty"`
 }
 
@@ -56,7 +56,7 @@ func (rt *Runtime) ProcessRecordEvent(ctx context.Context, job *river.Job[Record
 
 // processEvent is ProcessRecordEvent; inlineJobID is the still-scheduled
 // job of an event its writer matches itself (0 when River runs the job;
-// inline_event.go), claimed by the statement that starts the runs.
+// event_inline.go), claimed by the statement that starts the runs.
 func (rt *Runtime) processEvent(ctx context.Context, job *river.Job[RecordEventArgs], inlineJobID int64) error {
 	args := job.Args
 	sys := system(ctx)
@@ -112,7 +112,7 @@ func (rt *Runtime) processEvent(ctx context.Context, job *river.Job[RecordEventA
 	return nil
 }
 
-// maxInlineRuns is the most runs one event executes inline (inline.go).
+// maxInlineRuns is the most runs one event executes inline (step_inline.go).
 const maxInlineRuns = 4
 
 // markInline marks runs for inline execution when there are few: a larger

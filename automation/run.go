@@ -37,7 +37,7 @@ func (StepArgs) Kind() string { return "run_step" }
 const DefaultMaxAttempts = 3
 
 // stepJob is the River job of step idx of a run, with the step's retry
-// policy, due at once (zero backstop) or at backstop (inline.go).
+// policy, due at once (zero backstop) or at backstop (step_inline.go).
 func stepJob(runID string, idx int, step StepSpec, backstop time.Time) jobSpec {
 	args := StepArgs{RunID: runID, Index: idx, BackoffType: "exponential", DelayMS: 1000}
 	maxAttempts := DefaultMaxAttempts
@@ -86,7 +86,7 @@ func initialStatus(s runStart, def definition) string {
 }
 
 // inlineStep is the first step of a run that the matching worker executes
-// itself (inline.go): its job's args and what StartRun would have read.
+// itself (step_inline.go): its job's args and what StartRun would have read.
 type inlineStep struct {
 	// backstop is when the sweep gives the step to River.
 	backstop    time.Time
@@ -98,10 +98,10 @@ type inlineStep struct {
 // startRuns stores matched runs and their first steps' jobs in ONE
 // statement with q (StartRuns); runs that already exist for (automation,
 // event) are left alone. A run marked inline starts running at once with
-// its backstop set instead of a job (inline.go): it is returned for the
+// its backstop set instead of a job (step_inline.go): it is returned for the
 // caller to execute after commit. created maps each start's index to its new run
 // id ("" when it existed). eventJobID, when not 0, is an inline event's job
-// for the statement to claim (inline_event.go).
+// for the statement to claim (event_inline.go).
 func (rt *Runtime) startRuns(ctx context.Context, q *db.Queries, starts []runStart, eventJobID int64) (created []string, inline []inlineStep, err error) {
 	if len(starts) == 0 {
 		return nil, nil, nil
@@ -132,7 +132,7 @@ type runBatch struct {
 }
 
 // prepareRuns turns matched runs into StartRuns' arrays. A run marked
-// inline starts running with a backstop (inline.go); one that fails at
+// inline starts running with a backstop (step_inline.go); one that fails at
 // once or has no steps ends at once; the others are queued with their
 // first step's job.
 func (rt *Runtime) prepareRuns(ctx context.Context, q *db.Queries, starts []runStart) (runBatch, error) {

@@ -35,7 +35,7 @@ func (rt *Runtime) ExecuteStep(ctx context.Context, job *river.Job[StepArgs]) er
 }
 
 // executeStep is ExecuteStep; inline marks a first step the matching
-// worker executes itself (inline.go), and started is the run that worker
+// worker executes itself (step_inline.go), and started is the run that worker
 // just inserted running (nil: read it).
 func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], inline bool, started *db.StartRunRow) error {
 	a := job.Args
@@ -170,7 +170,7 @@ type stepState struct {
 	started time.Time
 	input   any
 	// inline: a first step executed by its matching worker, whose run's
-	// backstop the completion claims (inline.go).
+	// backstop the completion claims (step_inline.go).
 	inline bool
 }
 

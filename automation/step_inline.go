@@ -29,7 +29,7 @@ import (
 //     River at once (attempt 1 used, or none for a snooze) and the backstop
 //     cleared, in one statement (HandBackInlineStep); River's usual retries
 //     take over;
-//   - a crash: the leader's periodic sweep (backstop.go) enqueues the step
+//   - a crash: the leader's periodic sweep (sweep.go) enqueues the step
 //     of every run past its backstop, like a rescued job.
 
 // runInline executes the first step of a run just started with a backstop

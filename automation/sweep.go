@@ -9,7 +9,7 @@ import (
 )
 
 // SweepArgs is the periodic River job that gives River the first steps of
-// runs whose inline execution died (inline.go): see SweepBackstops.
+// runs whose inline execution died (step_inline.go): see SweepBackstops.
 type SweepArgs struct{}
 
 // Kind implements river.JobArgs.

@@ -16,7 +16,7 @@ RETURNING set_config('synchronous_commit', 'off', true)
 `
 
 // Deletes a job that is still scheduled: the event of a write its process
-// matched itself, when nothing fired (engine/inline_event.go). 0: River
+// matched itself, when nothing fired (automation/event_inline.go). 0: River
 // took it at its backstop. Asynchronous commit, as StartRuns.
 func (q *Queries) DeleteScheduledJob(ctx context.Context, id int64) (int64, error) {
 	result, err := q.db.Exec(ctx, deleteScheduledJob, id)
@@ -64,7 +64,7 @@ type InsertJobsRow struct {
 // priority 1, no tags, empty metadata; a zero scheduled_at means now
 // (state available), a later one means scheduled. When notify is set and a
 // job is available now, River's insert notification wakes its producers
-// (engine/jobs.go decides, limited like River's own notifier).
+// (automation/job_insert.go decides, limited like River's own notifier).
 //
 // A statement that finds a job by id and state compares state::text: with
 // a plain `state = …` the planner may pick River's index on (state, queue,

@@ -79,7 +79,7 @@ type FinishInlineStepRow struct {
 	Notified    int32  `json:"notified"`
 }
 
-// Completes an inline first step (engine/inline.go) in ONE statement. The
+// Completes an inline first step (automation/step_inline.go) in ONE statement. The
 // run's backstop is claimed first — cleared, together with the run's end
 // when run_status is set — but only while it is still set: otherwise the
 // sweep gave the step to River, which owns it now, and nothing is written
@@ -169,7 +169,7 @@ type FinishStepRow struct {
 // only): run state follows from the record write, which commits
 // synchronously, and a PostgreSQL crash can only roll it back to a state
 // the backstop jobs redo, with the same run ids and idempotency keys
-// (engine/doc.go). Inside a caller's transaction it applies to that one.
+// (automation/doc.go). Inside a caller's transaction it applies to that one.
 func (q *Queries) FinishStep(ctx context.Context, arg FinishStepParams) (FinishStepRow, error) {
 	row := q.db.QueryRow(ctx, finishStep,
 		arg.Notify,
@@ -276,7 +276,7 @@ type HandBackInlineStepParams struct {
 }
 
 // Gives an inline first step to River after its attempt asked for a retry
-// or a snooze (engine/inline.go): clears the run's backstop and inserts the
+// or a snooze (automation/step_inline.go): clears the run's backstop and inserts the
 // step's job as River would have left it after that attempt — only while
 // the backstop is still set (0 rows: the sweep already gave it to River).
 func (q *Queries) HandBackInlineStep(ctx context.Context, arg HandBackInlineStepParams) (int64, error) {
@@ -545,11 +545,11 @@ type StartRunsRow struct {
 // job: a run's first step is enqueued only by the insert that created it.
 // A run inserted queued gets the job of its first step (job_args); one
 // inserted running has its first step executed inline by the caller and
-// gets no job but backstop_at = job_scheduled_at (engine/inline.go).
+// gets no job but backstop_at = job_scheduled_at (automation/step_inline.go).
 // Returns each inserted run with its job's id (0: none). Its commit is asynchronous
 // (see FinishStep).
 // event_job_id, when not 0, is the still-scheduled job of an event the
-// writing process matched itself (engine/inline_event.go): the statement
+// writing process matched itself (automation/event_inline.go): the statement
 // deletes it, and inserts nothing unless it did — otherwise River took the
 // job at its backstop and owns the event.
 func (q *Queries) StartRuns(ctx context.Context, arg StartRunsParams) ([]StartRunsRow, error) {
@@ -609,7 +609,7 @@ type SweepRunBackstopsRow struct {
 
 // Clears the backstop of at most lim runs past it and returns them: the
 // process executing their first step inline died. The caller enqueues
-// those steps in the same transaction (engine/backstop.go).
+// those steps in the same transaction (automation/sweep.go).
 func (q *Queries) SweepRunBackstops(ctx context.Context, lim int32) ([]SweepRunBackstopsRow, error) {
 	rows, err := q.db.Query(ctx, sweepRunBackstops, lim)
 	if err != nil {

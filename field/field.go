@@ -46,7 +46,7 @@ const (
 	Button       Type = "button"
 )
 
-// Field is one column of a table as the engine sees it. Options holds the
+// Field is one column of a table as the services see it. Options holds the
 // type's normalized options JSON (see each type's Options struct); it is
 // never nil after Kind.NormalizeOptions ("{}" at least).
 type Field struct {

@@ -2,7 +2,7 @@
 -- schema_version counts changes to a table's definition (its fields and
 -- name). Processes cache table definitions; a write made with a cached one
 -- checks the version in its own statement and reloads when it moved, so no
--- write is ever validated against a stale schema (engine/table_cache.go).
+-- write is ever validated against a stale schema (record/cache.go).
 ALTER TABLE tables ADD COLUMN schema_version bigint NOT NULL DEFAULT 1;
 
 -- +goose StatementBegin

@@ -2,7 +2,7 @@
 -- automations_version counts changes to the automations watching a table.
 -- A record create reads it in its own statement and carries it in its
 -- event; matching reuses a cached list of the table's enabled automations
--- only at that version (engine/automation_cache.go), so an automation
+-- only at that version (automation/table_automations.go), so an automation
 -- saved before a write commits is always seen by that write's event.
 ALTER TABLE tables ADD COLUMN automations_version bigint NOT NULL DEFAULT 1;
 

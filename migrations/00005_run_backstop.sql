@@ -1,6 +1,6 @@
 -- +goose Up
 -- backstop_at: a run whose first step its matching process executes itself
--- (engine/inline.go) is due for River at this time unless that execution
+-- (automation/step_inline.go) is due for River at this time unless that execution
 -- finished or handed the step over first (both clear it). The leader's
 -- periodic sweep enqueues the step of every run past its backstop.
 ALTER TABLE runs ADD COLUMN backstop_at timestamptz;

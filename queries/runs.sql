@@ -46,11 +46,11 @@ RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, depth
 -- job: a run's first step is enqueued only by the insert that created it.
 -- A run inserted queued gets the job of its first step (job_args); one
 -- inserted running has its first step executed inline by the caller and
--- gets no job but backstop_at = job_scheduled_at (engine/inline.go).
+-- gets no job but backstop_at = job_scheduled_at (automation/step_inline.go).
 -- Returns each inserted run with its job's id (0: none). Its commit is asynchronous
 -- (see FinishStep).
 -- event_job_id, when not 0, is the still-scheduled job of an event the
--- writing process matched itself (engine/inline_event.go): the statement
+-- writing process matched itself (automation/event_inline.go): the statement
 -- deletes it, and inserts nothing unless it did — otherwise River took the
 -- job at its backstop and owns the event.
 WITH claim AS (
@@ -99,7 +99,7 @@ FROM ins LEFT JOIN job ON job.run_id = ins.id;
 -- only): run state follows from the record write, which commits
 -- synchronously, and a PostgreSQL crash can only roll it back to a state
 -- the backstop jobs redo, with the same run ids and idempotency keys
--- (engine/doc.go). Inside a caller's transaction it applies to that one.
+-- (automation/doc.go). Inside a caller's transaction it applies to that one.
 WITH step AS (
     INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at)
     SELECT sqlc.arg(run_id)::text, sqlc.arg(step_index)::int, sqlc.arg(step_id)::text, sqlc.arg(type)::text, sqlc.arg(status)::text,
@@ -125,7 +125,7 @@ SELECT (SELECT count(*) FROM step)::int AS written,
        (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}')) FROM next WHERE sqlc.arg(notify)::bool)::int AS notified;
 
 -- name: FinishInlineStep :one
--- Completes an inline first step (engine/inline.go) in ONE statement. The
+-- Completes an inline first step (automation/step_inline.go) in ONE statement. The
 -- run's backstop is claimed first — cleared, together with the run's end
 -- when run_status is set — but only while it is still set: otherwise the
 -- sweep gave the step to River, which owns it now, and nothing is written
@@ -163,7 +163,7 @@ SELECT (SELECT count(*) FROM step)::int AS written,
 
 -- name: HandBackInlineStep :execrows
 -- Gives an inline first step to River after its attempt asked for a retry
--- or a snooze (engine/inline.go): clears the run's backstop and inserts the
+-- or a snooze (automation/step_inline.go): clears the run's backstop and inserts the
 -- step's job as River would have left it after that attempt — only while
 -- the backstop is still set (0 rows: the sweep already gave it to River).
 WITH run AS (
@@ -185,7 +185,7 @@ UPDATE runs SET backstop_at = NULL WHERE id = $1;
 -- name: SweepRunBackstops :many
 -- Clears the backstop of at most lim runs past it and returns them: the
 -- process executing their first step inline died. The caller enqueues
--- those steps in the same transaction (engine/backstop.go).
+-- those steps in the same transaction (automation/sweep.go).
 UPDATE runs SET backstop_at = NULL
 WHERE id IN (SELECT r.id FROM runs r WHERE r.backstop_at < now() ORDER BY r.backstop_at LIMIT sqlc.arg(lim) FOR UPDATE SKIP LOCKED)
 RETURNING id, automation_id, version;
