@@ -98,10 +98,10 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 		return rt.failStep(ctx, job, st, nil, fmt.Errorf("rendering config: %w", err), false)
 	}
 	at, ok := rt.kinds.Action(step.Type)
+	st.input = kind.Redact(rendered, kind.SecretsOf(at))
 	if !ok {
 		return rt.failStep(ctx, job, st, nil, fmt.Errorf("unknown step type %q", step.Type), false)
 	}
-	st.input = kind.Redact(rendered, kind.SecretsOf(at))
 	cfg := at.NewConfig()
 	renderedJSON, _ := json.Marshal(rendered)
 	if err := kind.DecodeConfig(renderedJSON, cfg); err != nil {
