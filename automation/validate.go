@@ -79,7 +79,8 @@ func (v *validation) Condition(raw json.RawMessage, t *record.Table, loc string)
 	return c
 }
 
-// Cells implements kind.Validator.
+// Cells implements kind.Validator: literal values must typecast (record
+// steps write with record.WithTypecast).
 func (v *validation) Cells(t *record.Table, cells map[string]any, loc string) {
 	for k, val := range cells {
 		f, ok := v.Field(t, k, loc+"."+k)
@@ -89,7 +90,7 @@ func (v *validation) Cells(t *record.Table, cells map[string]any, loc string) {
 		if s, isStr := val.(string); isStr && kind.IsTemplate(s) {
 			continue
 		}
-		if _, err := field.Normalize(f, val); err != nil {
+		if _, err := field.Typecast(f, val); err != nil {
 			msg := err.Error()
 			if fe, ok := err.(*field.Error); ok {
 				msg = fe.Reason

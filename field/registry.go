@@ -19,6 +19,11 @@ type Kind interface {
 	Normalize(f Field, v any) (any, error)
 	// Writable is false for types whose cells cannot be written (button).
 	Writable() bool
+	// Cast converts a loosely typed value — a rendered template, usually a
+	// string, or an API value sent with typecast — into an input Normalize
+	// accepts for f, or returns an *Error saying why it cannot; values
+	// already of a shape Normalize takes pass through (see Typecast).
+	Cast(f Field, v any) (any, error)
 }
 
 // kinds is the registry, in the order of the const block in field.go.

@@ -38,3 +38,6 @@ func (buttonKind) NormalizeOptions(raw json.RawMessage) (json.RawMessage, error)
 func (buttonKind) Normalize(f Field, v any) (any, error) {
 	return nil, fail(f, "button fields cannot be written")
 }
+
+// Cast implements Kind: a button holds nothing to convert.
+func (buttonKind) Cast(_ Field, v any) (any, error) { return v, nil }

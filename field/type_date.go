@@ -3,6 +3,7 @@ package field
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 )
@@ -169,3 +170,25 @@ func loadLocation(name string) (*time.Location, error) {
 	locations.Store(name, loc)
 	return loc, nil
 }
+
+// castTime trims a date or datetime string and reads "YYYY-MM-DD HH:MM[:SS]"
+// (a space instead of ISO 8601's T) as its ISO form.
+func castTime(v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	s = strings.TrimSpace(s)
+	if len(s) > 10 && s[10] == ' ' {
+		s = s[:10] + "T" + s[11:]
+	}
+	return s
+}
+
+// Cast implements Kind: ISO 8601 dates and timestamps, trimmed, with a
+// space or a T between date and time.
+func (dateKind) Cast(_ Field, v any) (any, error) { return castTime(v), nil }
+
+// Cast implements Kind: as for dates; a time without an offset is read in
+// the field's time zone by Normalize.
+func (dateTimeKind) Cast(_ Field, v any) (any, error) { return castTime(v), nil }

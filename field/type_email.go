@@ -50,3 +50,12 @@ func (emailKind) Normalize(f Field, v any) (any, error) {
 	}
 	return local + "@" + strings.ToLower(domain), nil
 }
+
+// Cast implements Kind: numbers and booleans become their text; the
+// value is trimmed.
+func (emailKind) Cast(_ Field, v any) (any, error) {
+	if s, ok := asText(v).(string); ok {
+		return strings.TrimSpace(s), nil
+	}
+	return v, nil
+}

@@ -83,3 +83,6 @@ func isRecordID(s string) bool {
 	}
 	return true
 }
+
+// Cast implements Kind: a record id, "rec_a, rec_b", or a list of ids.
+func (linkKind) Cast(_ Field, v any) (any, error) { return splitList(v), nil }

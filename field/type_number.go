@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 )
 
 // NumberOptions are the options of a number field.
@@ -144,4 +145,22 @@ func wholeNumber(v any) (int64, bool) {
 		return 0, false
 	}
 	return int64(x), true
+}
+
+// Cast implements Kind: a decimal string ("21", " -3.5 ", "1e3") becomes
+// its number, locale-free; "21abc", "1,000", "0x10", "NaN" are refused.
+// An empty string clears the cell.
+func (numberKind) Cast(f Field, v any) (any, error) {
+	s, ok := v.(string)
+	if !ok {
+		return v, nil
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	if !decimal.MatchString(s) {
+		return nil, fail(f, "cannot convert %s to a number", quote(s))
+	}
+	return json.Number(s), nil
 }

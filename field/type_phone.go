@@ -1,6 +1,9 @@
 package field
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 const (
 	maxPhoneBytes = 32
@@ -41,4 +44,13 @@ func (phoneKind) Normalize(f Field, v any) (any, error) {
 		return nil, fail(f, "%s is not a valid phone number: it needs at least %d digits", quote(s), minPhoneDigit)
 	}
 	return s, nil
+}
+
+// Cast implements Kind: numbers and booleans become their text; the
+// value is trimmed.
+func (phoneKind) Cast(_ Field, v any) (any, error) {
+	if s, ok := asText(v).(string); ok {
+		return strings.TrimSpace(s), nil
+	}
+	return v, nil
 }

@@ -199,3 +199,23 @@ func (multiSelectKind) Normalize(f Field, v any) (any, error) {
 	}
 	return out, nil
 }
+
+// Cast implements Kind: the choice is named by a string (trimmed; matched
+// without regard to case by Normalize), or by a list of one. Choices are
+// never created: an unknown name is an error.
+func (singleSelectKind) Cast(_ Field, v any) (any, error) {
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x), nil
+	case []any:
+		if len(x) == 1 {
+			return x[0], nil
+		}
+	case float64, json.Number, bool:
+		return asText(x), nil
+	}
+	return v, nil
+}
+
+// Cast implements Kind: "a, b" names the choices a and b.
+func (multiSelectKind) Cast(_ Field, v any) (any, error) { return splitList(v), nil }

@@ -30,3 +30,7 @@ func (k textKind) Normalize(f Field, v any) (any, error) {
 	}
 	return s, nil
 }
+
+// Cast implements Kind: numbers and booleans become their text, lists are
+// joined with ", ".
+func (textKind) Cast(_ Field, v any) (any, error) { return asText(v), nil }

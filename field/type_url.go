@@ -38,3 +38,12 @@ func (urlKind) Normalize(f Field, v any) (any, error) {
 	}
 	return s, nil
 }
+
+// Cast implements Kind: numbers and booleans become their text; the
+// value is trimmed.
+func (urlKind) Cast(_ Field, v any) (any, error) {
+	if s, ok := asText(v).(string); ok {
+		return strings.TrimSpace(s), nil
+	}
+	return v, nil
+}

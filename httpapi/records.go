@@ -64,6 +64,7 @@ type recordsIn struct {
 	Records []struct {
 		Fields map[string]any `json:"fields"`
 	} `json:"records,omitempty" maxItems:"100" doc:"batch create: up to 100 records, all or nothing"`
+	Typecast bool `json:"typecast,omitempty" doc:"convert values to each field's type first (\"21\" → 21, \"yes\" → true, \"Done\" → the choice Done, \"a, b\" → two choices), as Airtable does; off by default"`
 }
 
 // recordOrBatch answers a single create with the record, a batch with items.
@@ -103,7 +104,7 @@ func registerRecords(api huma.API, h *handlers) {
 		if in.Body.Records != nil {
 			create = h.records.CreateRecordBatch
 		}
-		recs, err := create(ctx, in.TableID, inputs)
+		recs, err := create(withTypecast(ctx, in.Body.Typecast), in.TableID, inputs)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -174,10 +175,11 @@ func registerRecords(api huma.API, h *handlers) {
 		RecordIDPath
 		ByIDQuery
 		Body struct {
-			Fields map[string]any `json:"fields" example:"{\"Status\":\"Done\"}"`
+			Fields   map[string]any `json:"fields" example:"{\"Status\":\"Done\"}"`
+			Typecast bool           `json:"typecast,omitempty" doc:"convert values to each field's type first (\"21\" → 21, \"yes\" → true, \"Done\" → the choice Done, \"a, b\" → two choices), as Airtable does; off by default"`
 		}
 	}) (*recordBody, error) {
-		recs, err := h.records.UpdateRecords(ctx, in.TableID, []record.Update{{ID: in.RecordID, Fields: in.Body.Fields}})
+		recs, err := h.records.UpdateRecords(withTypecast(ctx, in.Body.Typecast), in.TableID, []record.Update{{ID: in.RecordID, Fields: in.Body.Fields}})
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -196,14 +198,15 @@ func registerRecords(api huma.API, h *handlers) {
 		TableIDPath
 		ByIDQuery
 		Body struct {
-			Records []RecordUpdate `json:"records" minItems:"1" maxItems:"100" example:"[{\"id\":\"rec_01jd0000000000000000000000\",\"fields\":{\"Status\":\"Done\"}}]"`
+			Records  []RecordUpdate `json:"records" minItems:"1" maxItems:"100" example:"[{\"id\":\"rec_01jd0000000000000000000000\",\"fields\":{\"Status\":\"Done\"}}]"`
+			Typecast bool           `json:"typecast,omitempty" doc:"convert values to each field's type first (\"21\" → 21, \"yes\" → true, \"Done\" → the choice Done, \"a, b\" → two choices), as Airtable does; off by default"`
 		}
 	}) (*listBody[recordOut], error) {
 		updates := make([]record.Update, len(in.Body.Records))
 		for i, u := range in.Body.Records {
 			updates[i] = record.Update(u)
 		}
-		recs, err := h.records.UpdateRecordBatch(ctx, in.TableID, updates)
+		recs, err := h.records.UpdateRecordBatch(withTypecast(ctx, in.Body.Typecast), in.TableID, updates)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -248,3 +251,11 @@ func registerRecords(api huma.API, h *handlers) {
 // RecordUpdate is one record of a batch update in requests: only the named
 // fields change (record.Update, under the API's schema name).
 type RecordUpdate record.Update
+
+// withTypecast is ctx asking the record service to typecast when on.
+func withTypecast(ctx context.Context, on bool) context.Context {
+	if on {
+		return record.WithTypecast(ctx)
+	}
+	return ctx
+}

@@ -58,10 +58,11 @@ func (t *Table) Named(cells map[string]any) map[string]any {
 }
 
 // normalizeCells validates API input keyed by field name or id and returns
-// canonical values keyed by field id (nil = clear the cell). Every problem
+// canonical values keyed by field id (nil = clear the cell); with
+// WithTypecast, values are converted to each field's type first. Every problem
 // is reported, each at "<loc>.<field name>" ("<loc>.<key>" for a key that
 // names no field).
-func normalizeCells(t *Table, in map[string]any, loc string) (map[string]any, error) {
+func normalizeCells(ctx context.Context, t *Table, in map[string]any, loc string) (map[string]any, error) {
 	out := make(map[string]any, len(in))
 	verr := &rowflow.Error{Code: rowflow.CodeInvalid, Message: "validation failed"}
 	keys := make([]string, 0, len(in))
@@ -75,7 +76,11 @@ func normalizeCells(t *Table, in map[string]any, loc string) (map[string]any, er
 			verr.Details = append(verr.Details, rowflow.ErrorDetail{Location: loc + "." + k, Message: fmt.Sprintf("table %q has no field %q", t.Name, k)})
 			continue
 		}
-		v, err := field.Normalize(f, in[k])
+		normalize := field.Normalize
+		if typecast(ctx) {
+			normalize = field.Typecast
+		}
+		v, err := normalize(f, in[k])
 		if err != nil {
 			msg := err.Error()
 			if fe, ok := err.(*field.Error); ok {
@@ -148,7 +153,7 @@ func (s *Service) createRecords(ctx context.Context, tableID string, inputs []ma
 	// write takes the transaction.
 	outer := inOuterTx(ctx)
 	for try := 0; ; try++ {
-		normalized, err := normalizeAll(t, inputs, locs)
+		normalized, err := normalizeAll(ctx, t, inputs, locs)
 		fast := err == nil && !outer && s.hook != nil && !hasLinkCells(t, normalized)
 		if cached && !fast {
 			// Validate against, and write with, the current definition.
@@ -194,11 +199,11 @@ func concurrentChange(err error) bool {
 }
 
 // normalizeAll normalizes the cells of every input (see normalizeCells).
-func normalizeAll(t *Table, inputs []map[string]any, locs []string) ([]map[string]any, error) {
+func normalizeAll(ctx context.Context, t *Table, inputs []map[string]any, locs []string) ([]map[string]any, error) {
 	out := make([]map[string]any, len(inputs))
 	for i, in := range inputs {
 		var err error
-		if out[i], err = normalizeCells(t, in, locs[i]); err != nil {
+		if out[i], err = normalizeCells(ctx, t, in, locs[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -281,7 +286,7 @@ func (s *Service) updateRecords(ctx context.Context, tableID string, updates []U
 	normalized := make([]Update, len(updates))
 	for i, u := range updates {
 		normalized[i].ID = u.ID
-		if normalized[i].Fields, err = normalizeCells(t, u.Fields, locs[i]); err != nil {
+		if normalized[i].Fields, err = normalizeCells(ctx, t, u.Fields, locs[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -357,4 +362,21 @@ func (s *Service) GetRecord(ctx context.Context, tableID, id string) (*Table, Re
 	}
 	r, err := recordFromRow(row)
 	return t, r, err
+}
+
+type typecastKey struct{}
+
+// WithTypecast returns ctx whose record writes convert each value to its
+// field's type before validating it (field.Typecast: "21" → 21 for a
+// number, "Done" → the choice Done, "a, b" → two choices), as Airtable's
+// typecast does. Automation record steps always write this way; API
+// requests ask for it with "typecast": true.
+func WithTypecast(ctx context.Context) context.Context {
+	return context.WithValue(ctx, typecastKey{}, true)
+}
+
+// typecast reports whether ctx asks for typecasting (WithTypecast).
+func typecast(ctx context.Context) bool {
+	on, _ := ctx.Value(typecastKey{}).(bool)
+	return on
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/rowflow/rowflow/automation/kind"
+	"github.com/rowflow/rowflow/record"
 )
 
 // CreateRecordConfig is create_record's config. Field values may be
@@ -47,6 +48,6 @@ func (CreateRecord) Validate(v kind.Validator, cfg any, loc string) {
 // Execute implements kind.Action.
 func (a CreateRecord) Execute(ctx context.Context, _ *kind.StepContext, cfg any) (any, error) {
 	c := cfg.(*CreateRecordConfig)
-	recs, err := a.Records.CreateRecords(ctx, c.TableID, []map[string]any{orCells(c.Fields)})
+	recs, err := a.Records.CreateRecords(record.WithTypecast(ctx), c.TableID, []map[string]any{orCells(c.Fields)})
 	return writtenRecord(ctx, a.Records, c.TableID, recs, err)
 }

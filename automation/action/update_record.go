@@ -54,6 +54,6 @@ func (UpdateRecord) Validate(v kind.Validator, cfg any, loc string) {
 // Execute implements kind.Action.
 func (a UpdateRecord) Execute(ctx context.Context, _ *kind.StepContext, cfg any) (any, error) {
 	c := cfg.(*UpdateRecordConfig)
-	recs, err := a.Records.UpdateRecords(ctx, c.TableID, []record.Update{{ID: c.RecordID, Fields: orCells(c.Fields)}})
+	recs, err := a.Records.UpdateRecords(record.WithTypecast(ctx), c.TableID, []record.Update{{ID: c.RecordID, Fields: orCells(c.Fields)}})
 	return writtenRecord(ctx, a.Records, c.TableID, recs, err)
 }

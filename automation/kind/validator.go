@@ -27,8 +27,9 @@ type Validator interface {
 	// Condition compiles a condition group against t, reporting at loc
 	// (nil for none or a bad one).
 	Condition(raw json.RawMessage, t *record.Table, loc string) *condition.Condition
-	// Cells checks cells for t: keys are fields, literal values normalize;
-	// template strings are accepted (they are checked at run time).
+	// Cells checks cells for t: keys are fields, literal values typecast
+	// (field.Typecast); template strings are accepted (they are checked
+	// at run time).
 	Cells(t *record.Table, cells map[string]any, loc string)
 }
 
