@@ -38,6 +38,7 @@ func Kinds(deps KindDeps) *kind.Registry {
 			action.DeleteRecord{Records: deps.Records},
 			action.LinkRecords{Records: deps.Records},
 			action.SendWebhook{HTTP: deps.HTTP},
+			action.FindRecords{Records: deps.Records},
 		},
 	)
 }

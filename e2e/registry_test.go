@@ -151,6 +151,7 @@ func TestActionsHaveOneEffectPerIdempotencyKey(t *testing.T) {
 		"delete_record": true,
 		"link_records":  true,
 		"send_webhook":  false,
+		"find_records":  false,
 	}
 	kinds := app.Kinds(app.KindDeps{})
 	for _, at := range kinds.Actions() {

@@ -41,6 +41,7 @@ type Records interface {
 	UpdateRecords(ctx context.Context, tableID string, updates []record.Update) ([]record.Record, error)
 	DeleteRecords(ctx context.Context, tableID string, ids []string) error
 	GetRecord(ctx context.Context, tableID, id string) (*record.Table, record.Record, error)
+	ListRecords(ctx context.Context, tableID string, o record.ListOpts) (*record.Table, []record.Record, string, error)
 	GetTable(ctx context.Context, id string) (*record.Table, error)
 	GetView(ctx context.Context, id string) (record.View, error)
 	GetForm(ctx context.Context, id string) (record.Form, *record.Table, error)
