@@ -190,6 +190,20 @@ func TestNotificationsKeepToTheTokensBases(t *testing.T) {
 	require.EqualValues(t, 1, env.JSONAs(narrow, "POST", "/api/v1/notifications/read-all", nil, 200)["marked"])
 	require.Equal(t, []string{nb.ID}, ids(wide, "?unread=true"), "read-all of the A token left B's unread")
 
+	// EventSource cannot send headers: the stream (and only the stream)
+	// takes the token in the query.
+	sctx, stop := context.WithCancel(ctx)
+	req, err := http.NewRequestWithContext(sctx, "GET", env.URL+"/api/v1/notifications/stream?access_token="+narrow, nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	stop()
+	resp.Body.Close()
+	requireProblem(t, env, "", "GET", "/api/v1/notifications/stream?access_token=rf_wrong", nil, http.StatusUnauthorized, "", "")
+	requireProblem(t, env, "", "GET", "/api/v1/me?access_token="+narrow, nil, http.StatusUnauthorized, "", "")
+
 	// Pages follow the cursor.
 	nc := insert(a, "third")
 	page := env.JSONAs(wide, "GET", "/api/v1/notifications?limit=2", nil, 200)
