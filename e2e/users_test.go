@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -144,10 +145,25 @@ func TestNotifyUserValidation(t *testing.T) {
 	}
 	require.Empty(t, f.env.JSON("GET", "/api/v1/bases/"+f.baseID+"/automations", nil, 200)["items"])
 	// Good ones: by id, by email in any case, by template.
+	var byCause string
 	for _, u := range []string{uid, "ADA@example.com", "{{trigger.cause.user_id}}"} {
 		status, raw := save(map[string]any{"user": u, "title": "t", "link": "https://example.com/x"})
 		require.Equal(t, http.StatusCreated, status, "%s", raw)
+		var a struct{ ID string }
+		require.NoError(t, json.Unmarshal(raw, &a))
+		byCause = a.ID
 	}
+	// A change made with a token of no user (the admin token) leaves the
+	// cause's user empty: that run fails saying so, the others notify Ada.
+	f.create(t, map[string]any{"Name": "x"})
+	run := f.waitExactly(t, byCause, 1)[0]
+	require.Equal(t, "failed", run["status"])
+	require.Contains(t, stepsOf(run)[0]["error"], "the template rendered empty")
+	require.Eventually(t, func() bool {
+		var n int
+		require.NoError(t, f.env.App.Pool.QueryRow(context.Background(), `SELECT count(*) FROM notifications WHERE user_id = $1`, uid).Scan(&n))
+		return n == 2
+	}, 30*time.Second, 10*time.Millisecond)
 }
 
 // TestNotificationsKeepToTheTokensBases: a base-scoped token of a user

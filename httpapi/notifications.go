@@ -104,16 +104,21 @@ func registerNotifications(api huma.API, h *handlers) {
 				return nil, h.problem(ctx, err)
 			}
 		}
-		return &huma.StreamResponse{Body: func(hctx huma.Context) { h.stream(hctx, sc, floor) }}, nil
+		sub, err := h.hub.Subscribe(sc.UserID)
+		if err != nil {
+			return nil, h.problem(ctx, err)
+		}
+		return &huma.StreamResponse{Body: func(hctx huma.Context) { h.stream(hctx, sub, sc, floor) }}, nil
 	})
 }
 
-// stream serves one SSE connection: subscribe, send what came after
+// stream serves one SSE connection. sub was made after floor was read, so
+// sending the rows after floor first covers what committed in between;
+// then it sends what came after
 // floor, then every notification as the hub hands it over, until the
 // client leaves or the hub closes (shutdown).
-func (h *handlers) stream(hctx huma.Context, sc notify.Scope, floor string) {
+func (h *handlers) stream(hctx huma.Context, sub *notify.Subscription, sc notify.Scope, floor string) {
 	ctx := hctx.Context()
-	sub := h.hub.Subscribe(sc.UserID)
 	defer sub.Close()
 	_, w := humachi.Unwrap(hctx)
 	rc := http.NewResponseController(w)

@@ -11,11 +11,17 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rowflow/rowflow"
 )
 
 // subBuffer is how many notifications a subscription holds before it is
 // told to resync instead (a slow client never blocks the fan-out).
 const subBuffer = 256
+
+// MaxSubscriptionsPerUser caps one user's open streams in one process
+// (browser tabs, devices); Subscribe refuses more with a conflict error.
+const MaxSubscriptionsPerUser = 16
 
 // Hub listens on Channel over one dedicated connection (not the pool's)
 // and fans each notification out to the subscriptions of its user, in
@@ -86,21 +92,25 @@ func (s *Subscription) signalResync() {
 }
 
 // Subscribe listens to userID's notifications. On a closed hub the
-// subscription is done at once.
-func (h *Hub) Subscribe(userID string) *Subscription {
+// subscription is done at once. A user with MaxSubscriptionsPerUser open
+// subscriptions gets a conflict error (409).
+func (h *Hub) Subscribe(userID string) (*Subscription, error) {
 	c := make(chan Notification, subBuffer)
 	s := &Subscription{C: c, c: c, resync: make(chan struct{}, 1), done: make(chan struct{}), hub: h, userID: userID}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		s.end()
-		return s
+		return s, nil
+	}
+	if len(h.subs[userID]) >= MaxSubscriptionsPerUser {
+		return nil, rowflow.Errorf(rowflow.CodeConflict, "this user has %d notification streams open (the most there may be): close one", MaxSubscriptionsPerUser)
 	}
 	if h.subs[userID] == nil {
 		h.subs[userID] = map[*Subscription]struct{}{}
 	}
 	h.subs[userID][s] = struct{}{}
-	return s
+	return s, nil
 }
 
 // Start connects and LISTENs, returning once listening (or the first

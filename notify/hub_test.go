@@ -43,6 +43,29 @@ func insert(t *testing.T, pool *pgxpool.Pool, svc *notify.Service, m notify.Mess
 	return n
 }
 
+func subscribe(t *testing.T, hub *notify.Hub, userID string) *notify.Subscription {
+	t.Helper()
+	s, err := hub.Subscribe(userID)
+	require.NoError(t, err)
+	return s
+}
+
+// TestHubLimitsSubscriptionsPerUser: one user may hold only so many
+// streams; closing one frees its place; other users are not affected.
+func TestHubLimitsSubscriptionsPerUser(t *testing.T) {
+	t.Parallel()
+	_, _, hub := setup(t)
+	var subs []*notify.Subscription
+	for range notify.MaxSubscriptionsPerUser {
+		subs = append(subs, subscribe(t, hub, "usr_a"))
+	}
+	_, err := hub.Subscribe("usr_a")
+	require.ErrorContains(t, err, "streams open")
+	subscribe(t, hub, "usr_b").Close()
+	subs[0].Close()
+	subscribe(t, hub, "usr_a").Close()
+}
+
 func next(t *testing.T, sub *notify.Subscription) notify.Notification {
 	t.Helper()
 	select {
@@ -60,7 +83,7 @@ func next(t *testing.T, sub *notify.Subscription) notify.Notification {
 func TestHubDeliversCommittedOnly(t *testing.T) {
 	t.Parallel()
 	pool, svc, hub := setup(t)
-	a1, a2, b := hub.Subscribe("usr_a"), hub.Subscribe("usr_a"), hub.Subscribe("usr_b")
+	a1, a2, b := subscribe(t, hub, "usr_a"), subscribe(t, hub, "usr_a"), subscribe(t, hub, "usr_b")
 	defer a1.Close()
 	defer a2.Close()
 	defer b.Close()
@@ -83,7 +106,7 @@ func TestHubDeliversCommittedOnly(t *testing.T) {
 func TestHubOversizedPayload(t *testing.T) {
 	t.Parallel()
 	pool, svc, hub := setup(t)
-	sub := hub.Subscribe("usr_a")
+	sub := subscribe(t, hub, "usr_a")
 	defer sub.Close()
 	body := strings.Repeat("é", notify.MaxBody) // 10 000 bytes
 	n := insert(t, pool, svc, notify.Message{User: "usr_a", Title: "big", Body: body}, false)
@@ -99,7 +122,7 @@ func TestHubResyncsAfterReconnect(t *testing.T) {
 	t.Parallel()
 	pool, svc, hub := setup(t)
 	ctx := context.Background()
-	sub := hub.Subscribe("usr_a")
+	sub := subscribe(t, hub, "usr_a")
 	defer sub.Close()
 	var killed bool
 	require.NoError(t, pool.QueryRow(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN rowflow_notifications'`).Scan(&killed))
@@ -127,10 +150,10 @@ func TestHubResyncsAfterReconnect(t *testing.T) {
 func TestHubCloseEndsSubscriptions(t *testing.T) {
 	t.Parallel()
 	_, _, hub := setup(t)
-	sub := hub.Subscribe("usr_a")
+	sub := subscribe(t, hub, "usr_a")
 	hub.Close()
 	<-sub.Done()
-	<-hub.Subscribe("usr_a").Done()
+	<-subscribe(t, hub, "usr_a").Done()
 	sub.Close() // after Close: no panic
 }
 

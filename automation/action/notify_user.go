@@ -104,6 +104,9 @@ func (a NotifyUser) Execute(ctx context.Context, s *kind.StepContext, cfg any) (
 	if !ok {
 		return nil, kind.Errf("notify_user runs only inside its step's transaction")
 	}
+	if strings.TrimSpace(c.User) == "" {
+		return nil, kind.Errf("user: the template rendered empty (with {{trigger.cause.user_id}}: the change was not made with a token that belongs to a user)")
+	}
 	m := notify.Message{User: c.User, Title: c.Title, Body: c.Body, Link: c.Link,
 		BaseID: s.BaseID, AutomationID: s.AutomationID, RunID: s.RunID, StepID: s.StepID, RecordID: triggerRecordID(s.Trigger)}
 	n, err := a.Notifications.Insert(ctx, tx, m)
