@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rowflow/rowflow/app"
 	"github.com/rowflow/rowflow/apptest"
 )
 
@@ -247,4 +248,25 @@ CREATE TRIGGER refuse_notify_completion BEFORE INSERT OR UPDATE ON run_steps
 	require.NoError(t, f.env.App.Pool.QueryRow(ctx, `SELECT count(*) FROM notifications`).Scan(&n))
 	require.Zero(t, n, "deleting the user deleted its notification")
 	require.Contains(t, stepsOf(oldestFirst(runs)[2])[0]["error"], `no user with email "ADA@example.com"`)
+}
+
+// TestNotifyAcrossProcesses: the step runs in a worker-only process, the
+// stream is held by an API-only process; NOTIFY crosses between them, as
+// it would between machines.
+func TestNotifyAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	f := setup(t, func(c *app.Config) { c.Role = "api" })
+	apptest.Start(t, func(c *app.Config) {
+		c.DatabaseURL = f.env.App.Config.DatabaseURL
+		c.Role = "worker"
+	})
+	ada, adaToken := userWithToken(t, f.env, "ada@example.com", "editor")
+	f.automation(t, map[string]any{"name": "tell", "trigger": f.trigger("record_created", nil), "steps": []any{
+		map[string]any{"id": "tell", "type": "notify_user", "config": map[string]any{"user": "{{trigger.cause.user_id}}", "title": "{{trigger.record.fields.Name}}"}},
+	}})
+	stream := openStream(t, f.env, adaToken, nil)
+	f.env.JSONAs(adaToken, "POST", "/api/v1/tables/"+f.tableID+"/records", map[string]any{"fields": map[string]any{"Name": "across"}}, 201)
+	ev := stream.next(t)
+	require.Equal(t, "across", ev.Data["title"])
+	require.Equal(t, ada, ev.Data["user_id"])
 }
