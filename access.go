@@ -21,6 +21,9 @@ type Principal struct {
 	BaseIDs []string
 	// System marks internal callers (workers, the admin token): full rights.
 	System bool
+	// UserID is the user the token belongs to ("" for a token of no user,
+	// the admin token and the system): /me and notifications need one.
+	UserID string
 }
 
 type principalKey struct{}

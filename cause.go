@@ -11,6 +11,10 @@ type Cause struct {
 	ID    string `json:"id,omitempty"` // token id, form id or automation id
 	RunID string `json:"run_id,omitempty"`
 	Depth int    `json:"depth,omitempty"`
+	// UserID is the user whose token caused the write, directly or through
+	// the runs it started (a step's writes carry its run's user): "" when
+	// no user's token is at the origin.
+	UserID string `json:"user_id,omitempty"`
 }
 
 type causeKey struct{}
@@ -33,7 +37,7 @@ func CauseFrom(ctx context.Context) Cause {
 	case p.System && p.TokenID == AdminTokenID:
 		return Cause{Kind: "admin"}
 	case p.TokenID != "":
-		return Cause{Kind: "token", ID: p.TokenID}
+		return Cause{Kind: "token", ID: p.TokenID, UserID: p.UserID}
 	}
 	return Cause{Kind: "system"}
 }

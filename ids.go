@@ -10,16 +10,18 @@ import (
 
 // ID prefixes of every resource type; the API contract names them.
 const (
-	PrefixBase       = "bas_"
-	PrefixTable      = "tbl_"
-	PrefixField      = "fld_"
-	PrefixRecord     = "rec_"
-	PrefixView       = "viw_"
-	PrefixForm       = "frm_"
-	PrefixToken      = "tok_"
-	PrefixAutomation = "aut_"
-	PrefixRun        = "run_"
-	PrefixWebhook    = "whk_"
+	PrefixBase         = "bas_"
+	PrefixTable        = "tbl_"
+	PrefixField        = "fld_"
+	PrefixRecord       = "rec_"
+	PrefixView         = "viw_"
+	PrefixForm         = "frm_"
+	PrefixToken        = "tok_"
+	PrefixAutomation   = "aut_"
+	PrefixRun          = "run_"
+	PrefixWebhook      = "whk_"
+	PrefixUser         = "usr_"
+	PrefixNotification = "ntf_"
 )
 
 const crockford = "0123456789abcdefghjkmnpqrstvwxyz"

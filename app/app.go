@@ -25,6 +25,7 @@ import (
 	"github.com/rowflow/rowflow/httpapi"
 	"github.com/rowflow/rowflow/jobs"
 	"github.com/rowflow/rowflow/migrations"
+	"github.com/rowflow/rowflow/notify"
 	"github.com/rowflow/rowflow/outbound"
 	"github.com/rowflow/rowflow/record"
 )
@@ -39,8 +40,13 @@ type App struct {
 	Records     *record.Service
 	Tokens      *auth.Tokens
 	Automations *automation.Runtime
-	River       *river.Client[pgx.Tx]
-	Server      *httpapi.Server
+	// Users are the users; Notifications the in-app notifications
+	// (notify_user) and Hub their live stream (API processes only).
+	Users         *auth.Users
+	Notifications *notify.Service
+	Hub           *notify.Hub
+	River         *river.Client[pgx.Tx]
+	Server        *httpapi.Server
 
 	riverUI *riverui.Handler
 	// stopUI ends River UI's background work (started by Start).
@@ -79,8 +85,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 	}
 	a.Records = record.New(record.Opts{Pool: pool, Logger: log})
 	a.Tokens = auth.New(pool)
+	a.Users = auth.NewUsers(pool)
+	a.Notifications = notify.New(pool)
 	a.Automations = automation.New(automation.Opts{Pool: pool, Logger: log, Records: a.Records,
-		Kinds:    Kinds(KindDeps{Records: a.Records, HTTP: outbound.NewGuard(allow).Client(0)}),
+		Kinds:    Kinds(KindDeps{Records: a.Records, HTTP: outbound.NewGuard(allow).Client(0), Notifications: a.Notifications}),
 		MaxDepth: cfg.MaxDepth, InlineBackstop: cfg.InlineBackstop, InlineEvents: cfg.Role == "all", JobTimeout: cfg.JobTimeout})
 	a.Records.SetHook(a.Automations)
 
@@ -128,8 +136,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 			pool.Close()
 			return nil, fmt.Errorf("creating river ui: %w", err)
 		}
+		a.Hub = notify.NewHub(pool, a.Notifications, log)
 		a.Server = httpapi.New(httpapi.Opts{
 			Records: a.Records, Tokens: a.Tokens, Automations: a.Automations, Kinds: a.Automations.Kinds(), Logger: log, AdminToken: cfg.AdminToken, RiverUI: a.riverUI,
+			Users: a.Users, Notifications: a.Notifications, Hub: a.Hub,
 			Ready: a.ready,
 		})
 	}
@@ -172,11 +182,16 @@ func (a *App) Start(ctx context.Context) error {
 	if err := a.riverUI.Start(uiCtx); err != nil {
 		return fmt.Errorf("starting river ui: %w", err)
 	}
+	if err := a.Hub.Start(ctx); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", a.Config.Addr, err)
 	}
 	a.listener = ln
+	// No WriteTimeout: it would cut notification streams (SSE); each
+	// stream write sets its own deadline instead (httpapi/notifications.go).
 	a.http = &http.Server{Handler: a.Server, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 1 << 20}
 	go func() {
 		if err := a.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -200,6 +215,11 @@ func (a *App) URL() string {
 // by this process on its next start, or by another worker's rescuer).
 func (a *App) Close(ctx context.Context) error {
 	var errs []error
+	if a.Hub != nil {
+		// Open notification streams end first: Shutdown waits for every
+		// request in flight, and a stream never finishes by itself.
+		a.Hub.Close()
+	}
 	if a.http != nil {
 		errs = append(errs, a.http.Shutdown(ctx))
 	}

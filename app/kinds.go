@@ -6,6 +6,7 @@ import (
 	"github.com/rowflow/rowflow/automation/action"
 	"github.com/rowflow/rowflow/automation/kind"
 	"github.com/rowflow/rowflow/automation/trigger"
+	"github.com/rowflow/rowflow/notify"
 	"github.com/rowflow/rowflow/record"
 )
 
@@ -16,6 +17,8 @@ type KindDeps struct {
 	Records *record.Service
 	// HTTP is the outbound guard's client: every outgoing call (SSRF).
 	HTTP *http.Client
+	// Notifications is the in-app notification service (notify_user).
+	Notifications *notify.Service
 }
 
 // Kinds returns the registry of every trigger and action kind rowflow has,
@@ -39,6 +42,7 @@ func Kinds(deps KindDeps) *kind.Registry {
 			action.LinkRecords{Records: deps.Records},
 			action.SendWebhook{HTTP: deps.HTTP},
 			action.FindRecords{Records: deps.Records},
+			action.NotifyUser{Notifications: deps.Notifications, Users: deps.Notifications},
 		},
 	)
 }

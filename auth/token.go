@@ -36,10 +36,13 @@ type Token struct {
 	BaseIDs    []string   `json:"base_ids,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	// UserID is the user the token belongs to, if any (GET /me,
+	// notifications, cause.user_id of its writes).
+	UserID string `json:"user_id,omitempty"`
 }
 
 func tokenFromRow(r db.ApiToken) Token {
-	return Token{ID: r.ID, Name: r.Name, Role: r.Role, BaseIDs: r.BaseIds, CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt}
+	return Token{ID: r.ID, Name: r.Name, Role: r.Role, BaseIDs: r.BaseIds, CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, UserID: deref(r.UserID)}
 }
 
 // HashToken is the stored form of a token secret.
@@ -50,7 +53,10 @@ func HashToken(secret string) []byte {
 
 // CreateToken makes a token (owner only). It returns the metadata and the
 // secret, "rf_" + 43 url-safe characters, which is never stored or shown again.
-func (s *Tokens) CreateToken(ctx context.Context, name, role string, baseIDs []string) (Token, string, error) {
+// userID, when not "", makes it a token of that user; only the admin token
+// and owners reaching every base may do that (the user's notifications
+// span bases).
+func (s *Tokens) CreateToken(ctx context.Context, name, role string, baseIDs []string, userID string) (Token, string, error) {
 	p := rowflow.PrincipalFrom(ctx)
 	if err := rowflow.CheckRole(p, rowflow.RoleOwner); err != nil {
 		return Token{}, "", err
@@ -82,12 +88,22 @@ func (s *Tokens) CreateToken(ctx context.Context, name, role string, baseIDs []s
 		// A scoped owner cannot mint a token wider than itself.
 		baseIDs = p.BaseIDs
 	}
+	var owner *string
+	if userID != "" {
+		if err := checkUserAdmin(ctx); err != nil {
+			return Token{}, "", err
+		}
+		if _, err := s.q.GetUser(ctx, userID); err != nil {
+			return Token{}, "", rowflow.Invalid("user_id", "no user %q", userID)
+		}
+		owner = &userID
+	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return Token{}, "", err
 	}
 	secret := "rf_" + base64.RawURLEncoding.EncodeToString(raw[:])
-	row, err := s.q.CreateToken(ctx, db.CreateTokenParams{ID: rowflow.NewID(rowflow.PrefixToken), Name: name, Role: role, BaseIds: baseIDs, TokenHash: HashToken(secret)})
+	row, err := s.q.CreateToken(ctx, db.CreateTokenParams{ID: rowflow.NewID(rowflow.PrefixToken), Name: name, Role: role, BaseIds: baseIDs, TokenHash: HashToken(secret), UserID: owner})
 	if err != nil {
 		return Token{}, "", err
 	}
@@ -146,7 +162,7 @@ func (s *Tokens) Authenticate(ctx context.Context, secret, adminToken string) (r
 		return rowflow.Principal{}, fmt.Errorf("looking up token: %w", err)
 	}
 	_ = s.q.TouchToken(ctx, row.ID)
-	return rowflow.Principal{TokenID: row.ID, Role: row.Role, BaseIDs: row.BaseIds}, nil
+	return rowflow.Principal{TokenID: row.ID, Role: row.Role, BaseIDs: row.BaseIds, UserID: deref(row.UserID)}, nil
 }
 
 func subset(a, b []string) bool {

@@ -102,4 +102,11 @@
 // A write made by a step carries its run (Cause); the runs it triggers get
 // depth+1. A run deeper than Opts.MaxDepth (default 8) is stored as failed
 // with a loop_detected error and runs no step.
+//
+// # The user behind a run
+//
+// A write made with a token of a user carries cause.user_id; so does the
+// trigger data of the runs it starts ({{trigger.cause.user_id}}), and a
+// step's writes carry their run's user on (step.go, causeUserID), so a
+// chain of automations keeps the person at its origin.
 package automation

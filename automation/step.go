@@ -112,7 +112,7 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 		Attempt: job.Attempt, Depth: int(run.Depth), IdempotencyKey: "msg_" + run.ID + "_" + step.ID,
 		Trigger: trigger, Now: rt.now()}
 	actx := rowflow.WithCause(rowflow.WithPrincipal(ctx, rowflow.Principal{Role: rowflow.RoleOwner, BaseIDs: []string{run.BaseID}}),
-		rowflow.Cause{Kind: "automation", ID: run.AutomationID, RunID: run.ID, Depth: int(run.Depth)})
+		rowflow.Cause{Kind: "automation", ID: run.AutomationID, RunID: run.ID, Depth: int(run.Depth), UserID: causeUserID(trigger)})
 
 	if _, ok := at.(kind.Transactional); ok {
 		var out any
@@ -148,6 +148,19 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 		return rt.failStep(ctx, job, st, output, err, isRetryable(err))
 	}
 	return rt.completeStep(ctx, st, "succeeded", out, nil)
+}
+
+// causeUserID is the user at the origin of a run (trigger.cause.user_id):
+// the step's writes carry it on, so a chain of runs keeps its user.
+func causeUserID(trigger map[string]any) string {
+	switch c := trigger["cause"].(type) {
+	case map[string]any:
+		id, _ := c["user_id"].(string)
+		return id
+	case rowflow.Cause:
+		return c.UserID
+	}
+	return ""
 }
 
 // snoozesOf reads how often River snoozed the job (its "snoozes" metadata).

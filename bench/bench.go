@@ -43,6 +43,8 @@ type Opts struct {
 	// LatencyOnly skips the throughput, write-overhead and load-cost phases
 	// (for quick experiments on one rate).
 	LatencyOnly bool
+	// NotifyOnly measures only the notify_user → SSE row (bench/notify.go).
+	NotifyOnly bool
 	// OutDir receives <timestamp>.json (default bench/results).
 	OutDir string
 	Out    io.Writer
@@ -59,6 +61,7 @@ type Result struct {
 	Throughput  ThroughputRow  `json:"throughput"`
 	Overhead    []OverheadRow  `json:"write_overhead"`
 	Cost        CostRow        `json:"cost"`
+	Notify      *NotifyRow     `json:"notify_sse,omitempty"`
 	Settings    map[string]any `json:"settings"`
 	DurationSec float64        `json:"duration_sec"`
 }
@@ -110,6 +113,21 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 	res.Cost.ServerStartSecs = time.Since(t0).Seconds()
 	a := newAPI(srv.url)
 	fmt.Fprintf(o.Out, "rowflow bench (%s) — server %s, receiver %s, %d CPUs\n", map[bool]string{true: "short", false: "full"}[o.Short], srv.url, rcv.srv.URL, res.CPUs)
+	notifyRow := func() error {
+		row, err := notifyLatency(ctx, a, 50, map[bool]time.Duration{true: 5 * time.Second, false: 20 * time.Second}[o.Short])
+		if err != nil {
+			return err
+		}
+		res.Notify = &row
+		fmt.Fprintln(o.Out, "\nnotify_user → SSE event (50 writes/s, one stream client; ms)")
+		fmt.Fprintln(o.Out, "  "+row.String())
+		return nil
+	}
+	if o.NotifyOnly {
+		err := notifyRow()
+		res.DurationSec = time.Since(began).Seconds()
+		return res, err
+	}
 
 	// Idle cost, before any load.
 	idle := 5 * time.Second
@@ -208,6 +226,9 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 	fmt.Fprintln(o.Out, "\nwrite overhead (sequential single-record writes, ms)")
 	for _, r := range res.Overhead {
 		fmt.Fprintln(o.Out, "  "+r.String())
+	}
+	if err := notifyRow(); err != nil {
+		return nil, err
 	}
 	fmt.Fprintf(o.Out, "\ncost: rss idle=%.1f MiB peak=%.1f MiB | idle db_commits/s=%.1f idle cpu=%.1f%% | cpu under load=%.0f%% of one core\n",
 		res.Cost.RSSIdleMiB, res.Cost.RSSPeakMiB, res.Cost.IdleCommitsSec, res.Cost.IdleCPUPercent, res.Cost.PeakCPUPercent)

@@ -10,7 +10,7 @@ import (
 )
 
 const createToken = `-- name: CreateToken :one
-INSERT INTO api_tokens (id, name, role, base_ids, token_hash) VALUES ($1, $2, $3, $4, $5) RETURNING id, name, role, base_ids, token_hash, created_at, last_used_at
+INSERT INTO api_tokens (id, name, role, base_ids, token_hash, user_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, name, role, base_ids, token_hash, created_at, last_used_at, user_id
 `
 
 type CreateTokenParams struct {
@@ -19,6 +19,7 @@ type CreateTokenParams struct {
 	Role      string   `json:"role"`
 	BaseIds   []string `json:"base_ids"`
 	TokenHash []byte   `json:"token_hash"`
+	UserID    *string  `json:"user_id"`
 }
 
 func (q *Queries) CreateToken(ctx context.Context, arg CreateTokenParams) (ApiToken, error) {
@@ -28,6 +29,7 @@ func (q *Queries) CreateToken(ctx context.Context, arg CreateTokenParams) (ApiTo
 		arg.Role,
 		arg.BaseIds,
 		arg.TokenHash,
+		arg.UserID,
 	)
 	var i ApiToken
 	err := row.Scan(
@@ -38,6 +40,7 @@ func (q *Queries) CreateToken(ctx context.Context, arg CreateTokenParams) (ApiTo
 		&i.TokenHash,
 		&i.CreatedAt,
 		&i.LastUsedAt,
+		&i.UserID,
 	)
 	return i, err
 }
@@ -55,7 +58,7 @@ func (q *Queries) DeleteToken(ctx context.Context, id string) (int64, error) {
 }
 
 const getTokenByHash = `-- name: GetTokenByHash :one
-SELECT id, name, role, base_ids, token_hash, created_at, last_used_at FROM api_tokens WHERE token_hash = $1
+SELECT id, name, role, base_ids, token_hash, created_at, last_used_at, user_id FROM api_tokens WHERE token_hash = $1
 `
 
 func (q *Queries) GetTokenByHash(ctx context.Context, tokenHash []byte) (ApiToken, error) {
@@ -69,12 +72,13 @@ func (q *Queries) GetTokenByHash(ctx context.Context, tokenHash []byte) (ApiToke
 		&i.TokenHash,
 		&i.CreatedAt,
 		&i.LastUsedAt,
+		&i.UserID,
 	)
 	return i, err
 }
 
 const listTokens = `-- name: ListTokens :many
-SELECT id, name, role, base_ids, token_hash, created_at, last_used_at FROM api_tokens ORDER BY created_at, id
+SELECT id, name, role, base_ids, token_hash, created_at, last_used_at, user_id FROM api_tokens ORDER BY created_at, id
 `
 
 func (q *Queries) ListTokens(ctx context.Context) ([]ApiToken, error) {
@@ -94,6 +98,7 @@ func (q *Queries) ListTokens(ctx context.Context) ([]ApiToken, error) {
 			&i.TokenHash,
 			&i.CreatedAt,
 			&i.LastUsedAt,
+			&i.UserID,
 		); err != nil {
 			return nil, err
 		}

@@ -69,6 +69,7 @@ type ApiToken struct {
 	TokenHash  []byte     `json:"token_hash"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
+	UserID     *string    `json:"user_id"`
 }
 
 type Automation struct {
@@ -116,6 +117,21 @@ type Form struct {
 	Fields    json.RawMessage `json:"fields"`
 	Public    bool            `json:"public"`
 	CreatedAt time.Time       `json:"created_at"`
+}
+
+type Notification struct {
+	ID           string     `json:"id"`
+	UserID       string     `json:"user_id"`
+	Title        string     `json:"title"`
+	Body         string     `json:"body"`
+	Link         string     `json:"link"`
+	BaseID       *string    `json:"base_id"`
+	AutomationID *string    `json:"automation_id"`
+	RunID        *string    `json:"run_id"`
+	StepID       *string    `json:"step_id"`
+	RecordID     *string    `json:"record_id"`
+	CreatedAt    time.Time  `json:"created_at"`
+	ReadAt       *time.Time `json:"read_at"`
 }
 
 type Record struct {
@@ -190,6 +206,13 @@ type Table struct {
 	CreatedAt          time.Time `json:"created_at"`
 	SchemaVersion      int64     `json:"schema_version"`
 	AutomationsVersion int64     `json:"automations_version"`
+}
+
+type User struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 type View struct {

@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -35,7 +36,8 @@ func exampleJSON(t *testing.T, example any, ids map[string]string) map[string]an
 func TestRegistryExamplesValidate(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	f.addInvoices(t) // link_records' example links Orders.Invoices
+	f.addInvoices(t)                                                                     // link_records' example links Orders.Invoices
+	f.env.JSON("POST", "/api/v1/users", map[string]any{"email": "ada@example.com"}, 201) // notify_user's example notifies Ada
 	ids := map[string]string{
 		"viw_…": f.view(t, "Done", map[string]any{"match": "all", "rules": []any{map[string]any{"field": "Status", "op": "is", "value": "Done"}}}),
 		"frm_…": f.form(t, "Intake", "Name"),
@@ -152,6 +154,7 @@ func TestActionsHaveOneEffectPerIdempotencyKey(t *testing.T) {
 		"link_records":  true,
 		"send_webhook":  false,
 		"find_records":  false,
+		"notify_user":   true, // its notification row commits with the step
 	}
 	kinds := app.Kinds(app.KindDeps{})
 	for _, at := range kinds.Actions() {
@@ -184,6 +187,12 @@ func TestActionsHaveOneEffectPerIdempotencyKey(t *testing.T) {
 			require.Equal(t, []any{inv[0]["id"]}, f.record(t, f.tableID, submitted)["fields"].(map[string]any)["Invoices"])
 			require.Equal(t, []any{submitted}, inv[0]["fields"].(map[string]any)["Orders"])
 		},
+		"notify_user": func(t *testing.T, f *fixture, _, submitted string) {
+			var n int
+			require.NoError(t, f.env.App.Pool.QueryRow(context.Background(),
+				`SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.email = 'ada@example.com' AND n.record_id = $1`, submitted).Scan(&n))
+			require.Equal(t, 1, n)
+		},
 	}
 	for _, at := range kinds.Actions() {
 		if _, ok := at.(kind.Transactional); !ok {
@@ -195,6 +204,7 @@ func TestActionsHaveOneEffectPerIdempotencyKey(t *testing.T) {
 			require.True(t, ok, "no effect check for %s", at.Name())
 			f := setup(t)
 			invoices := f.addInvoices(t)
+			f.env.JSON("POST", "/api/v1/users", map[string]any{"email": "ada@example.com"}, 201) // notify_user's example
 			form := f.form(t, "Intake", "Name")
 			// A form trigger: the step's own writes (cause: automation) do
 			// not fire it again.

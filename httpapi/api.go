@@ -18,6 +18,7 @@ import (
 	"github.com/rowflow/rowflow/auth"
 	"github.com/rowflow/rowflow/automation"
 	"github.com/rowflow/rowflow/automation/kind"
+	"github.com/rowflow/rowflow/notify"
 	"github.com/rowflow/rowflow/record"
 	"github.com/swaggest/swgui/v5emb"
 )
@@ -28,6 +29,11 @@ type Opts struct {
 	Records     *record.Service
 	Tokens      *auth.Tokens
 	Automations *automation.Runtime
+	// Users are the users; Notifications and Hub the in-app
+	// notifications and their live stream.
+	Users         *auth.Users
+	Notifications *notify.Service
+	Hub           *notify.Hub
 	// Kinds is the registry the trigger and step schemas of the OpenAPI
 	// document are generated from.
 	Kinds  *kind.Registry
@@ -77,7 +83,8 @@ func New(opts Opts) *Server {
 	setSchemaKinds(opts.Kinds)
 	api.UseMiddleware(authMiddleware(api, opts.Tokens, opts.AdminToken))
 
-	h := &handlers{records: opts.Records, tokens: opts.Tokens, auto: opts.Automations, log: opts.Logger}
+	h := &handlers{records: opts.Records, tokens: opts.Tokens, auto: opts.Automations, log: opts.Logger,
+		users: opts.Users, notes: opts.Notifications, hub: opts.Hub}
 	registerOps(api, opts.Ready)
 	registerBases(api, h)
 	registerTables(api, h)
@@ -87,6 +94,8 @@ func New(opts Opts) *Server {
 	registerTokens(api, h)
 	registerAutomations(api, h)
 	registerRuns(api, h)
+	registerUsers(api, h)
+	registerNotifications(api, h)
 
 	r.Handle("/docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	r.Mount("/docs/", v5emb.New("rowflow API", "/openapi.json", "/docs/"))
@@ -116,6 +125,9 @@ type handlers struct {
 	tokens  *auth.Tokens
 	auto    *automation.Runtime
 	log     *slog.Logger
+	users   *auth.Users
+	notes   *notify.Service
+	hub     *notify.Hub
 }
 
 // requestLogger logs one structured line per request with its request id.

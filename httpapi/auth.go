@@ -15,6 +15,9 @@ import (
 const (
 	authNone     = "none"
 	authOptional = "optional"
+	// authQuery: a token is required, and may also come as the
+	// access_token query parameter (EventSource cannot send headers).
+	authQuery = "query"
 )
 
 type anonymousKey struct{}
@@ -30,6 +33,10 @@ func authMiddleware(api huma.API, tokens *auth.Tokens, adminToken string) func(h
 			return
 		}
 		secret, ok := bearer(ctx.Header("Authorization"))
+		if !ok && mode == authQuery {
+			secret = ctx.Query("access_token")
+			ok = secret != ""
+		}
 		if !ok && mode == authOptional {
 			next(huma.WithValue(ctx, anonymousKey{}, true))
 			return

@@ -20,6 +20,7 @@ import (
 	"github.com/rowflow/rowflow/apptest"
 	"github.com/rowflow/rowflow/auth"
 	"github.com/rowflow/rowflow/automation"
+	"github.com/rowflow/rowflow/notify"
 )
 
 // TestTokenLifecycle: the secret is answered once, only its hash is
@@ -308,7 +309,18 @@ func TestTokenScopingOnEveryRoute(t *testing.T) {
 		"forms": "form_id", "tokens": "token_id", "automations": "automation_id", "runs": "run_id",
 	}
 
-	_, scoped := createToken(t, env, "owner", a.BaseID)
+	// The scoped token belongs to a user, who has a notification from an
+	// automation of base B: the user's own calls answer, B's notification
+	// does not exist for a token of A.
+	walker := doJSON(t, env, "POST", "/api/v1/users", map[string]any{"email": "walker@example.com"}, 201)["id"].(string)
+	other := doJSON(t, env, "POST", "/api/v1/users", map[string]any{"email": "other@example.com"}, 201)["id"].(string)
+	scoped := doJSON(t, env, "POST", "/api/v1/tokens", map[string]any{"name": "walker", "role": "owner", "base_ids": []any{a.BaseID}, "user_id": walker}, 201)["token"].(string)
+	tx, err := env.App.Pool.Begin(ctx)
+	require.NoError(t, err)
+	noteB, err := env.App.Notifications.Insert(ctx, tx, notify.Message{User: walker, Title: "from B", BaseID: b.BaseID})
+	require.NoError(t, err)
+	require.NoError(t, tx.Commit(ctx))
+	ids["user_id"], ids["notification_id"] = other, noteB.ID
 	doJSONAs(t, env, scoped, "GET", "/api/v1/tables/"+a.ItemsID+"/records", nil, 200) // the token works in A
 	recordsOfB := len(listAll(t, env, b.ItemsID, ""))
 
@@ -322,6 +334,16 @@ func TestTokenScopingOnEveryRoute(t *testing.T) {
 		"GET /api/v1/tokens":               200,
 		"POST /api/v1/tokens":              422, // base_ids names B: "no base"
 		"DELETE /api/v1/tokens/{token_id}": 404, // a token scoped to B
+		// Users span bases: a base-scoped owner may not manage them.
+		"GET /api/v1/users":                   403,
+		"POST /api/v1/users":                  403,
+		"GET /api/v1/users/{user_id}":         403,
+		"PATCH /api/v1/users/{user_id}":       403,
+		"DELETE /api/v1/users/{user_id}":      403,
+		"GET /api/v1/me":                      200,
+		"GET /api/v1/notifications":           200, // without B's (checked below)
+		"POST /api/v1/notifications/read-all": 200, // leaves B's unread (checked below)
+		"GET /api/v1/notifications/stream":    200, // without B's (the stream filters by the same scope)
 	}
 	// Request bodies that pass validation, so only scoping can refuse them.
 	bodies := map[string]any{
@@ -384,7 +406,12 @@ func TestTokenScopingOnEveryRoute(t *testing.T) {
 				body = exampleBody(api, op, ids)
 			}
 		}
-		r := send(t, env, op.Method, path, scoped, body)
+		var r response
+		if ok200 := op.Responses["200"]; ok200 != nil && ok200.Content["text/event-stream"] != nil {
+			r = sendHead(t, env, op.Method, path, scoped) // a stream never ends by itself
+		} else {
+			r = send(t, env, op.Method, path, scoped, body)
+		}
 		want, allowed := notBaseBound[key]
 		if !allowed {
 			want = http.StatusNotFound
@@ -415,6 +442,30 @@ func TestTokenScopingOnEveryRoute(t *testing.T) {
 	var n int
 	require.NoError(t, env.App.Pool.QueryRow(ctx, `SELECT count(*) FROM api_tokens WHERE 'x' = name`).Scan(&n))
 	require.Zero(t, n, "a token was minted for B")
+	require.Empty(t, doJSONAs(t, env, scoped, "GET", "/api/v1/notifications", nil, 200)["items"], "B's notification was listed")
+	require.NoError(t, env.App.Pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE id = $1 AND read_at IS NULL`, noteB.ID).Scan(&n))
+	require.Equal(t, 1, n, "B's notification was marked read")
+	require.NoError(t, env.App.Pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE id = $1 AND email = 'other@example.com'`, other).Scan(&n))
+	require.Equal(t, 1, n, "the other user was changed")
+}
+
+// sendHead sends a request and answers its status once the headers came,
+// without waiting for the body (an event stream).
+func sendHead(t testing.TB, env *apptest.Env, method, path, token string) response {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, env.URL+path, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var raw []byte
+	if resp.StatusCode != http.StatusOK {
+		raw, _ = io.ReadAll(resp.Body)
+	}
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
 }
 
 // operations lists every operation of the OpenAPI document, reads first

@@ -16,6 +16,7 @@ type createdToken struct {
 	Name      string    `json:"name"`
 	Role      string    `json:"role"`
 	BaseIDs   []string  `json:"base_ids,omitempty"`
+	UserID    string    `json:"user_id,omitempty" doc:"the user the token belongs to"`
 	CreatedAt time.Time `json:"created_at"`
 	Token     string    `json:"token" doc:"the secret; shown only now" example:"rf_3q2Xw…"`
 }
@@ -30,14 +31,15 @@ func registerTokens(api huma.API, h *handlers) {
 			Name    string   `json:"name" minLength:"1" maxLength:"200" example:"ci"`
 			Role    string   `json:"role" enum:"owner,editor,viewer" example:"editor"`
 			BaseIDs []string `json:"base_ids,omitempty" doc:"limit the token to these bases; omit for every base"`
+			UserID  string   `json:"user_id,omitempty" doc:"make it a token of this user (usr_…): GET /me, notifications and cause.user_id of its writes; needs an owner token reaching every base or the admin token"`
 		}
 	}) (*struct{ Body createdToken }, error) {
-		t, secret, err := h.tokens.CreateToken(ctx, in.Body.Name, in.Body.Role, in.Body.BaseIDs)
+		t, secret, err := h.tokens.CreateToken(ctx, in.Body.Name, in.Body.Role, in.Body.BaseIDs, in.Body.UserID)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
 		return &struct{ Body createdToken }{Body: createdToken{
-			ID: t.ID, Name: t.Name, Role: t.Role, BaseIDs: t.BaseIDs, CreatedAt: t.CreatedAt, Token: secret,
+			ID: t.ID, Name: t.Name, Role: t.Role, BaseIDs: t.BaseIDs, UserID: t.UserID, CreatedAt: t.CreatedAt, Token: secret,
 		}}, nil
 	})
 

@@ -1,5 +1,5 @@
 -- name: CreateToken :one
-INSERT INTO api_tokens (id, name, role, base_ids, token_hash) VALUES ($1, $2, $3, $4, $5) RETURNING *;
+INSERT INTO api_tokens (id, name, role, base_ids, token_hash, user_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *;
 
 -- name: GetTokenByHash :one
 SELECT * FROM api_tokens WHERE token_hash = $1;

@@ -71,6 +71,14 @@ func WithTx(ctx context.Context, tx pgx.Tx) context.Context {
 	return context.WithValue(ctx, txKey{}, tx)
 }
 
+// TxFrom returns the transaction ctx carries (WithTx), if any. A
+// Transactional action that writes rows of its own (notify_user's
+// notification) writes them in it, so they commit with the step.
+func TxFrom(ctx context.Context) (pgx.Tx, bool) {
+	tx, ok := ctx.Value(txKey{}).(pgx.Tx)
+	return tx, ok
+}
+
 // inOuterTx reports whether ctx carries a caller's transaction (WithTx).
 func inOuterTx(ctx context.Context) bool {
 	_, ok := ctx.Value(txKey{}).(pgx.Tx)

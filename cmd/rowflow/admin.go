@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/rowflow/rowflow"
 	"github.com/rowflow/rowflow/app"
 	"github.com/rowflow/rowflow/auth"
 	"github.com/rowflow/rowflow/migrations"
@@ -54,12 +55,13 @@ func migrate(ctx context.Context, cfg app.Config, args []string) error {
 
 func token(ctx context.Context, cfg app.Config, args []string) error {
 	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("usage: rowflow token create -name NAME -role owner|editor|viewer [-base-ids a,b]")
+		return fmt.Errorf("usage: rowflow token create -name NAME -role owner|editor|viewer [-base-ids a,b] [-user EMAIL]")
 	}
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	name := fs.String("name", "cli", "token name")
 	role := fs.String("role", "owner", "owner | editor | viewer")
 	bases := fs.String("base-ids", "", "comma-separated base ids (default: every base)")
+	userEmail := fs.String("user", "", "make it a token of the user with this email (created when missing)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -73,7 +75,24 @@ func token(ctx context.Context, cfg app.Config, args []string) error {
 			return err
 		}
 		tokens := auth.New(pool)
-		t, secret, err := tokens.CreateToken(ctx, *name, *role, baseIDs)
+		userID := ""
+		if *userEmail != "" {
+			users := auth.NewUsers(pool)
+			id, err := users.UserIDByEmail(ctx, *userEmail)
+			if rowflow.ErrorCode(err) == rowflow.CodeNotFound {
+				u, cerr := users.CreateUser(ctx, *userEmail, "")
+				if cerr != nil {
+					return cerr
+				}
+				fmt.Fprintf(os.Stderr, "created user %s (%s)\n", u.ID, u.Email)
+				id, err = u.ID, nil
+			}
+			if err != nil {
+				return err
+			}
+			userID = id
+		}
+		t, secret, err := tokens.CreateToken(ctx, *name, *role, baseIDs, userID)
 		if err != nil {
 			return err
 		}

@@ -39,7 +39,7 @@ const usage = `rowflow — the automation engine of an Airtable-style product
 usage:
   rowflow serve [flags]                 run API, workers and scheduler (see rowflow serve -h)
   rowflow migrate up|down|down-all|status
-  rowflow token create -name NAME -role owner|editor|viewer [-base-ids bas_a,bas_b]
+  rowflow token create -name NAME -role owner|editor|viewer [-base-ids bas_a,bas_b] [-user EMAIL]
   rowflow pg start|stop|url             manage the private PostgreSQL cluster
   rowflow bench [-short]                measure latency, throughput and cost (make bench)
   rowflow receive [-addr 127.0.0.1:9999] print incoming webhooks (to try send_webhook)
