@@ -27,6 +27,7 @@ import (
 	"github.com/rowflow/rowflow/migrations"
 	"github.com/rowflow/rowflow/outbound"
 	"github.com/rowflow/rowflow/record"
+	"github.com/rowflow/rowflow/schedule"
 )
 
 // App is one rowflow process: API, workers, or both.
@@ -39,8 +40,10 @@ type App struct {
 	Records     *record.Service
 	Tokens      *auth.Tokens
 	Automations *automation.Runtime
-	River       *river.Client[pgx.Tx]
-	Server      *httpapi.Server
+	// Schedules keeps and fires the scheduled trigger's rows.
+	Schedules *schedule.Service
+	River     *river.Client[pgx.Tx]
+	Server    *httpapi.Server
 
 	riverUI  *riverui.Handler
 	http     *http.Server
@@ -77,8 +80,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 	}
 	a.Records = record.New(record.Opts{Pool: pool, Logger: log})
 	a.Tokens = auth.New(pool)
+	a.Schedules = schedule.New(schedule.Opts{Pool: pool, Logger: log, MinInterval: cfg.ScheduleMinInterval, Lookahead: cfg.ScheduleLookahead})
 	a.Automations = automation.New(automation.Opts{Pool: pool, Logger: log, Records: a.Records,
-		Kinds:    Kinds(KindDeps{Records: a.Records, HTTP: outbound.NewGuard(allow).Client(0)}),
+		Kinds:    Kinds(KindDeps{Records: a.Records, HTTP: outbound.NewGuard(allow).Client(0), Schedules: a.Schedules}),
 		MaxDepth: cfg.MaxDepth, InlineBackstop: cfg.InlineBackstop, InlineEvents: cfg.Role == "all", JobTimeout: cfg.JobTimeout})
 	a.Records.SetHook(a.Automations)
 
@@ -97,6 +101,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 	if cfg.Role != "api" {
 		workers := river.NewWorkers()
 		jobs.Register(workers, a.Automations)
+		river.AddWorker(workers, &jobs.ScheduleTickWorker{Schedules: a.Schedules, Runtime: a.Automations})
 		rcfg.Workers = workers
 		rcfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
 		// The leader gives River the first steps of runs whose inline
@@ -108,7 +113,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 			func() (river.JobArgs, *river.InsertOpts) {
 				return automation.SweepArgs{}, &river.InsertOpts{MaxAttempts: 1}
 			},
-			&river.PeriodicJobOpts{RunOnStart: true})}
+			&river.PeriodicJobOpts{RunOnStart: true}),
+			// The leader fires due schedules (schedule/doc.go).
+			jobs.ScheduleTick(cfg.ScheduleTick),
+		}
 	}
 	a.River, err = river.NewClient(riverpgxv5.New(pool), rcfg)
 	if err != nil {

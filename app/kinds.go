@@ -7,6 +7,7 @@ import (
 	"github.com/rowflow/rowflow/automation/kind"
 	"github.com/rowflow/rowflow/automation/trigger"
 	"github.com/rowflow/rowflow/record"
+	"github.com/rowflow/rowflow/schedule"
 )
 
 // KindDeps is what the kinds are built from: every dependency a trigger or
@@ -16,6 +17,8 @@ type KindDeps struct {
 	Records *record.Service
 	// HTTP is the outbound guard's client: every outgoing call (SSRF).
 	HTTP *http.Client
+	// Schedules keeps the scheduled trigger's rows.
+	Schedules *schedule.Service
 }
 
 // Kinds returns the registry of every trigger and action kind rowflow has,
@@ -31,6 +34,7 @@ func Kinds(deps KindDeps) *kind.Registry {
 			trigger.RecordEntersView{Records: deps.Records},
 			trigger.RecordMatchesConditions{},
 			trigger.FormSubmitted{Records: deps.Records},
+			trigger.Scheduled{Schedules: deps.Schedules},
 		},
 		[]kind.Action{
 			action.CreateRecord{Records: deps.Records},

@@ -63,6 +63,12 @@ type Schedule struct {
 // minInterval, and an expression that never fires (0 0 30 2 *). now is
 // where the never-fires and the interval checks start.
 func Parse(spec Spec, minInterval time.Duration, now time.Time) (*Schedule, error) {
+	return parse(spec, minInterval, now, true)
+}
+
+// parse is Parse; check=false skips the checks of the fires themselves
+// (for rows checked when they were saved).
+func parse(spec Spec, minInterval time.Duration, now time.Time, check bool) (*Schedule, error) {
 	if minInterval <= 0 {
 		minInterval = DefaultMinInterval
 	}
@@ -114,6 +120,9 @@ func Parse(spec Spec, minInterval time.Duration, now time.Time) (*Schedule, erro
 	cp := *ss
 	cp.Location = s.loc
 	s.cron = &cp
+	if !check {
+		return s, nil
+	}
 	if err := s.checkFires(now, minInterval); err != nil {
 		return nil, err
 	}
