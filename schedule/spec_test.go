@@ -69,6 +69,7 @@ func TestParseAccepts(t *testing.T) {
 		{Spec{Cron: "@daily", TimeZone: "America/New_York"}, "2026-01-01 00:00:00 -0500"},
 		{Spec{Cron: "30 0 9 * * *"}, "2026-01-01 09:00:30 +0000"},
 		{Spec{Every: "15m"}, "2026-01-01 00:15:00 +0000"},
+		{Spec{Cron: "* * * * *", TimeZone: "Europe/Berlin"}, "2026-01-01 01:01:00 +0100"}, // every minute: the minimum
 	} {
 		s, err := Parse(tc.spec, time.Minute, now)
 		require.NoError(t, err, "%+v", tc.spec)
