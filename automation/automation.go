@@ -63,7 +63,7 @@ type Automation struct {
 	UpdatedAt  time.Time       `json:"updated_at"`
 	// NextFires lists the next fires of an enabled automation whose
 	// trigger fires at times of its own (kind.Upcoming: scheduled).
-	NextFires []kind.Fire `json:"next_fires,omitempty" doc:"the next 5 fires of an enabled scheduled automation, in its time zone and in UTC"`
+	NextFires []kind.NextFire `json:"next_fires,omitempty" doc:"the next 5 fires of an enabled scheduled automation, in its time zone and in UTC"`
 }
 
 // AutomationInput creates an automation (every field) or patches one (nil

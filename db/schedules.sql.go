@@ -106,6 +106,38 @@ func (q *Queries) ClaimDueSchedules(ctx context.Context, arg ClaimDueSchedulesPa
 	return items, nil
 }
 
+const deletePendingScheduledRuns = `-- name: DeletePendingScheduledRuns :one
+WITH d AS (
+    DELETE FROM runs
+    WHERE automation_id = $1 AND status = 'queued' AND version <> $2::int
+      AND event_key LIKE 'sched:%'
+    RETURNING (trigger_data->>'scheduled_for')::timestamptz AS at
+)
+SELECT count(*)::int AS n, coalesce(min(at), '0001-01-01 00:00:00+00')::timestamptz AS earliest FROM d
+`
+
+type DeletePendingScheduledRunsParams struct {
+	AutomationID string `json:"automation_id"`
+	Version      int32  `json:"version"`
+}
+
+type DeletePendingScheduledRunsRow struct {
+	N        int32     `json:"n"`
+	Earliest time.Time `json:"earliest"`
+}
+
+// Deletes the scheduled runs of an automation that have not started and
+// run another version than version (a save replaced it): their fires are
+// fired again under the new version. n counts them; earliest is the first
+// of their fire times (zero time when none). A run whose first step
+// starts meanwhile is running, not queued, and stays.
+func (q *Queries) DeletePendingScheduledRuns(ctx context.Context, arg DeletePendingScheduledRunsParams) (DeletePendingScheduledRunsRow, error) {
+	row := q.db.QueryRow(ctx, deletePendingScheduledRuns, arg.AutomationID, arg.Version)
+	var i DeletePendingScheduledRunsRow
+	err := row.Scan(&i.N, &i.Earliest)
+	return i, err
+}
+
 const deleteSchedule = `-- name: DeleteSchedule :exec
 DELETE FROM automation_schedules WHERE automation_id = $1
 `
@@ -134,18 +166,6 @@ func (q *Queries) GetSchedule(ctx context.Context, automationID string) (Automat
 		&i.UpdatedAt,
 	)
 	return i, err
-}
-
-const nextScheduleFire = `-- name: NextScheduleFire :one
-SELECT min(next_fire_at)::timestamptz AS next_fire_at FROM automation_schedules
-`
-
-// When the earliest schedule is due (NULL: none).
-func (q *Queries) NextScheduleFire(ctx context.Context) (time.Time, error) {
-	row := q.db.QueryRow(ctx, nextScheduleFire)
-	var next_fire_at time.Time
-	err := row.Scan(&next_fire_at)
-	return next_fire_at, err
 }
 
 const scheduleNow = `-- name: ScheduleNow :one

@@ -302,8 +302,9 @@ func TestScheduledTwoProcessesNeverDoubleFire(t *testing.T) {
 
 // TestScheduledDisableBetweenClaimAndRun: a fire claimed ahead of its time
 // (the lookahead) has its run inserted, waiting; the automation is
-// disabled — or saved as a new version — before the fire time, and the
-// run ends skipped without executing its step.
+// disabled before the fire time, and the run ends skipped without
+// executing its step. Saved as a new version instead, the waiting run is
+// replaced and the fire runs once, as the new version.
 func TestScheduledDisableBetweenClaimAndRun(t *testing.T) {
 	t.Parallel()
 	f := setup(t, func(c *app.Config) { c.ScheduleLookahead = 30 * time.Second })
@@ -332,9 +333,28 @@ func TestScheduledDisableBetweenClaimAndRun(t *testing.T) {
 			}
 			require.True(t, time.Now().Before(fireAt), "changed before the fire time")
 			run := f.waitRuns(t, id, 1)[0]
-			require.Equal(t, "skipped", run["status"], "%v", run)
-			require.Contains(t, run["error"], "since this run was scheduled")
-			require.Zero(t, rcv.count(), "the step never ran")
+			if change == "disable" {
+				require.Equal(t, "skipped", run["status"], "%v", run)
+				require.Contains(t, run["error"], "since this run was scheduled")
+				require.Zero(t, rcv.count(), "the step never ran")
+				return
+			}
+			// The save replaced the waiting run of version 1: the fire
+			// runs once, as version 2.
+			require.Equal(t, "succeeded", run["status"], "%v", run)
+			d := rcv.wait(t)
+			require.Equal(t, fireAt.UTC().Format(time.RFC3339), d.Body["scheduled_for"])
+			var versions []int
+			rows, err := db.Query(ctx, "SELECT version FROM runs WHERE automation_id = $1", id)
+			require.NoError(t, err)
+			for rows.Next() {
+				var v int
+				require.NoError(t, rows.Scan(&v))
+				versions = append(versions, v)
+			}
+			require.NoError(t, rows.Err())
+			require.Equal(t, []int{2}, versions)
+			require.Equal(t, 1, rcv.count())
 		})
 	}
 }

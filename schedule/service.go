@@ -120,10 +120,25 @@ func (s *Service) Keep(ctx context.Context, tx pgx.Tx, automationID string, vers
 		p.Cron = &spec.Cron
 	}
 	cur, err := q.GetSchedule(ctx, automationID)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("reading schedule of %s: %w", automationID, err)
+	}
+	found := err == nil
+	// Fires already inserted for an older version that have not started
+	// are fired again under this one (same spec) or dropped (new spec).
+	pending := db.DeletePendingScheduledRunsRow{}
+	if found && int(cur.Version) != version {
+		if pending, err = q.DeletePendingScheduledRuns(ctx, db.DeletePendingScheduledRunsParams{AutomationID: automationID, Version: int32(version)}); err != nil {
+			return fmt.Errorf("replacing pending fires of %s: %w", automationID, err)
+		}
+	}
 	switch {
-	case err == nil && sameSpec(cur, p):
+	case found && sameSpec(cur, p):
 		p.NextFireAt = cur.NextFireAt
-	case err == nil || errors.Is(err, pgx.ErrNoRows):
+		if pending.N > 0 && pending.Earliest.Before(p.NextFireAt) {
+			p.NextFireAt = pending.Earliest
+		}
+	default:
 		now, err := q.ScheduleNow(ctx, s.pinned())
 		if err != nil {
 			return fmt.Errorf("reading the clock: %w", err)
@@ -132,8 +147,6 @@ func (s *Service) Keep(ctx context.Context, tx pgx.Tx, automationID string, vers
 		if p.NextFireAt.IsZero() {
 			return q.DeleteSchedule(ctx, automationID)
 		}
-	default:
-		return fmt.Errorf("reading schedule of %s: %w", automationID, err)
 	}
 	return q.UpsertSchedule(ctx, p)
 }

@@ -14,11 +14,11 @@ type CurrentOnly interface {
 // API answer lists its next fires (next_fires).
 type Upcoming interface {
 	// NextFires returns the next n fires of cfg after now.
-	NextFires(cfg any, now time.Time, n int) []Fire
+	NextFires(cfg any, now time.Time, n int) []NextFire
 }
 
-// Fire is one coming fire time, in the trigger's time zone and in UTC.
-type Fire struct {
+// NextFire is one coming fire time, in the trigger's time zone and in UTC.
+type NextFire struct {
 	Local time.Time `json:"local" doc:"in the schedule's time zone"`
 	UTC   time.Time `json:"utc"`
 }

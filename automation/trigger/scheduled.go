@@ -94,12 +94,12 @@ func (s Scheduled) AutomationChanged(ctx context.Context, tx pgx.Tx, ch kind.Lif
 }
 
 // NextFires implements kind.Upcoming.
-func (s Scheduled) NextFires(cfg any, now time.Time, n int) []kind.Fire {
+func (s Scheduled) NextFires(cfg any, now time.Time, n int) []kind.NextFire {
 	c := cfg.(*ScheduledConfig)
 	fires, loc := s.Schedules.NextFires(c.Cron, c.Every, c.TimeZone, now, n)
-	out := make([]kind.Fire, len(fires))
+	out := make([]kind.NextFire, len(fires))
 	for i, f := range fires {
-		out[i] = kind.Fire{Local: f.In(loc), UTC: f.UTC()}
+		out[i] = kind.NextFire{Local: f.In(loc), UTC: f.UTC()}
 	}
 	return out
 }
