@@ -106,38 +106,6 @@ func (q *Queries) ClaimDueSchedules(ctx context.Context, arg ClaimDueSchedulesPa
 	return items, nil
 }
 
-const deletePendingScheduledRuns = `-- name: DeletePendingScheduledRuns :one
-WITH d AS (
-    DELETE FROM runs
-    WHERE automation_id = $1 AND status = 'queued' AND version <> $2::int
-      AND event_key LIKE 'sched:%'
-    RETURNING (trigger_data->>'scheduled_for')::timestamptz AS at
-)
-SELECT count(*)::int AS n, coalesce(min(at), '0001-01-01 00:00:00+00')::timestamptz AS earliest FROM d
-`
-
-type DeletePendingScheduledRunsParams struct {
-	AutomationID string `json:"automation_id"`
-	Version      int32  `json:"version"`
-}
-
-type DeletePendingScheduledRunsRow struct {
-	N        int32     `json:"n"`
-	Earliest time.Time `json:"earliest"`
-}
-
-// Deletes the scheduled runs of an automation that have not started and
-// run another version than version (a save replaced it): their fires are
-// fired again under the new version. n counts them; earliest is the first
-// of their fire times (zero time when none). A run whose first step
-// starts meanwhile is running, not queued, and stays.
-func (q *Queries) DeletePendingScheduledRuns(ctx context.Context, arg DeletePendingScheduledRunsParams) (DeletePendingScheduledRunsRow, error) {
-	row := q.db.QueryRow(ctx, deletePendingScheduledRuns, arg.AutomationID, arg.Version)
-	var i DeletePendingScheduledRunsRow
-	err := row.Scan(&i.N, &i.Earliest)
-	return i, err
-}
-
 const deleteSchedule = `-- name: DeleteSchedule :exec
 DELETE FROM automation_schedules WHERE automation_id = $1
 `
@@ -166,6 +134,29 @@ func (q *Queries) GetSchedule(ctx context.Context, automationID string) (Automat
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const movePendingScheduledRuns = `-- name: MovePendingScheduledRuns :execrows
+UPDATE runs SET version = $1::int
+WHERE automation_id = $2 AND status = 'queued' AND version <> $1::int
+  AND event_key LIKE 'sched:%'
+`
+
+type MovePendingScheduledRunsParams struct {
+	Version      int32  `json:"version"`
+	AutomationID string `json:"automation_id"`
+}
+
+// Moves the scheduled runs of an automation that have not started to
+// version (a save replaced theirs): each keeps its id, its fire and its
+// first step's job, and runs the new version. A run whose first step
+// started meanwhile is running, not queued, and is left to its re-check.
+func (q *Queries) MovePendingScheduledRuns(ctx context.Context, arg MovePendingScheduledRunsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, movePendingScheduledRuns, arg.Version, arg.AutomationID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const scheduleNow = `-- name: ScheduleNow :one

@@ -49,16 +49,11 @@ SET next_fire_at = u.next_fire_at,
 FROM u
 WHERE s.automation_id = u.automation_id AND u.next_fire_at <> '0001-01-01 00:00:00+00';
 
--- name: DeletePendingScheduledRuns :one
--- Deletes the scheduled runs of an automation that have not started and
--- run another version than version (a save replaced it): their fires are
--- fired again under the new version. n counts them; earliest is the first
--- of their fire times (zero time when none). A run whose first step
--- starts meanwhile is running, not queued, and stays.
-WITH d AS (
-    DELETE FROM runs
-    WHERE automation_id = sqlc.arg(automation_id) AND status = 'queued' AND version <> sqlc.arg(version)::int
-      AND event_key LIKE 'sched:%'
-    RETURNING (trigger_data->>'scheduled_for')::timestamptz AS at
-)
-SELECT count(*)::int AS n, coalesce(min(at), '0001-01-01 00:00:00+00')::timestamptz AS earliest FROM d;
+-- name: MovePendingScheduledRuns :execrows
+-- Moves the scheduled runs of an automation that have not started to
+-- version (a save replaced theirs): each keeps its id, its fire and its
+-- first step's job, and runs the new version. A run whose first step
+-- started meanwhile is running, not queued, and is left to its re-check.
+UPDATE runs SET version = sqlc.arg(version)::int
+WHERE automation_id = sqlc.arg(automation_id) AND status = 'queued' AND version <> sqlc.arg(version)::int
+  AND event_key LIKE 'sched:%';

@@ -124,19 +124,16 @@ func (s *Service) Keep(ctx context.Context, tx pgx.Tx, automationID string, vers
 		return fmt.Errorf("reading schedule of %s: %w", automationID, err)
 	}
 	found := err == nil
-	// Fires already inserted for an older version that have not started
-	// are fired again under this one (same spec) or dropped (new spec).
-	pending := db.DeletePendingScheduledRunsRow{}
-	if found && int(cur.Version) != version {
-		if pending, err = q.DeletePendingScheduledRuns(ctx, db.DeletePendingScheduledRunsParams{AutomationID: automationID, Version: int32(version)}); err != nil {
-			return fmt.Errorf("replacing pending fires of %s: %w", automationID, err)
-		}
-	}
 	switch {
 	case found && sameSpec(cur, p):
 		p.NextFireAt = cur.NextFireAt
-		if pending.N > 0 && pending.Earliest.Before(p.NextFireAt) {
-			p.NextFireAt = pending.Earliest
+		// Fires inserted for an older version that have not started run
+		// this one. (With a new spec they are not moved: their first step
+		// finds the version changed and skips them.)
+		if int(cur.Version) != version {
+			if _, err := q.MovePendingScheduledRuns(ctx, db.MovePendingScheduledRunsParams{AutomationID: automationID, Version: int32(version)}); err != nil {
+				return fmt.Errorf("moving pending fires of %s: %w", automationID, err)
+			}
 		}
 	default:
 		now, err := q.ScheduleNow(ctx, s.pinned())
