@@ -138,8 +138,10 @@ func (q *Queries) GetSchedule(ctx context.Context, automationID string) (Automat
 
 const movePendingScheduledRuns = `-- name: MovePendingScheduledRuns :execrows
 UPDATE runs SET version = $1::int
-WHERE automation_id = $2 AND status = 'queued' AND version <> $1::int
-  AND event_key LIKE 'sched:%'
+WHERE runs.automation_id = $2::text AND runs.status = 'queued' AND runs.version <> $1::int
+  AND runs.event_key LIKE 'sched:%'
+  AND EXISTS (SELECT 1 FROM automation_versions v WHERE v.automation_id = runs.automation_id
+              AND v.version = $1::int AND jsonb_array_length(v.definition->'steps') > 0)
 `
 
 type MovePendingScheduledRunsParams struct {
@@ -150,7 +152,9 @@ type MovePendingScheduledRunsParams struct {
 // Moves the scheduled runs of an automation that have not started to
 // version (a save replaced theirs): each keeps its id, its fire and its
 // first step's job, and runs the new version. A run whose first step
-// started meanwhile is running, not queued, and is left to its re-check.
+// started meanwhile is running, not queued, and is left to its re-check;
+// so are all when the new version has no steps (the job of a first step
+// would find none). The job keeps the old first step's retry policy.
 func (q *Queries) MovePendingScheduledRuns(ctx context.Context, arg MovePendingScheduledRunsParams) (int64, error) {
 	result, err := q.db.Exec(ctx, movePendingScheduledRuns, arg.Version, arg.AutomationID)
 	if err != nil {

@@ -300,18 +300,20 @@ func TestScheduledTwoProcessesNeverDoubleFire(t *testing.T) {
 	t.Logf("%d fires over %d schedules, %d runs skipped after the disable", len(got), len(ids), skipped)
 }
 
-// TestScheduledDisableBetweenClaimAndRun: a fire claimed ahead of its time
-// (the lookahead) has its run inserted, waiting; the automation is
-// disabled before the fire time, and the run ends skipped without
-// executing its step. Saved as a new version instead, the waiting run is
-// replaced and the fire runs once, as the new version.
+// TestScheduledDisableBetweenClaimAndRun: an API-only process (no
+// workers) ticks once and claims a due fire: its run is inserted, queued.
+// The automation is disabled before any worker runs it, and the run ends
+// skipped without executing its step when a worker process starts. Saved
+// as a new version instead, the waiting run is moved to it and the fire
+// runs once, as the new version.
 func TestScheduledDisableBetweenClaimAndRun(t *testing.T) {
 	t.Parallel()
-	f := setup(t, func(c *app.Config) { c.ScheduleLookahead = 30 * time.Second })
-	db := pool(t, f.env)
-	ctx := context.Background()
 	for _, change := range []string{"disable", "new version"} {
 		t.Run(change, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t, func(c *app.Config) { c.Role = "api" })
+			db := pool(t, f.env)
+			ctx := context.Background()
 			rcv := newReceiver(t)
 			id := f.automation(t, map[string]any{
 				"name":    "claimed " + change,
@@ -319,19 +321,23 @@ func TestScheduledDisableBetweenClaimAndRun(t *testing.T) {
 				"steps":   []any{scheduledStep(rcv.URL)},
 			})
 			var fireAt time.Time
-			require.NoError(t, db.QueryRow(ctx, `UPDATE automation_schedules SET next_fire_at = date_trunc('second', now()) + interval '4 seconds'
+			require.NoError(t, db.QueryRow(ctx, `UPDATE automation_schedules SET next_fire_at = date_trunc('second', now())
 				WHERE automation_id = $1 RETURNING next_fire_at`, id).Scan(&fireAt))
-			// The tick claims it (it is within the lookahead): the run is queued.
-			require.Eventually(t, func() bool {
-				runs := f.runs(t, id)
-				return len(runs) == 1 && runs[0]["status"] == "queued"
-			}, 10*time.Second, 10*time.Millisecond)
+			n, err := f.env.App.Schedules.Tick(ctx, jobs.StartFires(f.env.App.Automations))
+			require.NoError(t, err)
+			require.Equal(t, 1, n, "the tick claimed the fire")
+			runs := f.runs(t, id)
+			require.Len(t, runs, 1)
+			require.Equal(t, "queued", runs[0]["status"])
 			if change == "disable" {
 				f.env.JSON("POST", "/api/v1/automations/"+id+"/disable", nil, 200)
 			} else {
 				f.env.JSON("PATCH", "/api/v1/automations/"+id, map[string]any{"name": "renamed"}, 200)
 			}
-			require.True(t, time.Now().Before(fireAt), "changed before the fire time")
+			apptest.Start(t, func(c *app.Config) {
+				c.DatabaseURL = f.env.App.Config.DatabaseURL
+				c.Role = "worker"
+			})
 			run := f.waitRuns(t, id, 1)[0]
 			if change == "disable" {
 				require.Equal(t, "skipped", run["status"], "%v", run)
@@ -339,8 +345,8 @@ func TestScheduledDisableBetweenClaimAndRun(t *testing.T) {
 				require.Zero(t, rcv.count(), "the step never ran")
 				return
 			}
-			// The save replaced the waiting run of version 1: the fire
-			// runs once, as version 2.
+			// The save moved the waiting run of version 1: the fire runs
+			// once, as version 2.
 			require.Equal(t, "succeeded", run["status"], "%v", run)
 			d := rcv.wait(t)
 			require.Equal(t, fireAt.UTC().Format(time.RFC3339), d.Body["scheduled_for"])

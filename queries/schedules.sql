@@ -53,7 +53,11 @@ WHERE s.automation_id = u.automation_id AND u.next_fire_at <> '0001-01-01 00:00:
 -- Moves the scheduled runs of an automation that have not started to
 -- version (a save replaced theirs): each keeps its id, its fire and its
 -- first step's job, and runs the new version. A run whose first step
--- started meanwhile is running, not queued, and is left to its re-check.
+-- started meanwhile is running, not queued, and is left to its re-check;
+-- so are all when the new version has no steps (the job of a first step
+-- would find none). The job keeps the old first step's retry policy.
 UPDATE runs SET version = sqlc.arg(version)::int
-WHERE automation_id = sqlc.arg(automation_id) AND status = 'queued' AND version <> sqlc.arg(version)::int
-  AND event_key LIKE 'sched:%';
+WHERE runs.automation_id = sqlc.arg(automation_id)::text AND runs.status = 'queued' AND runs.version <> sqlc.arg(version)::int
+  AND runs.event_key LIKE 'sched:%'
+  AND EXISTS (SELECT 1 FROM automation_versions v WHERE v.automation_id = runs.automation_id
+              AND v.version = sqlc.arg(version)::int AND jsonb_array_length(v.definition->'steps') > 0);
