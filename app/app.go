@@ -28,6 +28,7 @@ import (
 	"github.com/rowflow/rowflow/notify"
 	"github.com/rowflow/rowflow/outbound"
 	"github.com/rowflow/rowflow/record"
+	"github.com/rowflow/rowflow/schedule"
 )
 
 // App is one rowflow process: API, workers, or both.
@@ -45,8 +46,10 @@ type App struct {
 	Users         *auth.Users
 	Notifications *notify.Service
 	Hub           *notify.Hub
-	River         *river.Client[pgx.Tx]
-	Server        *httpapi.Server
+	// Schedules keeps and fires the scheduled trigger's rows.
+	Schedules *schedule.Service
+	River     *river.Client[pgx.Tx]
+	Server    *httpapi.Server
 
 	riverUI *riverui.Handler
 	// stopUI ends River UI's background work (started by Start).
@@ -87,8 +90,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 	a.Tokens = auth.New(pool)
 	a.Users = auth.NewUsers(pool)
 	a.Notifications = notify.New(pool)
+	a.Schedules = schedule.New(schedule.Opts{Pool: pool, Logger: log, MinInterval: cfg.ScheduleMinInterval, Lookahead: cfg.ScheduleLookahead})
 	a.Automations = automation.New(automation.Opts{Pool: pool, Logger: log, Records: a.Records,
-		Kinds:    Kinds(KindDeps{Records: a.Records, HTTP: outbound.NewGuard(allow).Client(0), Notifications: a.Notifications}),
+		Kinds: Kinds(KindDeps{Records: a.Records, HTTP: outbound.NewGuard(allow).Client(0), Notifications: a.Notifications,
+			Schedules: a.Schedules}),
 		MaxDepth: cfg.MaxDepth, InlineBackstop: cfg.InlineBackstop, InlineEvents: cfg.Role == "all", JobTimeout: cfg.JobTimeout})
 	a.Records.SetHook(a.Automations)
 
@@ -107,6 +112,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 	if cfg.Role != "api" {
 		workers := river.NewWorkers()
 		jobs.Register(workers, a.Automations)
+		river.AddWorker(workers, &jobs.ScheduleTickWorker{Schedules: a.Schedules, Runtime: a.Automations})
 		rcfg.Workers = workers
 		rcfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
 		// The leader gives River the first steps of runs whose inline
@@ -118,7 +124,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 			func() (river.JobArgs, *river.InsertOpts) {
 				return automation.SweepArgs{}, &river.InsertOpts{MaxAttempts: 1}
 			},
-			&river.PeriodicJobOpts{RunOnStart: true})}
+			&river.PeriodicJobOpts{RunOnStart: true}),
+			// The leader fires due schedules (schedule/doc.go).
+			jobs.ScheduleTick(cfg.ScheduleTick),
+		}
 	}
 	a.River, err = river.NewClient(riverpgxv5.New(pool), rcfg)
 	if err != nil {

@@ -33,9 +33,16 @@ type Config struct {
 	// 0 leaves every step to River (one more queue hop per run).
 	InlineBackstop time.Duration
 	MaxDepth       int // loop protection: deepest causation chain
-	PoolMaxConns   int
-	LogLevel       string // debug | info | warn | error
-	LogFormat      string // text | json
+	// ScheduleTick is how often the leader fires due schedules;
+	// ScheduleLookahead how far ahead a tick fires (their runs' first steps
+	// wait for their time), longer than the tick; ScheduleMinInterval the
+	// shortest time between two fires a schedule may have.
+	ScheduleTick        time.Duration
+	ScheduleLookahead   time.Duration
+	ScheduleMinInterval time.Duration
+	PoolMaxConns        int
+	LogLevel            string // debug | info | warn | error
+	LogFormat           string // text | json
 }
 
 // DefaultConfig is the configuration with every default and no environment.
@@ -51,6 +58,9 @@ func DefaultConfig() Config {
 		JobTimeout:           60 * time.Second,
 		InlineBackstop:       90 * time.Second,
 		MaxDepth:             8,
+		ScheduleTick:         time.Second,
+		ScheduleLookahead:    2 * time.Second,
+		ScheduleMinInterval:  time.Minute,
 		PoolMaxConns:         40,
 		LogLevel:             "info",
 		LogFormat:            "text",
@@ -97,6 +107,9 @@ func FromEnv() (Config, error) {
 	dur(&c.RescueStuckJobsAfter, "ROWFLOW_RESCUE_STUCK_JOBS_AFTER")
 	dur(&c.JobTimeout, "ROWFLOW_JOB_TIMEOUT")
 	dur(&c.InlineBackstop, "ROWFLOW_INLINE_BACKSTOP")
+	dur(&c.ScheduleTick, "ROWFLOW_SCHEDULE_TICK")
+	dur(&c.ScheduleLookahead, "ROWFLOW_SCHEDULE_LOOKAHEAD")
+	dur(&c.ScheduleMinInterval, "ROWFLOW_SCHEDULE_MIN_INTERVAL")
 	return c, err
 }
 
@@ -117,6 +130,9 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RescueStuckJobsAfter, "rescue-stuck-jobs-after", c.RescueStuckJobsAfter, "retry a job whose worker died after this long (ROWFLOW_RESCUE_STUCK_JOBS_AFTER)")
 	fs.DurationVar(&c.JobTimeout, "job-timeout", c.JobTimeout, "cancel a step running longer (ROWFLOW_JOB_TIMEOUT)")
 	fs.DurationVar(&c.InlineBackstop, "inline-backstop", c.InlineBackstop, "run first steps in the matching worker; River takes over after this if it dies; 0 = off (ROWFLOW_INLINE_BACKSTOP)")
+	fs.DurationVar(&c.ScheduleTick, "schedule-tick", c.ScheduleTick, "how often the leader fires due schedules (ROWFLOW_SCHEDULE_TICK)")
+	fs.DurationVar(&c.ScheduleLookahead, "schedule-lookahead", c.ScheduleLookahead, "how far ahead a tick fires schedules, longer than the tick (ROWFLOW_SCHEDULE_LOOKAHEAD)")
+	fs.DurationVar(&c.ScheduleMinInterval, "schedule-min-interval", c.ScheduleMinInterval, "shortest time between two fires of a schedule (ROWFLOW_SCHEDULE_MIN_INTERVAL)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug | info | warn | error (ROWFLOW_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text | json (ROWFLOW_LOG_FORMAT)")
 }
@@ -133,6 +149,9 @@ func (c Config) Validate() error {
 	}
 	if c.RescueStuckJobsAfter <= c.JobTimeout {
 		return fmt.Errorf("rescue-stuck-jobs-after (%s) must be longer than job-timeout (%s)", c.RescueStuckJobsAfter, c.JobTimeout)
+	}
+	if c.ScheduleTick <= 0 || c.ScheduleLookahead < c.ScheduleTick || c.ScheduleMinInterval < time.Second {
+		return fmt.Errorf("schedule-tick must be > 0, schedule-lookahead ≥ schedule-tick (%s, %s), schedule-min-interval ≥ 1s", c.ScheduleTick, c.ScheduleLookahead)
 	}
 	if c.MaxWorkers < 1 || c.PoolMaxConns < 4 {
 		return fmt.Errorf("max-workers must be ≥ 1 and pool-max-conns ≥ 4")

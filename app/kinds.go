@@ -8,6 +8,7 @@ import (
 	"github.com/rowflow/rowflow/automation/trigger"
 	"github.com/rowflow/rowflow/notify"
 	"github.com/rowflow/rowflow/record"
+	"github.com/rowflow/rowflow/schedule"
 )
 
 // KindDeps is what the kinds are built from: every dependency a trigger or
@@ -19,6 +20,8 @@ type KindDeps struct {
 	HTTP *http.Client
 	// Notifications is the in-app notification service (notify_user).
 	Notifications *notify.Service
+	// Schedules keeps the scheduled trigger's rows.
+	Schedules *schedule.Service
 }
 
 // Kinds returns the registry of every trigger and action kind rowflow has,
@@ -34,6 +37,7 @@ func Kinds(deps KindDeps) *kind.Registry {
 			trigger.RecordEntersView{Records: deps.Records},
 			trigger.RecordMatchesConditions{},
 			trigger.FormSubmitted{Records: deps.Records},
+			trigger.Scheduled{Schedules: deps.Schedules},
 		},
 		[]kind.Action{
 			action.CreateRecord{Records: deps.Records},

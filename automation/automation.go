@@ -61,6 +61,9 @@ type Automation struct {
 	Version    int             `json:"version"`
 	CreatedAt  time.Time       `json:"created_at"`
 	UpdatedAt  time.Time       `json:"updated_at"`
+	// NextFires lists the next fires of an enabled automation whose
+	// trigger fires at times of its own (kind.Upcoming: scheduled).
+	NextFires []kind.NextFire `json:"next_fires,omitempty" doc:"the next 5 fires of an enabled scheduled automation, in its time zone and in UTC"`
 }
 
 // AutomationInput creates an automation (every field) or patches one (nil
@@ -138,7 +141,7 @@ func (rt *Runtime) CreateAutomation(ctx context.Context, baseID string, in Autom
 		}
 		return rt.lifecycle(ctx, tx, kind.OpSaved, out)
 	})
-	return out, err
+	return rt.withNextFires(out), err
 }
 
 // UpdateAutomation applies a patch, validates the whole result and saves it
@@ -199,7 +202,7 @@ func (rt *Runtime) UpdateAutomation(ctx context.Context, id string, in Automatio
 		}
 		return rt.lifecycle(ctx, tx, kind.OpSaved, out)
 	})
-	return out, err
+	return rt.withNextFires(out), err
 }
 
 // SetAutomationEnabled turns an automation on or off (no new version: the
@@ -225,7 +228,7 @@ func (rt *Runtime) SetAutomationEnabled(ctx context.Context, id string, enabled 
 		out = automationFromRow(row)
 		return rt.lifecycle(ctx, tx, op, out)
 	})
-	return out, err
+	return rt.withNextFires(out), err
 }
 
 // GetAutomation returns an automation the caller may see.
@@ -237,7 +240,7 @@ func (rt *Runtime) GetAutomation(ctx context.Context, id string) (Automation, er
 	if !rowflow.PrincipalFrom(ctx).SeesBase(row.BaseID) {
 		return Automation{}, rowflow.NotFound("automation", id)
 	}
-	return automationFromRow(row), nil
+	return rt.withNextFires(automationFromRow(row)), nil
 }
 
 // ListAutomations lists a base's automations in creation order.
@@ -251,7 +254,7 @@ func (rt *Runtime) ListAutomations(ctx context.Context, baseID string) ([]Automa
 	}
 	out := make([]Automation, len(rows))
 	for i, r := range rows {
-		out[i] = automationFromRow(r)
+		out[i] = rt.withNextFires(automationFromRow(r))
 	}
 	return out, nil
 }
@@ -289,4 +292,29 @@ func nilIfEmpty(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// nextFiresShown is how many coming fires an automation answer lists.
+const nextFiresShown = 5
+
+// withNextFires sets a's NextFires when it is enabled and its trigger is
+// a kind.Upcoming.
+func (rt *Runtime) withNextFires(a Automation) Automation {
+	if !a.Enabled || a.ID == "" {
+		return a
+	}
+	t, ok := rt.kinds.Trigger(a.Trigger.Type)
+	if !ok {
+		return a
+	}
+	up, ok := t.(kind.Upcoming)
+	if !ok {
+		return a
+	}
+	cfg := t.NewConfig()
+	if kind.DecodeConfig(a.Trigger.Config, cfg) != nil {
+		return a
+	}
+	a.NextFires = up.NextFires(cfg, rt.now(), nextFiresShown)
+	return a
 }

@@ -66,6 +66,11 @@
 //	           │ (no steps)                   └─step failed, on_error=stop──▶ failed
 //	           └──────────────────────────────────────────────────────▶ succeeded
 //
+// A run of a kind.CurrentOnly trigger (scheduled: inserted ahead of its
+// fire time, its first step's job due then) ends skipped at its first
+// step when its automation is no longer enabled at its version
+// (StartTriggeredRuns, staleSkipped).
+//
 // A step is pending (no row yet) → running (an attempt failed and will be
 // retried; the row holds the last error) → succeeded | failed | skipped
 // (its `if` was false). on_error=continue moves on after a failed step and

@@ -61,6 +61,9 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 		// brings the job back here): nothing to redo.
 		return nil
 	}
+	if skipped, err := rt.staleSkipped(ctx, run, a.Index); skipped || err != nil {
+		return err
+	}
 	def, err := rt.loadDefinition(ctx, rt.q, run.AutomationID, int(run.Version))
 	if err != nil {
 		return err

@@ -6,8 +6,8 @@
 // Rows: fixed-rate latency (50, 200, 1000 writes/s), end-to-end throughput
 // beside River's raw jobs/s on the same database, write overhead with 0,
 // 10 and 100 enabled automations (none, or one, matching), and cost (RSS
-// idle/peak, idle database commits/s and CPU). Schedule lateness and
-// incoming-webhook latency are added once those triggers exist.
+// idle/peak, idle database commits/s and CPU), schedule lateness
+// (schedule.go). Incoming-webhook latency is added once that trigger exists.
 package bench
 
 import (
@@ -45,6 +45,8 @@ type Opts struct {
 	LatencyOnly bool
 	// NotifyOnly measures only the notify_user → SSE row (bench/notify.go).
 	NotifyOnly bool
+	// ScheduleOnly measures only schedule lateness (no JSON file).
+	ScheduleOnly bool
 	// OutDir receives <timestamp>.json (default bench/results).
 	OutDir string
 	Out    io.Writer
@@ -62,6 +64,7 @@ type Result struct {
 	Overhead    []OverheadRow  `json:"write_overhead"`
 	Cost        CostRow        `json:"cost"`
 	Notify      *NotifyRow     `json:"notify_sse,omitempty"`
+	Schedule    *ScheduleRow   `json:"schedule_lateness,omitempty"`
 	Settings    map[string]any `json:"settings"`
 	DurationSec float64        `json:"duration_sec"`
 }
@@ -103,6 +106,19 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 	}
 	rcv := newReceiver()
 	defer rcv.srv.Close()
+	fires := 200
+	if o.Short {
+		fires = 20
+	}
+	if o.ScheduleOnly {
+		row, err := scheduleLateness(ctx, o.Binary, dbURL, pool, rcv.srv.URL, fires)
+		if err != nil {
+			return nil, err
+		}
+		res.Schedule = &row
+		fmt.Fprintln(o.Out, "schedule lateness (fire time → first step start, ms)\n  "+row.String())
+		return res, nil
+	}
 
 	t0 := time.Now()
 	srv, err := startServer(ctx, o.Binary, dbURL, nil)
@@ -232,7 +248,13 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 	}
 	fmt.Fprintf(o.Out, "\ncost: rss idle=%.1f MiB peak=%.1f MiB | idle db_commits/s=%.1f idle cpu=%.1f%% | cpu under load=%.0f%% of one core\n",
 		res.Cost.RSSIdleMiB, res.Cost.RSSPeakMiB, res.Cost.IdleCommitsSec, res.Cost.IdleCPUPercent, res.Cost.PeakCPUPercent)
-	fmt.Fprintln(o.Out, "schedule lateness, incoming-webhook → run: not measured (those triggers do not exist yet)")
+	row, err := scheduleLateness(ctx, o.Binary, dbURL, pool, rcv.srv.URL, fires)
+	if err != nil {
+		return nil, err
+	}
+	res.Schedule = &row
+	fmt.Fprintln(o.Out, "\nschedule lateness (fire time → first step start, ms)\n  "+row.String())
+	fmt.Fprintln(o.Out, "incoming-webhook → run: not measured (that trigger does not exist yet)")
 	res.DurationSec = time.Since(began).Seconds()
 	path, err := writeResult(o.OutDir, res)
 	if err != nil {

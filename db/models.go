@@ -87,6 +87,18 @@ type Automation struct {
 	UpdatedAt   time.Time       `json:"updated_at"`
 }
 
+type AutomationSchedule struct {
+	AutomationID string     `json:"automation_id"`
+	Version      int32      `json:"version"`
+	Cron         *string    `json:"cron"`
+	EverySeconds *int64     `json:"every_seconds"`
+	TimeZone     string     `json:"time_zone"`
+	CatchUp      string     `json:"catch_up"`
+	NextFireAt   time.Time  `json:"next_fire_at"`
+	LastFireAt   *time.Time `json:"last_fire_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+}
+
 type AutomationVersion struct {
 	AutomationID string          `json:"automation_id"`
 	Version      int32           `json:"version"`

@@ -46,7 +46,11 @@ RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, depth
 -- job: a run's first step is enqueued only by the insert that created it.
 -- A run inserted queued gets the job of its first step (job_args); one
 -- inserted running has its first step executed inline by the caller and
--- gets no job but backstop_at = job_scheduled_at (automation/step_inline.go).
+-- gets no job but backstop_at = job_scheduled_at (automation/step_inline.go). A
+-- queued run's job is available from job_scheduled_at on (a zero one: now;
+-- a scheduled fire inserted ahead of its time: the fire time — River
+-- fetches available jobs whose scheduled_at has come, without waiting for
+-- its scheduler).
 -- Returns each inserted run with its job's id (0: none). Its commit is asynchronous
 -- (see FinishStep).
 -- event_job_id, when not 0, is the still-scheduled job of an event the
@@ -78,7 +82,7 @@ WITH claim AS (
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
     SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, 1, 'default',
-           'available', now(), '{}', '{}'
+           'available', greatest(now(), r.job_scheduled_at), '{}', '{}'
     FROM ins JOIN r ON r.id = ins.id
     WHERE ins.status = 'queued'
     RETURNING id, state, args->>'run_id' AS run_id

@@ -22,6 +22,7 @@ func benchCmd(ctx context.Context, cfg app.Config, args []string) error {
 	rates := fs.String("rates", "50,200,1000", "comma-separated write rates of the latency phase")
 	latencyOnly := fs.Bool("latency-only", false, "measure only the latency phase (no JSON file)")
 	notifyOnly := fs.Bool("notify-only", false, "measure only the notify_user → SSE row (no JSON file)")
+	scheduleOnly := fs.Bool("schedule-only", false, "measure only schedule lateness (no JSON file)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -47,6 +48,7 @@ func benchCmd(ctx context.Context, cfg app.Config, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, err = bench.Run(ctx, bench.Opts{AdminURL: adminURL, Binary: exe, Short: *short, Rates: rs, LatencyOnly: *latencyOnly, NotifyOnly: *notifyOnly, OutDir: *out, Out: os.Stdout, Logger: log})
+	_, err = bench.Run(ctx, bench.Opts{AdminURL: adminURL, Binary: exe, Short: *short, Rates: rs, LatencyOnly: *latencyOnly, NotifyOnly: *notifyOnly,
+		ScheduleOnly: *scheduleOnly, OutDir: *out, Out: os.Stdout, Logger: log})
 	return err
 }
