@@ -20,6 +20,7 @@ const (
 	PrefixAutomation = "aut_"
 	PrefixRun        = "run_"
 	PrefixWebhook    = "whk_"
+	PrefixConnection = "con_"
 )
 
 const crockford = "0123456789abcdefghjkmnpqrstvwxyz"
