@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -22,10 +23,14 @@ import (
 
 	"github.com/rowflow/rowflow/auth"
 	"github.com/rowflow/rowflow/automation"
+	"github.com/rowflow/rowflow/connection"
 	"github.com/rowflow/rowflow/httpapi"
 	"github.com/rowflow/rowflow/jobs"
 	"github.com/rowflow/rowflow/migrations"
 	"github.com/rowflow/rowflow/outbound"
+	"github.com/rowflow/rowflow/outbound/slack"
+	"github.com/rowflow/rowflow/outbound/smtp"
+	"github.com/rowflow/rowflow/outbound/teams"
 	"github.com/rowflow/rowflow/record"
 )
 
@@ -39,6 +44,11 @@ type App struct {
 	Records     *record.Service
 	Tokens      *auth.Tokens
 	Automations *automation.Runtime
+	// Connections holds the messaging credentials; Mail and DefaultMail
+	// send email (through connections, and to ROWFLOW_SMTP_URL).
+	Connections *connection.Service
+	Mail        *smtp.Sender
+	DefaultMail *smtp.Sender
 	River       *river.Client[pgx.Tx]
 	Server      *httpapi.Server
 
@@ -75,10 +85,35 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 		pool.Close()
 		return nil, fmt.Errorf("ROWFLOW_OUTBOUND_ALLOW_CIDRS: %w", err)
 	}
+	keys, created, err := connection.LoadKeyring(cfg.SecretKey, cfg.SecretKeyPrevious, cfg.DataDir)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connection secret key: %w", err)
+	}
+	if created {
+		log.Warn("created a new key for connection secrets: back it up", "path", filepath.Join(cfg.DataDir, connection.KeyFileName))
+	}
+	var defaultSMTP *smtp.Config
+	if cfg.SMTPURL != "" {
+		c, err := smtp.ParseURL(cfg.SMTPURL)
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("ROWFLOW_SMTP_URL: %w", err)
+		}
+		defaultSMTP = &c
+	}
+	guard := outbound.NewGuard(allow)
+	httpClient := guard.Client(0)
+	a.Mail = &smtp.Sender{Dial: guard.DialContext}
+	a.DefaultMail = &smtp.Sender{}
+	slackClient := &slack.Client{HTTP: httpClient, APIURL: cfg.SlackAPIURL}
+	teamsClient := &teams.Client{HTTP: httpClient}
+	a.Connections = connection.New(connection.Opts{Pool: pool, Keys: keys, SMTP: a.Mail, Slack: slackClient, Teams: teamsClient})
 	a.Records = record.New(record.Opts{Pool: pool, Logger: log})
 	a.Tokens = auth.New(pool)
 	a.Automations = automation.New(automation.Opts{Pool: pool, Logger: log, Records: a.Records,
-		Kinds:    Kinds(KindDeps{Records: a.Records, HTTP: outbound.NewGuard(allow).Client(0)}),
+		Kinds: Kinds(KindDeps{Records: a.Records, HTTP: httpClient, Connections: a.Connections,
+			Mail: a.Mail, DefaultSMTP: defaultSMTP, DefaultMail: a.DefaultMail, Slack: slackClient, Teams: teamsClient}),
 		MaxDepth: cfg.MaxDepth, InlineBackstop: cfg.InlineBackstop, InlineEvents: cfg.Role == "all", JobTimeout: cfg.JobTimeout})
 	a.Records.SetHook(a.Automations)
 
@@ -127,7 +162,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 			return nil, fmt.Errorf("creating river ui: %w", err)
 		}
 		a.Server = httpapi.New(httpapi.Opts{
-			Records: a.Records, Tokens: a.Tokens, Automations: a.Automations, Kinds: a.Automations.Kinds(), Logger: log, AdminToken: cfg.AdminToken, RiverUI: a.riverUI,
+			Records: a.Records, Tokens: a.Tokens, Automations: a.Automations, Connections: a.Connections, Kinds: a.Automations.Kinds(), Logger: log, AdminToken: cfg.AdminToken, RiverUI: a.riverUI,
 			Ready: a.ready,
 		})
 	}
@@ -208,6 +243,8 @@ func (a *App) Close(ctx context.Context) error {
 			cancel()
 		}
 	}
+	a.Mail.Close()
+	a.DefaultMail.Close()
 	a.Pool.Close()
 	return errors.Join(errs...)
 }

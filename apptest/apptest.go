@@ -41,6 +41,7 @@ func Start(t testing.TB, opts ...func(*app.Config)) *Env {
 	cfg.MaxWorkers = 20
 	cfg.PoolMaxConns = 10
 	cfg.OutboundAllowCIDRs = "127.0.0.0/8"
+	cfg.DataDir = t.TempDir() // the connection key file
 	for _, o := range opts {
 		o(&cfg)
 	}

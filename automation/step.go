@@ -93,13 +93,18 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 	data := templateData(run, prior, rt.now())
 	var rawCfg any
 	_ = json.Unmarshal(orEmpty(step.Config), &rawCfg)
-	rendered, err := template.Render(rawCfg, data)
-	if err != nil {
-		return rt.failStep(ctx, job, st, nil, fmt.Errorf("rendering config: %w", err), false)
-	}
 	at, ok := rt.kinds.Action(step.Type)
 	if !ok {
 		return rt.failStep(ctx, job, st, nil, fmt.Errorf("unknown step type %q", step.Type), false)
+	}
+	var rendered any
+	if esc, ok := at.(kind.Escaper); ok {
+		rendered, err = template.RenderEscaped(rawCfg, data, esc.Escape)
+	} else {
+		rendered, err = template.Render(rawCfg, data)
+	}
+	if err != nil {
+		return rt.failStep(ctx, job, st, nil, fmt.Errorf("rendering config: %w", err), false)
 	}
 	st.input = kind.Redact(rendered, kind.SecretsOf(at))
 	cfg := at.NewConfig()

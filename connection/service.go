@@ -18,7 +18,7 @@ import (
 )
 
 // MaxListLimit caps a page of List.
-const MaxListLimit = 200
+const MaxListLimit = 1000
 
 // Opts configures a Service.
 type Opts struct {

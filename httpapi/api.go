@@ -18,6 +18,7 @@ import (
 	"github.com/rowflow/rowflow/auth"
 	"github.com/rowflow/rowflow/automation"
 	"github.com/rowflow/rowflow/automation/kind"
+	"github.com/rowflow/rowflow/connection"
 	"github.com/rowflow/rowflow/record"
 	"github.com/swaggest/swgui/v5emb"
 )
@@ -28,6 +29,8 @@ type Opts struct {
 	Records     *record.Service
 	Tokens      *auth.Tokens
 	Automations *automation.Runtime
+	// Connections is the connection service (nil: the routes answer 500).
+	Connections *connection.Service
 	// Kinds is the registry the trigger and step schemas of the OpenAPI
 	// document are generated from.
 	Kinds  *kind.Registry
@@ -77,7 +80,7 @@ func New(opts Opts) *Server {
 	setSchemaKinds(opts.Kinds)
 	api.UseMiddleware(authMiddleware(api, opts.Tokens, opts.AdminToken))
 
-	h := &handlers{records: opts.Records, tokens: opts.Tokens, auto: opts.Automations, log: opts.Logger}
+	h := &handlers{records: opts.Records, tokens: opts.Tokens, auto: opts.Automations, conns: opts.Connections, log: opts.Logger}
 	registerOps(api, opts.Ready)
 	registerBases(api, h)
 	registerTables(api, h)
@@ -87,6 +90,7 @@ func New(opts Opts) *Server {
 	registerTokens(api, h)
 	registerAutomations(api, h)
 	registerRuns(api, h)
+	registerConnections(api, h)
 
 	r.Handle("/docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	r.Mount("/docs/", v5emb.New("rowflow API", "/openapi.json", "/docs/"))
@@ -115,6 +119,7 @@ type handlers struct {
 	records *record.Service
 	tokens  *auth.Tokens
 	auto    *automation.Runtime
+	conns   *connection.Service
 	log     *slog.Logger
 }
 
