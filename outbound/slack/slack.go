@@ -143,7 +143,7 @@ func (c *Client) PostWebhook(ctx context.Context, webhookURL string, m Message) 
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	text := strings.TrimSpace(string(answer))
 	switch {
-	case resp.StatusCode == http.StatusOK:
+	case resp.StatusCode/100 == 2:
 		return Result{OK: true}, nil
 	case resp.StatusCode == http.StatusTooManyRequests:
 		return Result{}, &Error{Err: errors.New("slack rate limit exceeded"), Temporary: true, RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}

@@ -60,7 +60,7 @@ func classify(err error) error {
 	case errors.As(err, &tp):
 		out.Code = tp.Code
 		out.Temporary = tp.Code/100 == 4
-	case strings.Contains(err.Error(), "does not support STARTTLS"),
+	case errors.Is(err, mail.ErrNoSupportedAuthDiscovered), strings.Contains(err.Error(), "does not support STARTTLS"),
 		errors.As(err, &cve), errors.As(err, &rhe), errors.As(err, &ua), errors.As(err, &hn), errors.As(err, &alert):
 		// TLS policy mismatch or a certificate we do not trust: retrying
 		// changes nothing.

@@ -205,7 +205,13 @@ func (s *Sender) dial(ctx context.Context, cfg Config) (*mail.Client, error) {
 		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
 	}
 	if cfg.Username != "" {
-		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(cfg.Username), mail.WithPassword(cfg.Password))
+		auth := mail.SMTPAuthAutoDiscover
+		if cfg.TLS == TLSNone {
+			// The configuration says there is no TLS: the password goes in
+			// clear, as it asked (local and development servers).
+			auth = mail.SMTPAuthPlainNoEnc
+		}
+		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(cfg.Username), mail.WithPassword(cfg.Password))
 	}
 	if s.Dial != nil {
 		opts = append(opts, mail.WithDialContextFunc(mail.DialContextFunc(s.Dial)))

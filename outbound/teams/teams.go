@@ -93,7 +93,7 @@ func Encode(card map[string]any) ([]byte, error) {
 
 // Post sends the envelope of card to a Workflows webhook URL (a secret:
 // no error quotes it). Teams answers 202 and reports flow failures only in
-// the flow's history; 200 is accepted too.
+// the flow's history; any 2xx is success.
 func (c *Client) Post(ctx context.Context, webhookURL string, card map[string]any) (int, error) {
 	raw, err := Encode(card)
 	if err != nil {
@@ -116,7 +116,7 @@ func (c *Client) Post(ctx context.Context, webhookURL string, card map[string]an
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<10))
 	switch {
-	case resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusOK:
+	case resp.StatusCode/100 == 2:
 		return resp.StatusCode, nil
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return resp.StatusCode, &Error{Err: fmt.Errorf("teams answered %d: %s", resp.StatusCode, strings.TrimSpace(string(answer))), Temporary: true}
