@@ -6,6 +6,8 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -34,6 +36,13 @@ type Env struct {
 // app is closed when the test ends.
 func Start(t testing.TB, opts ...func(*app.Config)) *Env {
 	t.Helper()
+	return StartLogged(t, nil, opts...)
+}
+
+// StartLogged is Start with every log line (debug level and up) written
+// to w instead of stderr; nil is Start.
+func StartLogged(t testing.TB, w io.Writer, opts ...func(*app.Config)) *Env {
+	t.Helper()
 	cfg := app.DefaultConfig()
 	cfg.DatabaseURL = dbtest.NewURL(t)
 	cfg.Addr = "127.0.0.1:0"
@@ -41,7 +50,10 @@ func Start(t testing.TB, opts ...func(*app.Config)) *Env {
 	cfg.MaxWorkers = 20
 	cfg.PoolMaxConns = 10
 	cfg.OutboundAllowCIDRs = "127.0.0.0/8"
-	cfg.DataDir = t.TempDir() // the connection key file
+	cfg.DataDir = t.TempDir()
+	var key [32]byte
+	_, _ = rand.Read(key[:])
+	cfg.SecretKey = base64.StdEncoding.EncodeToString(key[:]) // connection secrets
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -49,7 +61,11 @@ func Start(t testing.TB, opts ...func(*app.Config)) *Env {
 	if os.Getenv("ROWFLOW_TEST_LOG") != "" {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	var out io.Writer = os.Stderr
+	if w != nil {
+		out, level = w, slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
 	ctx := context.Background()
 	// Migrations are already in the template the database was cloned from.
 	a, err := app.New(ctx, cfg, log, false)

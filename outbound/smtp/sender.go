@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -41,7 +42,7 @@ type Message struct {
 // Result is what a server accepted.
 type Result struct {
 	MessageID string   `json:"message_id"`
-	Accepted  []string `json:"accepted"`
+	Accepted  []string `json:"accepted"` // bare addresses, to, cc then bcc
 	// Reused says the message went over a connection kept from an earlier one.
 	Reused bool `json:"-"`
 }
@@ -111,7 +112,14 @@ func (s *Sender) Send(ctx context.Context, cfg Config, m Message) (Result, error
 		s.reuses.Add(1)
 	}
 	accepted := make([]string, 0, len(m.To)+len(m.Cc)+len(m.Bcc))
-	accepted = append(append(append(accepted, m.To...), m.Cc...), m.Bcc...)
+	for _, list := range [][]string{m.To, m.Cc, m.Bcc} {
+		for _, a := range list {
+			if pa, err := netmail.ParseAddress(a); err == nil {
+				a = pa.Address
+			}
+			accepted = append(accepted, a)
+		}
+	}
 	return Result{MessageID: m.MessageID, Accepted: accepted, Reused: reused}, nil
 }
 
