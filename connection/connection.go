@@ -203,6 +203,12 @@ func view(typ string, public map[string]any, secrets map[string]string) map[stri
 	return out
 }
 
+// isFlag reports a has_<secret> key of the answers.
+func isFlag(typ, k string) bool {
+	name, ok := strings.CutPrefix(k, "has_")
+	return ok && isSecretKey(typ, name)
+}
+
 // isMask reports a secret sent back as it was shown.
 func isMask(v any) bool {
 	s, ok := v.(string)

@@ -77,6 +77,9 @@ func (s *Service) Create(ctx context.Context, baseID string, in Input) (Connecti
 	}
 	cfg := map[string]any{}
 	for k, v := range in.Config {
+		if isFlag(in.Type, k) {
+			continue
+		}
 		if isMask(v) {
 			return Connection{}, rowflow.Invalid("config."+k, "give the secret itself")
 		}
@@ -155,6 +158,8 @@ func (s *Service) Update(ctx context.Context, id string, p Patch) (Connection, e
 	}
 	for k, v := range p.Config {
 		switch {
+		case isFlag(row.Type, k):
+			// has_<secret>, sent back from an answer: read-only.
 		case isMask(v) && isSecretKey(row.Type, k):
 		case v == nil:
 			delete(cfg, k)

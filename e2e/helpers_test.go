@@ -126,7 +126,12 @@ type fixture struct {
 
 func setup(t *testing.T, opts ...func(*app.Config)) *fixture {
 	t.Helper()
-	env := apptest.Start(t, opts...)
+	return fixtureOn(t, apptest.Start(t, opts...))
+}
+
+// fixtureOn builds the fixture's base and table on a running env.
+func fixtureOn(t *testing.T, env *apptest.Env) *fixture {
+	t.Helper()
 	b := env.JSON("POST", "/api/v1/bases", map[string]any{"name": "Shop"}, 201)
 	tb := env.JSON("POST", "/api/v1/bases/"+b["id"].(string)+"/tables", map[string]any{
 		"name": "Orders",
