@@ -78,8 +78,8 @@ func registerConnections(api huma.API, h *handlers) {
 	}, func(ctx context.Context, in *struct {
 		ConnectionIDPath
 		Body struct {
-			Name   *string        `json:"name,omitempty" minLength:"1" maxLength:"200"`
-			Config map[string]any `json:"config,omitempty" doc:"settings to change; null removes one; omitted secrets are kept"`
+			Name   *string        `json:"name,omitempty" minLength:"1" maxLength:"200" example:"Mail"`
+			Config map[string]any `json:"config,omitempty" doc:"settings to change; null removes one; omitted secrets are kept" example:"{\"from\":\"orders@example.com\"}"`
 		}
 	}) (*connectionBody, error) {
 		c, err := h.conns.Update(ctx, in.ConnectionID, connection.Patch{Name: in.Body.Name, Config: in.Body.Config})
