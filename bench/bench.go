@@ -43,6 +43,9 @@ type Opts struct {
 	// LatencyOnly skips the throughput, write-overhead and load-cost phases
 	// (for quick experiments on one rate).
 	LatencyOnly bool
+	// Email adds the send_email rows (bench/email.go); EmailOnly runs
+	// only them.
+	Email, EmailOnly bool
 	// OutDir receives <timestamp>.json (default bench/results).
 	OutDir string
 	Out    io.Writer
@@ -59,6 +62,7 @@ type Result struct {
 	Throughput  ThroughputRow  `json:"throughput"`
 	Overhead    []OverheadRow  `json:"write_overhead"`
 	Cost        CostRow        `json:"cost"`
+	Email       *EmailRow      `json:"email,omitempty"`
 	Settings    map[string]any `json:"settings"`
 	DurationSec float64        `json:"duration_sec"`
 }
@@ -85,6 +89,11 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	res := &Result{Time: began.UTC(), Short: o.Short, GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Settings: map[string]any{}}
+	if o.Email || o.EmailOnly {
+		if err := emailRows(ctx, o, res); err != nil || o.EmailOnly {
+			return res, err
+		}
+	}
 	dbURL, drop, err := freshDatabase(ctx, o.AdminURL)
 	if err != nil {
 		return nil, err
