@@ -17,7 +17,7 @@ import (
 // Defaults of a Sender.
 const (
 	DefaultTimeout     = 15 * time.Second
-	DefaultMaxIdle     = 16
+	DefaultMaxIdle     = 64
 	DefaultIdleTimeout = 30 * time.Second
 )
 
