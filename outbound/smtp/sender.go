@@ -19,6 +19,7 @@ const (
 	DefaultTimeout     = 15 * time.Second
 	DefaultMaxIdle     = 64
 	DefaultIdleTimeout = 30 * time.Second
+	DefaultMaxActive   = 32
 )
 
 // DialFunc opens the TCP connection to a server (the outbound guard's
@@ -47,8 +48,9 @@ type Result struct {
 	Reused bool `json:"-"`
 }
 
-// Sender sends messages, keeping up to MaxIdle idle connections per server
-// and credentials for IdleTimeout so consecutive messages skip the
+// Sender sends messages, at most MaxActive at once per server, keeping up
+// to MaxIdle idle connections per server and credentials for IdleTimeout
+// so consecutive messages skip the
 // connect, EHLO, STARTTLS and AUTH round trips. A connection that died
 // while idle is noticed by the NOOP go-mail sends before MAIL FROM, and
 // replaced by a new one (nothing was sent on it). Safe for concurrent use.
@@ -61,9 +63,15 @@ type Sender struct {
 	// disables reuse).
 	MaxIdle     int
 	IdleTimeout time.Duration
+	// MaxActive bounds the messages in flight to one server (default
+	// DefaultMaxActive): further sends wait for a connection to come back
+	// instead of opening more (servers limit connections per client, and
+	// a kept connection is cheaper than a new one).
+	MaxActive int
 
 	mu     sync.Mutex
 	idle   map[string][]idleConn
+	active map[string]chan struct{}
 	closed bool
 
 	dials, reuses atomic.Int64
@@ -82,6 +90,13 @@ func (s *Sender) Send(ctx context.Context, cfg Config, m Message) (Result, error
 	msg, err := build(m)
 	if err != nil {
 		return Result{}, err
+	}
+	slot := s.slot(cfg)
+	select {
+	case slot <- struct{}{}:
+		defer func() { <-slot }()
+	case <-ctx.Done():
+		return Result{}, &Error{Err: fmt.Errorf("waiting for a connection to %s: %w", cfg.Host, ctx.Err()), Temporary: true}
 	}
 	c, reused, err := s.take(ctx, cfg)
 	if err != nil {
@@ -144,6 +159,26 @@ func (s *Sender) Close() {
 			_ = ic.c.Close()
 		}
 	}
+}
+
+// slot returns the semaphore of cfg's server.
+func (s *Sender) slot(cfg Config) chan struct{} {
+	key := cfg.key()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, ok := s.active[key]
+	if !ok {
+		n := s.MaxActive
+		if n <= 0 {
+			n = DefaultMaxActive
+		}
+		if s.active == nil {
+			s.active = map[string]chan struct{}{}
+		}
+		ch = make(chan struct{}, n)
+		s.active[key] = ch
+	}
+	return ch
 }
 
 func (s *Sender) take(ctx context.Context, cfg Config) (*mail.Client, bool, error) {

@@ -3,6 +3,7 @@ package smtp_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -233,4 +234,28 @@ func BenchmarkSend(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestSendBoundsConnections: concurrent sends to one server share at most
+// MaxActive connections, every message arriving.
+func TestSendBoundsConnections(t *testing.T) {
+	t.Parallel()
+	srv, cfg, s := setup(t, smtpserver.Opts{})
+	s.MaxActive = 4
+	errs := make(chan error, 50)
+	for i := range 50 {
+		go func() {
+			_, err := s.Send(context.Background(), cfg, msg(fmt.Sprintf("c%d@x", i)))
+			errs <- err
+		}()
+	}
+	for range 50 {
+		require.NoError(t, <-errs)
+	}
+	seen := map[string]bool{}
+	for range 50 {
+		seen[next(t, srv).Header.Get("Message-ID")] = true
+	}
+	require.Len(t, seen, 50)
+	require.LessOrEqual(t, srv.Sessions(), int64(4))
 }
