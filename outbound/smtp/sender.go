@@ -2,6 +2,7 @@ package smtp
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -57,6 +58,10 @@ type Result struct {
 type Sender struct {
 	// Dial opens connections; nil dials directly.
 	Dial DialFunc
+	// TLSConfig, when set, is used for STARTTLS and implicit TLS (e.g. a
+	// private CA in RootCAs); its ServerName is set to each server's host.
+	// nil verifies against the system roots.
+	TLSConfig *tls.Config
 	// Timeout bounds the dial and each command (default DefaultTimeout).
 	Timeout time.Duration
 	// MaxIdle and IdleTimeout size the pool (defaults above; MaxIdle < 0
@@ -258,6 +263,11 @@ func (s *Sender) dial(ctx context.Context, cfg Config) (*mail.Client, error) {
 	}
 	if s.Dial != nil {
 		opts = append(opts, mail.WithDialContextFunc(mail.DialContextFunc(s.Dial)))
+	}
+	if s.TLSConfig != nil {
+		tc := s.TLSConfig.Clone()
+		tc.ServerName = cfg.Host
+		opts = append(opts, mail.WithTLSConfig(tc))
 	}
 	c, err := mail.NewClient(cfg.Host, opts...)
 	if err != nil {

@@ -2,6 +2,7 @@ package smtpserver
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -36,6 +37,10 @@ type Opts struct {
 	Reply func(m Message) error
 	// OnMessage is called for each accepted message.
 	OnMessage func(m Message)
+	// TLS, when set, is offered with STARTTLS, or from the first byte
+	// with ImplicitTLS.
+	TLS         *tls.Config
+	ImplicitTLS bool
 }
 
 // Server is a running server.
@@ -64,6 +69,10 @@ func Start(o Opts) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	addr := ln.Addr().String()
+	if o.TLS != nil && o.ImplicitTLS {
+		ln = tls.NewListener(ln, o.TLS)
+	}
 	s := &Server{opts: o, messages: make(chan Message, 100000)}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
 		s.sessions.Add(1)
@@ -74,7 +83,10 @@ func Start(o Opts) (*Server, error) {
 	s.srv.MaxMessageBytes = 32 << 20
 	s.srv.ReadTimeout = time.Minute
 	s.srv.WriteTimeout = time.Minute
-	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	if o.TLS != nil && !o.ImplicitTLS {
+		s.srv.TLSConfig = o.TLS
+	}
+	host, port, _ := net.SplitHostPort(addr)
 	s.Host = host
 	s.Port, _ = strconv.Atoi(port)
 	go func() { _ = s.srv.Serve(ln) }()
