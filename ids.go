@@ -22,6 +22,7 @@ const (
 	PrefixWebhook      = "whk_"
 	PrefixUser         = "usr_"
 	PrefixNotification = "ntf_"
+	PrefixConnection   = "con_"
 )
 
 const crockford = "0123456789abcdefghjkmnpqrstvwxyz"

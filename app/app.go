@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -22,11 +23,15 @@ import (
 
 	"github.com/rowflow/rowflow/auth"
 	"github.com/rowflow/rowflow/automation"
+	"github.com/rowflow/rowflow/connection"
 	"github.com/rowflow/rowflow/httpapi"
 	"github.com/rowflow/rowflow/jobs"
 	"github.com/rowflow/rowflow/migrations"
 	"github.com/rowflow/rowflow/notify"
 	"github.com/rowflow/rowflow/outbound"
+	"github.com/rowflow/rowflow/outbound/slack"
+	"github.com/rowflow/rowflow/outbound/smtp"
+	"github.com/rowflow/rowflow/outbound/teams"
 	"github.com/rowflow/rowflow/record"
 	"github.com/rowflow/rowflow/schedule"
 )
@@ -48,8 +53,13 @@ type App struct {
 	Hub           *notify.Hub
 	// Schedules keeps and fires the scheduled trigger's rows.
 	Schedules *schedule.Service
-	River     *river.Client[pgx.Tx]
-	Server    *httpapi.Server
+	// Connections holds the messaging credentials; Mail and DefaultMail
+	// send email (through connections, and to ROWFLOW_SMTP_URL).
+	Connections *connection.Service
+	Mail        *smtp.Sender
+	DefaultMail *smtp.Sender
+	River       *river.Client[pgx.Tx]
+	Server      *httpapi.Server
 
 	riverUI *riverui.Handler
 	// stopUI ends River UI's background work (started by Start).
@@ -86,14 +96,38 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 		pool.Close()
 		return nil, fmt.Errorf("ROWFLOW_OUTBOUND_ALLOW_CIDRS: %w", err)
 	}
+	keys, created, err := connection.LoadKeyring(cfg.SecretKey, cfg.SecretKeyPrevious, cfg.DataDir)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connection secret key: %w", err)
+	}
+	if created {
+		log.Warn("created a new key for connection secrets: back it up", "path", filepath.Join(cfg.DataDir, connection.KeyFileName))
+	}
+	var defaultSMTP *smtp.Config
+	if cfg.SMTPURL != "" {
+		c, err := smtp.ParseURL(cfg.SMTPURL)
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("ROWFLOW_SMTP_URL: %w", err)
+		}
+		defaultSMTP = &c
+	}
+	guard := outbound.NewGuard(allow)
+	httpClient := guard.Client(0)
+	a.Mail = &smtp.Sender{Dial: guard.DialContext}
+	a.DefaultMail = &smtp.Sender{}
+	slackClient := &slack.Client{HTTP: httpClient, APIURL: cfg.SlackAPIURL}
+	teamsClient := &teams.Client{HTTP: httpClient}
+	a.Connections = connection.New(connection.Opts{Pool: pool, Keys: keys, SMTP: a.Mail, Slack: slackClient, Teams: teamsClient})
 	a.Records = record.New(record.Opts{Pool: pool, Logger: log})
 	a.Tokens = auth.New(pool)
 	a.Users = auth.NewUsers(pool)
 	a.Notifications = notify.New(pool)
 	a.Schedules = schedule.New(schedule.Opts{Pool: pool, Logger: log, MinInterval: cfg.ScheduleMinInterval, Lookahead: cfg.ScheduleLookahead})
 	a.Automations = automation.New(automation.Opts{Pool: pool, Logger: log, Records: a.Records,
-		Kinds: Kinds(KindDeps{Records: a.Records, HTTP: outbound.NewGuard(allow).Client(0), Notifications: a.Notifications,
-			Schedules: a.Schedules}),
+		Kinds: Kinds(KindDeps{Records: a.Records, HTTP: httpClient, Notifications: a.Notifications, Schedules: a.Schedules,
+			Connections: a.Connections, Mail: a.Mail, DefaultSMTP: defaultSMTP, DefaultMail: a.DefaultMail, Slack: slackClient, Teams: teamsClient}),
 		MaxDepth: cfg.MaxDepth, InlineBackstop: cfg.InlineBackstop, InlineEvents: cfg.Role == "all", JobTimeout: cfg.JobTimeout})
 	a.Records.SetHook(a.Automations)
 
@@ -147,7 +181,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 		}
 		a.Hub = notify.NewHub(pool, a.Notifications, log)
 		a.Server = httpapi.New(httpapi.Opts{
-			Records: a.Records, Tokens: a.Tokens, Automations: a.Automations, Kinds: a.Automations.Kinds(), Logger: log, AdminToken: cfg.AdminToken, RiverUI: a.riverUI,
+			Records: a.Records, Tokens: a.Tokens, Automations: a.Automations, Connections: a.Connections, Kinds: a.Automations.Kinds(), Logger: log, AdminToken: cfg.AdminToken, RiverUI: a.riverUI,
 			Users: a.Users, Notifications: a.Notifications, Hub: a.Hub,
 			Ready: a.ready,
 		})
@@ -245,6 +279,8 @@ func (a *App) Close(ctx context.Context) error {
 			cancel()
 		}
 	}
+	a.Mail.Close()
+	a.DefaultMail.Close()
 	a.Pool.Close()
 	return errors.Join(errs...)
 }

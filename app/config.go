@@ -20,10 +20,17 @@ type Config struct {
 	// private or loopback (empty: refused).
 	OutboundAllowCIDRs string
 	SMTPURL            string
-	Role               string // all | api | worker
-	MaxWorkers         int    // River workers of this process
-	FetchCooldown      time.Duration
-	FetchPollInterval  time.Duration
+	// SecretKey seals connection secrets (base64 or hex, 32 bytes); empty:
+	// the key file secret.key in DataDir, created on first run.
+	// SecretKeyPrevious lists earlier keys still accepted (rotation).
+	SecretKey         string
+	SecretKeyPrevious string
+	// SlackAPIURL overrides Slack's Web API root (tests, proxies).
+	SlackAPIURL       string
+	Role              string // all | api | worker
+	MaxWorkers        int    // River workers of this process
+	FetchCooldown     time.Duration
+	FetchPollInterval time.Duration
 	// RescueStuckJobsAfter: a job running longer (its worker died) is
 	// retried; JobTimeout cancels a step that runs too long.
 	RescueStuckJobsAfter time.Duration
@@ -96,6 +103,9 @@ func FromEnv() (Config, error) {
 	str(&c.AdminToken, "ROWFLOW_ADMIN_TOKEN")
 	str(&c.OutboundAllowCIDRs, "ROWFLOW_OUTBOUND_ALLOW_CIDRS")
 	str(&c.SMTPURL, "ROWFLOW_SMTP_URL")
+	str(&c.SecretKey, "ROWFLOW_SECRET_KEY")
+	str(&c.SecretKeyPrevious, "ROWFLOW_SECRET_KEY_PREVIOUS")
+	str(&c.SlackAPIURL, "ROWFLOW_SLACK_API_URL")
 	str(&c.Role, "ROWFLOW_ROLE")
 	str(&c.LogLevel, "ROWFLOW_LOG_LEVEL")
 	str(&c.LogFormat, "ROWFLOW_LOG_FORMAT")
@@ -121,6 +131,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.AdminToken, "admin-token", c.AdminToken, "bearer token with full rights (ROWFLOW_ADMIN_TOKEN)")
 	fs.StringVar(&c.OutboundAllowCIDRs, "outbound-allow-cidrs", c.OutboundAllowCIDRs, "networks outgoing calls may reach although private (ROWFLOW_OUTBOUND_ALLOW_CIDRS)")
 	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "SMTP server for send_email, smtp://user:pass@host:port?tls=none|starttls|tls (ROWFLOW_SMTP_URL)")
+	fs.StringVar(&c.SlackAPIURL, "slack-api-url", c.SlackAPIURL, "Slack Web API root, default https://slack.com/api/ (ROWFLOW_SLACK_API_URL)")
 	fs.StringVar(&c.Role, "role", c.Role, "all | api | worker (ROWFLOW_ROLE)")
 	fs.IntVar(&c.MaxWorkers, "max-workers", c.MaxWorkers, "River workers in this process (ROWFLOW_MAX_WORKERS)")
 	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "loop protection: deepest run causation chain (ROWFLOW_MAX_DEPTH)")

@@ -6,7 +6,11 @@ import (
 	"github.com/rowflow/rowflow/automation/action"
 	"github.com/rowflow/rowflow/automation/kind"
 	"github.com/rowflow/rowflow/automation/trigger"
+	"github.com/rowflow/rowflow/connection"
 	"github.com/rowflow/rowflow/notify"
+	"github.com/rowflow/rowflow/outbound/slack"
+	"github.com/rowflow/rowflow/outbound/smtp"
+	"github.com/rowflow/rowflow/outbound/teams"
 	"github.com/rowflow/rowflow/record"
 	"github.com/rowflow/rowflow/schedule"
 )
@@ -22,6 +26,17 @@ type KindDeps struct {
 	Notifications *notify.Service
 	// Schedules keeps the scheduled trigger's rows.
 	Schedules *schedule.Service
+	// Connections holds the credentials of the messaging actions.
+	Connections *connection.Service
+	// Mail sends through connections (guarded dialer); DefaultSMTP is the
+	// server's own SMTP server (ROWFLOW_SMTP_URL, nil for none) and
+	// DefaultMail its sender.
+	Mail        *smtp.Sender
+	DefaultSMTP *smtp.Config
+	DefaultMail *smtp.Sender
+	// Slack and Teams are the chat clients (on HTTP).
+	Slack *slack.Client
+	Teams *teams.Client
 }
 
 // Kinds returns the registry of every trigger and action kind rowflow has,
@@ -47,6 +62,9 @@ func Kinds(deps KindDeps) *kind.Registry {
 			action.SendWebhook{HTTP: deps.HTTP},
 			action.FindRecords{Records: deps.Records},
 			action.NotifyUser{Notifications: deps.Notifications, Users: deps.Notifications},
+			action.SendEmail{Connections: deps.Connections, Mail: deps.Mail, Default: deps.DefaultSMTP, DefaultMail: deps.DefaultMail},
+			action.SendSlackMessage{Connections: deps.Connections, Slack: deps.Slack},
+			action.SendTeamsMessage{Connections: deps.Connections, Teams: deps.Teams},
 		},
 	)
 }

@@ -6,6 +6,8 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -49,6 +51,10 @@ func StartWithLog(t testing.TB, w io.Writer, opts ...func(*app.Config)) *Env {
 	cfg.MaxWorkers = 20
 	cfg.PoolMaxConns = 10
 	cfg.OutboundAllowCIDRs = "127.0.0.0/8"
+	cfg.DataDir = t.TempDir()
+	var key [32]byte
+	_, _ = rand.Read(key[:])
+	cfg.SecretKey = base64.StdEncoding.EncodeToString(key[:]) // connection secrets
 	for _, o := range opts {
 		o(&cfg)
 	}

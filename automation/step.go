@@ -96,12 +96,17 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 	data := templateData(run, prior, rt.now())
 	var rawCfg any
 	_ = json.Unmarshal(orEmpty(step.Config), &rawCfg)
-	rendered, err := template.Render(rawCfg, data)
+	at, ok := rt.kinds.Action(step.Type)
+	var rendered any
+	if esc, isEsc := at.(kind.Escaper); isEsc {
+		rendered, err = template.RenderEscaped(rawCfg, data, esc.Escape)
+	} else {
+		rendered, err = template.Render(rawCfg, data)
+	}
+	st.input = kind.Redact(rendered, kind.SecretsOf(at))
 	if err != nil {
 		return rt.failStep(ctx, job, st, nil, fmt.Errorf("rendering config: %w", err), false)
 	}
-	at, ok := rt.kinds.Action(step.Type)
-	st.input = kind.Redact(rendered, kind.SecretsOf(at))
 	if !ok {
 		return rt.failStep(ctx, job, st, nil, fmt.Errorf("unknown step type %q", step.Type), false)
 	}

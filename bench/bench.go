@@ -47,6 +47,9 @@ type Opts struct {
 	NotifyOnly bool
 	// ScheduleOnly measures only schedule lateness (no JSON file).
 	ScheduleOnly bool
+	// Email adds the send_email rows (bench/email.go); EmailOnly runs
+	// only them.
+	Email, EmailOnly bool
 	// OutDir receives <timestamp>.json (default bench/results).
 	OutDir string
 	Out    io.Writer
@@ -65,6 +68,7 @@ type Result struct {
 	Cost        CostRow        `json:"cost"`
 	Notify      *NotifyRow     `json:"notify_sse,omitempty"`
 	Schedule    *ScheduleRow   `json:"schedule_lateness,omitempty"`
+	Email       *EmailRow      `json:"email,omitempty"`
 	Settings    map[string]any `json:"settings"`
 	DurationSec float64        `json:"duration_sec"`
 }
@@ -91,6 +95,11 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	res := &Result{Time: began.UTC(), Short: o.Short, GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Settings: map[string]any{}}
+	if o.Email || o.EmailOnly {
+		if err := emailRows(ctx, o, res); err != nil || o.EmailOnly {
+			return res, err
+		}
+	}
 	dbURL, drop, err := freshDatabase(ctx, o.AdminURL)
 	if err != nil {
 		return nil, err

@@ -112,6 +112,17 @@ type Base struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+type Connection struct {
+	ID        string          `json:"id"`
+	BaseID    string          `json:"base_id"`
+	Name      string          `json:"name"`
+	Type      string          `json:"type"`
+	Config    json.RawMessage `json:"config"`
+	Secrets   []byte          `json:"secrets"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
+}
+
 type Field struct {
 	ID        string          `json:"id"`
 	TableID   string          `json:"table_id"`

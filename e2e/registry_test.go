@@ -35,12 +35,15 @@ func exampleJSON(t *testing.T, example any, ids map[string]string) map[string]an
 // /openapi.json (so adding a type to the registry documents it).
 func TestRegistryExamplesValidate(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	// send_email's example uses the server's default SMTP server.
+	f := setup(t, func(c *app.Config) { c.SMTPURL = "smtp://127.0.0.1:1025?tls=none" })
 	f.addInvoices(t)                                                                     // link_records' example links Orders.Invoices
 	f.env.JSON("POST", "/api/v1/users", map[string]any{"email": "ada@example.com"}, 201) // notify_user's example notifies Ada
 	ids := map[string]string{
-		"viw_…": f.view(t, "Done", map[string]any{"match": "all", "rules": []any{map[string]any{"field": "Status", "op": "is", "value": "Done"}}}),
-		"frm_…": f.form(t, "Intake", "Name"),
+		"viw_…":       f.view(t, "Done", map[string]any{"match": "all", "rules": []any{map[string]any{"field": "Status", "op": "is", "value": "Done"}}}),
+		"frm_…":       f.form(t, "Intake", "Name"),
+		"con_slack_…": f.connection(t, "slack", map[string]any{"webhook_url": "https://hooks.slack.com/services/T0/B0/x"}),
+		"con_teams_…": f.connection(t, "teams", map[string]any{"webhook_url": "https://example.com/workflows/x"}),
 	}
 	_, raw := f.env.Do("GET", "/openapi.json", "", nil)
 	var doc struct {
@@ -155,6 +158,13 @@ func TestActionsHaveOneEffectPerIdempotencyKey(t *testing.T) {
 		"send_webhook":  false,
 		"find_records":  false,
 		"notify_user":   true, // its notification row commits with the step
+		// The same Message-ID on every attempt (TestSendEmailRetriesTemporaryFailures).
+		"send_email": false,
+		// Slack and Teams take no idempotency key: only failures that
+		// cannot have posted (429, refused connections, 5xx answers) are
+		// retried; a lost answer to a post that succeeded can repeat it.
+		"send_slack_message": false,
+		"send_teams_message": false,
 	}
 	kinds := app.Kinds(app.KindDeps{})
 	for _, at := range kinds.Actions() {

@@ -18,6 +18,7 @@ import (
 	"github.com/rowflow/rowflow/auth"
 	"github.com/rowflow/rowflow/automation"
 	"github.com/rowflow/rowflow/automation/kind"
+	"github.com/rowflow/rowflow/connection"
 	"github.com/rowflow/rowflow/notify"
 	"github.com/rowflow/rowflow/record"
 	"github.com/swaggest/swgui/v5emb"
@@ -34,6 +35,8 @@ type Opts struct {
 	Users         *auth.Users
 	Notifications *notify.Service
 	Hub           *notify.Hub
+	// Connections is the connection service (nil: the routes answer 500).
+	Connections *connection.Service
 	// Kinds is the registry the trigger and step schemas of the OpenAPI
 	// document are generated from.
 	Kinds  *kind.Registry
@@ -83,7 +86,7 @@ func New(opts Opts) *Server {
 	setSchemaKinds(opts.Kinds)
 	api.UseMiddleware(authMiddleware(api, opts.Tokens, opts.AdminToken))
 
-	h := &handlers{records: opts.Records, tokens: opts.Tokens, auto: opts.Automations, log: opts.Logger,
+	h := &handlers{records: opts.Records, tokens: opts.Tokens, auto: opts.Automations, conns: opts.Connections, log: opts.Logger,
 		users: opts.Users, notes: opts.Notifications, hub: opts.Hub}
 	registerOps(api, opts.Ready)
 	registerBases(api, h)
@@ -96,6 +99,7 @@ func New(opts Opts) *Server {
 	registerRuns(api, h)
 	registerUsers(api, h)
 	registerNotifications(api, h)
+	registerConnections(api, h)
 
 	r.Handle("/docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	r.Mount("/docs/", v5emb.New("rowflow API", "/openapi.json", "/docs/"))
@@ -124,6 +128,7 @@ type handlers struct {
 	records *record.Service
 	tokens  *auth.Tokens
 	auto    *automation.Runtime
+	conns   *connection.Service
 	log     *slog.Logger
 	users   *auth.Users
 	notes   *notify.Service

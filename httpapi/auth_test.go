@@ -298,15 +298,19 @@ func TestTokenScopingOnEveryRoute(t *testing.T) {
 			runB = id
 		}
 	}
-	t.Logf("base B %s: automation %s, run %s", b.BaseID, automationB, runB)
+	connectionB := doJSON(t, env, "POST", "/api/v1/bases/"+b.BaseID+"/connections", map[string]any{"name": "c", "type": "teams",
+		"config": map[string]any{"webhook_url": "https://example.com/workflows/secret"}}, 201)["id"].(string)
+	t.Logf("base B %s: automation %s, run %s, connection %s", b.BaseID, automationB, runB, connectionB)
 	ids := map[string]string{
 		"base_id": b.BaseID, "table_id": b.ItemsID, "field_id": b.Fields["Name"], "record_id": recB,
 		"view_id": viewB, "form_id": formB, "token_id": tokenB, "automation_id": automationB, "run_id": runB,
+		"connection_id": connectionB,
 	}
 	// {id} and other names resolve by the collection before them.
 	byCollection := map[string]string{
 		"bases": "base_id", "tables": "table_id", "fields": "field_id", "records": "record_id", "views": "view_id",
 		"forms": "form_id", "tokens": "token_id", "automations": "automation_id", "runs": "run_id",
+		"connections": "connection_id",
 	}
 
 	// The scoped token belongs to a user, who has a notification from an
@@ -361,6 +365,8 @@ func TestTokenScopingOnEveryRoute(t *testing.T) {
 		"PATCH /api/v1/automations/{automation_id}":             map[string]any{"name": "b"},
 		"POST /api/v1/automations/{automation_id}/test":         map[string]any{},
 		"POST /api/v1/tables/{table_id}/records/{record_id}/go": map[string]any{},
+		"POST /api/v1/bases/{base_id}/connections":              map[string]any{"name": "x", "type": "teams", "config": map[string]any{"webhook_url": "https://example.com/x"}},
+		"PATCH /api/v1/connections/{connection_id}":             map[string]any{"name": "y"},
 	}
 	queries := map[string]string{"ids": recB, "record_id": recB}
 
@@ -437,6 +443,8 @@ func TestTokenScopingOnEveryRoute(t *testing.T) {
 	require.Len(t, doJSON(t, env, "GET", "/api/v1/tables/"+b.ItemsID+"/forms", nil, 200)["items"], 1)
 	require.Len(t, doJSON(t, env, "GET", "/api/v1/tables/"+b.ItemsID, nil, 200)["fields"], len(itemFields(b.TargetsID)))
 	doJSON(t, env, "GET", "/api/v1/forms/"+formB, nil, 200)
+	require.Equal(t, "c", doJSON(t, env, "GET", "/api/v1/connections/"+connectionB, nil, 200)["name"], "B's connection changed")
+	require.Len(t, doJSON(t, env, "GET", "/api/v1/bases/"+b.BaseID+"/connections", nil, 200)["items"], 1)
 	tokens := doJSON(t, env, "GET", "/api/v1/tokens", nil, 200)["items"].([]any)
 	require.True(t, slices.ContainsFunc(tokens, func(x any) bool { return x.(map[string]any)["id"] == tokenB }), "B's token was deleted")
 	var n int

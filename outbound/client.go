@@ -1,6 +1,7 @@
 package outbound
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -82,4 +83,15 @@ func (g *Guard) CloseIdleConnections() {
 	if g != nil {
 		g.transport.CloseIdleConnections()
 	}
+}
+
+// DialContext opens a TCP connection the way the Guard's HTTP clients do:
+// the resolved address is checked before connect(2). Non-HTTP clients
+// (SMTP) dial through it.
+func (g *Guard) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	if g == nil {
+		g = defaultGuard
+	}
+	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second, Control: g.control}
+	return d.DialContext(ctx, network, address)
 }

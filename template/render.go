@@ -29,6 +29,16 @@ func Render(v any, data map[string]any) (any, error) {
 	return r.value(v, "")
 }
 
+// RenderEscaped is Render with an escaper: for a string at a path (as in
+// PathError, "html", "body.items[0]") where escape returns a function, the
+// string is rendered as text (a lone token too) and each inserted value's
+// text goes through that function; literal text does not. It is how an
+// HTML body escapes the record values put into it.
+func RenderEscaped(v any, data map[string]any, escape func(path string) func(string) string) (any, error) {
+	r := renderer{data: data, budget: MaxOutput, escape: escape}
+	return r.value(v, "")
+}
+
 // RenderString renders s as text: unlike Render, a lone token is formatted
 // too. Errors are *Error for syntax, or wrap ErrTooLarge.
 func RenderString(s string, data map[string]any) (string, error) {
@@ -40,11 +50,21 @@ func RenderString(s string, data map[string]any) (string, error) {
 type renderer struct {
 	data   map[string]any
 	budget int
+	escape func(path string) func(string) string
 }
 
 func (r *renderer) value(v any, path string) (any, error) {
 	switch x := v.(type) {
 	case string:
+		if r.escape != nil {
+			if esc := r.escape(path); esc != nil {
+				out, err := r.escaped(x, esc)
+				if err != nil {
+					return nil, &PathError{Path: path, Err: err}
+				}
+				return out, nil
+			}
+		}
 		out, err := r.str(x)
 		if err != nil {
 			return nil, &PathError{Path: path, Err: err}
@@ -135,7 +155,7 @@ func (r *renderer) str(s string) (any, error) {
 		}
 		return v, nil
 	}
-	out, err := r.textParts(p)
+	out, err := r.textParts(p, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -151,10 +171,26 @@ func (r *renderer) text(s string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return r.textParts(p)
+	return r.textParts(p, nil)
 }
 
-func (r *renderer) textParts(p *parsed) (string, error) {
+// escaped renders s as text, passing each inserted value through esc.
+func (r *renderer) escaped(s string, esc func(string) string) (string, error) {
+	if !strings.Contains(s, "{{") {
+		return s, r.spend(len(s) + 2)
+	}
+	p, err := parse(s)
+	if err != nil {
+		return "", err
+	}
+	out, err := r.textParts(p, esc)
+	if err != nil {
+		return "", err
+	}
+	return out, r.spend(2)
+}
+
+func (r *renderer) textParts(p *parsed, esc func(string) string) (string, error) {
 	var b strings.Builder
 	for _, pt := range p.parts {
 		if pt.tok == nil {
@@ -171,6 +207,9 @@ func (r *renderer) textParts(p *parsed) (string, error) {
 		t, err := formatText(v)
 		if err != nil {
 			return "", &Error{Pos: pt.tok.pos, Msg: err.Error()}
+		}
+		if esc != nil {
+			t = esc(t)
 		}
 		b.WriteString(t)
 	}

@@ -122,3 +122,11 @@ type Transactional interface {
 type SecretHolder interface {
 	Secrets() []string
 }
+
+// Escaper is an Action whose config holds strings in a markup where
+// inserted values must be escaped (send_email's html). The runtime renders
+// the string at a config path ("html") for which Escape returns a function
+// as text, passing each inserted value's text through it.
+type Escaper interface {
+	Escape(path string) func(string) string
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/rowflow/rowflow"
 	"github.com/rowflow/rowflow/app"
 	"github.com/rowflow/rowflow/auth"
+	"github.com/rowflow/rowflow/connection"
 	"github.com/rowflow/rowflow/migrations"
 	"github.com/rowflow/rowflow/pgcluster"
 )
@@ -128,4 +129,22 @@ func pg(ctx context.Context, cfg app.Config, args []string) error {
 		return pgcluster.StopDir(ctx, absPath(dir), log)
 	}
 	return fmt.Errorf("usage: rowflow pg start|stop|url")
+}
+
+// rekey re-seals every connection's secrets with the current key
+// (ROWFLOW_SECRET_KEY or the key file) — the last step of a key rotation,
+// run while the old key is still in ROWFLOW_SECRET_KEY_PREVIOUS.
+func rekey(ctx context.Context, cfg app.Config) error {
+	keys, _, err := connection.LoadKeyring(cfg.SecretKey, cfg.SecretKeyPrevious, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	return withPool(ctx, cfg, func(pool *pgxpool.Pool) error {
+		n, err := connection.New(connection.Opts{Pool: pool, Keys: keys}).Rekey(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "re-sealed %d connection(s) with the current key\n", n)
+		return nil
+	})
 }

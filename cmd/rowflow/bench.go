@@ -23,6 +23,8 @@ func benchCmd(ctx context.Context, cfg app.Config, args []string) error {
 	latencyOnly := fs.Bool("latency-only", false, "measure only the latency phase (no JSON file)")
 	notifyOnly := fs.Bool("notify-only", false, "measure only the notify_user → SSE row (no JSON file)")
 	scheduleOnly := fs.Bool("schedule-only", false, "measure only schedule lateness (no JSON file)")
+	email := fs.Bool("email", true, "add the send_email rows")
+	emailOnly := fs.Bool("email-only", false, "measure only the send_email rows (no JSON file)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,6 +51,6 @@ func benchCmd(ctx context.Context, cfg app.Config, args []string) error {
 		return err
 	}
 	_, err = bench.Run(ctx, bench.Opts{AdminURL: adminURL, Binary: exe, Short: *short, Rates: rs, LatencyOnly: *latencyOnly, NotifyOnly: *notifyOnly,
-		ScheduleOnly: *scheduleOnly, OutDir: *out, Out: os.Stdout, Logger: log})
+		ScheduleOnly: *scheduleOnly, Email: *email, EmailOnly: *emailOnly, OutDir: *out, Out: os.Stdout, Logger: log})
 	return err
 }

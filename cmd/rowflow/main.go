@@ -43,6 +43,8 @@ usage:
   rowflow pg start|stop|url             manage the private PostgreSQL cluster
   rowflow bench [-short]                measure latency, throughput and cost (make bench)
   rowflow receive [-addr 127.0.0.1:9999] print incoming webhooks (to try send_webhook)
+  rowflow mail [-addr 127.0.0.1:1025]    print incoming email (to try send_email)
+  rowflow rekey                         re-seal connection secrets with the current key (key rotation)
 `
 
 func run(ctx context.Context, args []string) error {
@@ -67,6 +69,10 @@ func run(ctx context.Context, args []string) error {
 		return benchCmd(ctx, cfg, args[1:])
 	case "receive":
 		return receive(ctx, args[1:])
+	case "mail":
+		return mailServer(ctx, args[1:])
+	case "rekey":
+		return rekey(ctx, cfg)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil
