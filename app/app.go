@@ -27,6 +27,7 @@ import (
 	"github.com/rowflow/rowflow/migrations"
 	"github.com/rowflow/rowflow/outbound"
 	"github.com/rowflow/rowflow/record"
+	"github.com/rowflow/rowflow/webhook"
 )
 
 // App is one rowflow process: API, workers, or both.
@@ -39,8 +40,10 @@ type App struct {
 	Records     *record.Service
 	Tokens      *auth.Tokens
 	Automations *automation.Runtime
-	River       *river.Client[pgx.Tx]
-	Server      *httpapi.Server
+	// Webhooks is the incoming webhooks service.
+	Webhooks *webhook.Service
+	River    *river.Client[pgx.Tx]
+	Server   *httpapi.Server
 
 	riverUI  *riverui.Handler
 	http     *http.Server
@@ -77,10 +80,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 	}
 	a.Records = record.New(record.Opts{Pool: pool, Logger: log})
 	a.Tokens = auth.New(pool)
+	a.Webhooks = webhook.New(webhook.Opts{Pool: pool, Logger: log})
 	a.Automations = automation.New(automation.Opts{Pool: pool, Logger: log, Records: a.Records,
-		Kinds:    Kinds(KindDeps{Records: a.Records, HTTP: outbound.NewGuard(allow).Client(0)}),
+		Kinds:    Kinds(KindDeps{Records: a.Records, HTTP: outbound.NewGuard(allow).Client(0), Webhooks: a.Webhooks}),
 		MaxDepth: cfg.MaxDepth, InlineBackstop: cfg.InlineBackstop, InlineEvents: cfg.Role == "all", JobTimeout: cfg.JobTimeout})
 	a.Records.SetHook(a.Automations)
+	a.Webhooks.SetRuntime(a.Automations)
 
 	rcfg := &river.Config{
 		Logger:               log.With("component", "river"),
@@ -127,7 +132,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 			return nil, fmt.Errorf("creating river ui: %w", err)
 		}
 		a.Server = httpapi.New(httpapi.Opts{
-			Records: a.Records, Tokens: a.Tokens, Automations: a.Automations, Kinds: a.Automations.Kinds(), Logger: log, AdminToken: cfg.AdminToken, RiverUI: a.riverUI,
+			Records: a.Records, Tokens: a.Tokens, Automations: a.Automations, Webhooks: a.Webhooks, Kinds: a.Automations.Kinds(), Logger: log, AdminToken: cfg.AdminToken, RiverUI: a.riverUI,
 			Ready: a.ready,
 		})
 	}

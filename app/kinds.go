@@ -16,6 +16,8 @@ type KindDeps struct {
 	Records *record.Service
 	// HTTP is the outbound guard's client: every outgoing call (SSRF).
 	HTTP *http.Client
+	// Webhooks is the incoming webhooks service (webhook_received).
+	Webhooks trigger.Webhooks
 }
 
 // Kinds returns the registry of every trigger and action kind rowflow has,
@@ -31,6 +33,8 @@ func Kinds(deps KindDeps) *kind.Registry {
 			trigger.RecordEntersView{Records: deps.Records},
 			trigger.RecordMatchesConditions{},
 			trigger.FormSubmitted{Records: deps.Records},
+			trigger.WebhookReceived{Webhooks: deps.Webhooks},
+			trigger.ButtonClicked{},
 		},
 		[]kind.Action{
 			action.CreateRecord{Records: deps.Records},

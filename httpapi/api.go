@@ -19,6 +19,7 @@ import (
 	"github.com/rowflow/rowflow/automation"
 	"github.com/rowflow/rowflow/automation/kind"
 	"github.com/rowflow/rowflow/record"
+	"github.com/rowflow/rowflow/webhook"
 	"github.com/swaggest/swgui/v5emb"
 )
 
@@ -28,6 +29,8 @@ type Opts struct {
 	Records     *record.Service
 	Tokens      *auth.Tokens
 	Automations *automation.Runtime
+	// Webhooks is the incoming webhooks service.
+	Webhooks *webhook.Service
 	// Kinds is the registry the trigger and step schemas of the OpenAPI
 	// document are generated from.
 	Kinds  *kind.Registry
@@ -77,7 +80,7 @@ func New(opts Opts) *Server {
 	setSchemaKinds(opts.Kinds)
 	api.UseMiddleware(authMiddleware(api, opts.Tokens, opts.AdminToken))
 
-	h := &handlers{records: opts.Records, tokens: opts.Tokens, auto: opts.Automations, log: opts.Logger}
+	h := &handlers{records: opts.Records, tokens: opts.Tokens, auto: opts.Automations, webhooks: opts.Webhooks, log: opts.Logger}
 	registerOps(api, opts.Ready)
 	registerBases(api, h)
 	registerTables(api, h)
@@ -87,6 +90,8 @@ func New(opts Opts) *Server {
 	registerTokens(api, h)
 	registerAutomations(api, h)
 	registerRuns(api, h)
+	registerWebhooks(api, h)
+	registerButtons(api, h)
 
 	r.Handle("/docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	r.Mount("/docs/", v5emb.New("rowflow API", "/openapi.json", "/docs/"))
@@ -112,10 +117,11 @@ func New(opts Opts) *Server {
 
 // handlers carries what every operation needs.
 type handlers struct {
-	records *record.Service
-	tokens  *auth.Tokens
-	auto    *automation.Runtime
-	log     *slog.Logger
+	records  *record.Service
+	tokens   *auth.Tokens
+	auto     *automation.Runtime
+	webhooks *webhook.Service
+	log      *slog.Logger
 }
 
 // requestLogger logs one structured line per request with its request id.
