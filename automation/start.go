@@ -39,8 +39,8 @@ type Occurrence struct {
 	// other triggers the conditions name paths of Data ("body.amount").
 	Table *record.Table
 	Cells map[string]any
-	// Failure, when set, stores every run failed at once with this error
-	// (a webhook mapping that failed).
+	// Failure, when set, stores every run whose conditions hold failed at
+	// once with this error (a webhook mapping that failed).
 	Failure string
 	// Cause is who caused the occurrence; a run's depth follows from it.
 	Cause rowflow.Cause
@@ -89,13 +89,14 @@ func (rt *Runtime) StartTriggered(ctx context.Context, tx pgx.Tx, occ Occurrence
 		if occ.Cause.RunID != "" {
 			s.depth, s.originRunID = occ.Cause.Depth+1, occ.Cause.RunID
 		}
-		if s.failure == "" {
-			ok, err := rt.occurrenceConditions(a, occ, data)
-			if err != nil {
-				s.failure = "conditions could not be evaluated: " + err.Error()
-			} else if !ok {
-				continue
-			}
+		// Conditions first: an occurrence they filter out starts no run,
+		// not even a failed one.
+		ok, err := rt.occurrenceConditions(a, occ, data)
+		switch {
+		case err != nil && s.failure == "":
+			s.failure = "conditions could not be evaluated: " + err.Error()
+		case err == nil && !ok:
+			continue
 		}
 		if s.failure == "" && s.depth > rt.maxDepth {
 			s.failure = fmt.Sprintf("loop_detected: this run would be %d automation writes deep (the maximum is %d); origin run %s", s.depth, rt.maxDepth, s.originRunID)

@@ -49,8 +49,9 @@ func (o requestOrigin) out(w webhook.Webhook, secret string) *webhookBody {
 	return &webhookBody{Body: webhookOut{Webhook: w, Secret: secret}}
 }
 
-// webhookSettings are the settable fields of a webhook.
-type webhookSettings struct {
+// WebhookSettings are the settable fields of a webhook (embedded in the
+// create and update bodies).
+type WebhookSettings struct {
 	Mapping       *map[string]string `json:"mapping,omitempty" doc:"name → jq expression over {body, headers, query}; results are {{trigger.data.<name>}}" example:"{\"email\":\".body.customer.email\"}"`
 	MaxBodyBytes  *int               `json:"max_body_bytes,omitempty" minimum:"1" maximum:"10485760" doc:"largest accepted body (default 1 MiB; 413 beyond)"`
 	RatePerSecond *float64           `json:"rate_per_second,omitempty" doc:"sustained requests per second (default 100; 429 beyond)"`
@@ -61,7 +62,7 @@ type webhookSettings struct {
 // (signatures are over it), every header and the query.
 type triggerInput struct {
 	WebhookPath
-	RawBody []byte `contentType:"application/json"`
+	RawBody []byte
 	req     webhook.Request
 }
 
@@ -91,7 +92,7 @@ func registerWebhooks(api huma.API, h *handlers) {
 			BaseID string       `json:"base_id" example:"bas_01jd0000000000000000000000"`
 			Name   string       `json:"name" minLength:"1" maxLength:"200" example:"Shop orders"`
 			Auth   webhook.Auth `json:"auth"`
-			webhookSettings
+			WebhookSettings
 		}
 	}) (*webhookBody, error) {
 		b := in.Body
@@ -141,7 +142,7 @@ func registerWebhooks(api huma.API, h *handlers) {
 		Body struct {
 			Name *string       `json:"name,omitempty" minLength:"1" maxLength:"200"`
 			Auth *webhook.Auth `json:"auth,omitempty" doc:"cannot change; accepted when equal"`
-			webhookSettings
+			WebhookSettings
 		}
 	}) (*webhookBody, error) {
 		b := in.Body
