@@ -297,15 +297,26 @@ func TestTokenScopingOnEveryRoute(t *testing.T) {
 			runB = id
 		}
 	}
+	// An incoming webhook of B (hmac: the walk's bearer token is no
+	// signature) with one stored request, sent while its auth was none.
+	webhookB := doJSON(t, env, "POST", "/api/v1/webhooks", map[string]any{"base_id": b.BaseID, "name": "in", "auth": map[string]any{"mode": "hmac"}}, 201)["id"].(string)
+	openB := doJSON(t, env, "POST", "/api/v1/webhooks", map[string]any{"base_id": b.BaseID, "name": "open", "auth": map[string]any{"mode": "none"}}, 201)["id"].(string)
+	sent := send(t, env, "POST", "/api/v1/webhooks/"+openB+"/trigger", "", map[string]any{"n": 1})
+	require.Equal(t, http.StatusAccepted, sent.Status, "%s", sent.Body)
+	requestB := sent.JSON(t)["request_id"].(string)
+	var requestsOfB int
+	require.NoError(t, env.App.Pool.QueryRow(ctx, `SELECT count(*) FROM webhook_requests`).Scan(&requestsOfB))
 	t.Logf("base B %s: automation %s, run %s", b.BaseID, automationB, runB)
 	ids := map[string]string{
-		"base_id": b.BaseID, "table_id": b.ItemsID, "field_id": b.Fields["Name"], "record_id": recB,
+		"base_id": b.BaseID, "table_id": b.ItemsID, "field_id": b.Fields["Go"], "record_id": recB,
 		"view_id": viewB, "form_id": formB, "token_id": tokenB, "automation_id": automationB, "run_id": runB,
+		"webhook_id": webhookB, "request_id": requestB,
 	}
 	// {id} and other names resolve by the collection before them.
 	byCollection := map[string]string{
 		"bases": "base_id", "tables": "table_id", "fields": "field_id", "records": "record_id", "views": "view_id",
 		"forms": "form_id", "tokens": "token_id", "automations": "automation_id", "runs": "run_id",
+		"webhooks": "webhook_id", "requests": "request_id", "buttons": "field_id",
 	}
 
 	_, scoped := createToken(t, env, "owner", a.BaseID)
@@ -322,6 +333,9 @@ func TestTokenScopingOnEveryRoute(t *testing.T) {
 		"GET /api/v1/tokens":               200,
 		"POST /api/v1/tokens":              422, // base_ids names B: "no base"
 		"DELETE /api/v1/tokens/{token_id}": 404, // a token scoped to B
+		// token-less by design: the webhook's own auth refuses the bearer
+		// token (its auth modes are tested in e2e/incoming_webhook_test.go)
+		"POST /api/v1/webhooks/{webhook_id}/trigger": 401,
 	}
 	// Request bodies that pass validation, so only scoping can refuse them.
 	bodies := map[string]any{
@@ -339,8 +353,12 @@ func TestTokenScopingOnEveryRoute(t *testing.T) {
 		"PATCH /api/v1/automations/{automation_id}":             map[string]any{"name": "b"},
 		"POST /api/v1/automations/{automation_id}/test":         map[string]any{},
 		"POST /api/v1/tables/{table_id}/records/{record_id}/go": map[string]any{},
+		"POST /api/v1/webhooks":                                 map[string]any{"base_id": b.BaseID, "name": "x", "auth": map[string]any{"mode": "none"}},
+		"PATCH /api/v1/webhooks/{webhook_id}":                   map[string]any{"name": "x"},
+		"POST /api/v1/webhooks/{webhook_id}/rotate-secret":      map[string]any{},
+		"POST /api/v1/webhooks/{webhook_id}/trigger":            map[string]any{"n": 2},
 	}
-	queries := map[string]string{"ids": recB, "record_id": recB}
+	queries := map[string]string{"ids": recB, "record_id": recB, "base_id": b.BaseID}
 
 	ops := operations(oapi)
 	require.NotEmpty(t, ops)
@@ -415,6 +433,14 @@ func TestTokenScopingOnEveryRoute(t *testing.T) {
 	var n int
 	require.NoError(t, env.App.Pool.QueryRow(ctx, `SELECT count(*) FROM api_tokens WHERE 'x' = name`).Scan(&n))
 	require.Zero(t, n, "a token was minted for B")
+	// B's webhooks are as they were: none added, renamed, rotated or
+	// deleted, no request stored or replayed.
+	require.NoError(t, env.App.Pool.QueryRow(ctx, `SELECT count(*) FROM webhooks WHERE base_id = $1 AND name IN ('in', 'open') AND previous_secret IS NULL`, b.BaseID).Scan(&n))
+	require.Equal(t, 2, n)
+	require.NoError(t, env.App.Pool.QueryRow(ctx, `SELECT count(*) FROM webhooks`).Scan(&n))
+	require.Equal(t, 2, n)
+	require.NoError(t, env.App.Pool.QueryRow(ctx, `SELECT count(*) FROM webhook_requests`).Scan(&n))
+	require.Equal(t, requestsOfB, n)
 }
 
 // operations lists every operation of the OpenAPI document, reads first

@@ -171,7 +171,7 @@ func registerWebhooks(api huma.API, h *handlers) {
 		requestOrigin
 		WebhookPath
 		Body *struct {
-			GraceSeconds *int `json:"grace_seconds,omitempty" minimum:"0" maximum:"2592000" doc:"how long the old secret stays valid (default 86400; 0: not at all)"`
+			GraceSeconds *int `json:"grace_seconds,omitempty" example:"3600" minimum:"0" maximum:"2592000" doc:"how long the old secret stays valid (default 86400; 0: not at all)"`
 		}
 	}) (*webhookBody, error) {
 		grace := time.Duration(0)
@@ -248,4 +248,13 @@ func registerWebhooks(api huma.API, h *handlers) {
 		}
 		return &answerBody{Status: status, Body: ans}, nil
 	})
+	// The document shows the body types a sender may use; the handler
+	// takes the raw bytes whatever they are (signatures are over them).
+	if item := api.OpenAPI().Paths["/api/v1/webhooks/{webhook_id}/trigger"]; item != nil && item.Post != nil {
+		item.Post.RequestBody.Content = map[string]*huma.MediaType{
+			"application/json":                  {Schema: &huma.Schema{Description: "any JSON: {{trigger.body…}}"}, Example: map[string]any{"order": map[string]any{"id": 7, "total": 120}}},
+			"application/x-www-form-urlencoded": {Schema: &huma.Schema{Type: "object", AdditionalProperties: true}},
+			"text/plain":                        {Schema: &huma.Schema{Type: "string"}},
+		}
+	}
 }
