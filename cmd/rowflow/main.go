@@ -5,6 +5,7 @@
 //	rowflow token create --name N --role R  print a new access token
 //	rowflow pg start|stop|url               the private PostgreSQL cluster
 //	rowflow bench [-short]                  latency, throughput and cost
+//	rowflow webhook sign -secret S -body B  Standard Webhooks headers for curl
 //
 // With no DATABASE_URL every command uses the private cluster under
 // ROWFLOW_DATA_DIR (default ./.data), starting it when needed.
@@ -43,6 +44,7 @@ usage:
   rowflow pg start|stop|url             manage the private PostgreSQL cluster
   rowflow bench [-short]                measure latency, throughput and cost (make bench)
   rowflow receive [-addr 127.0.0.1:9999] print incoming webhooks (to try send_webhook)
+  rowflow webhook sign -secret whsec_… -body JSON   Standard Webhooks headers for a curl to an hmac webhook
 `
 
 func run(ctx context.Context, args []string) error {
@@ -67,6 +69,8 @@ func run(ctx context.Context, args []string) error {
 		return benchCmd(ctx, cfg, args[1:])
 	case "receive":
 		return receive(ctx, args[1:])
+	case "webhook":
+		return webhookCmd(args[1:], os.Stdin, os.Stdout)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil
