@@ -365,3 +365,52 @@ func TestWebhookCRUD(t *testing.T) {
 	status, _, _ = h.post(t, "application/json", []byte(`{}`), map[string]string{"Authorization": "Bearer " + h.secret})
 	require.Equal(t, 404, status)
 }
+
+// TestIncomingWebhookConcurrentRetries: a sender firing the same delivery
+// from many connections at once gets one request and one run; every
+// answer names it.
+func TestIncomingWebhookConcurrentRetries(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	h := f.webhook(t, map[string]any{"auth": map[string]any{"mode": "hmac"}})
+	aut := f.webhookAutomation(t, h.id, nil)
+	body := []byte(`{"order": 1}`)
+	hdr := signed(t, h.secret, "msg_same", time.Now(), body)
+	const n = 12
+	type answer struct {
+		status int
+		body   map[string]any
+	}
+	answers := make(chan answer, n)
+	for range n {
+		go func() {
+			req, _ := http.NewRequest("POST", h.url, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			for k, v := range hdr {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				answers <- answer{body: map[string]any{"error": err.Error()}}
+				return
+			}
+			defer resp.Body.Close()
+			var out map[string]any
+			_ = json.NewDecoder(resp.Body).Decode(&out)
+			answers <- answer{resp.StatusCode, out}
+		}()
+	}
+	created, ids := 0, map[any]bool{}
+	for range n {
+		a := <-answers
+		require.Contains(t, []int{200, 202}, a.status, "%v", a.body)
+		if a.status == 202 {
+			created++
+		}
+		ids[a.body["request_id"]] = true
+	}
+	require.Equal(t, 1, created, "exactly one answer is the first")
+	require.Len(t, ids, 1)
+	require.Equal(t, 1, h.stored(t))
+	f.waitExactly(t, aut, 1)
+}
