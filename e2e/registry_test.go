@@ -39,6 +39,8 @@ func TestRegistryExamplesValidate(t *testing.T) {
 	ids := map[string]string{
 		"viw_…": f.view(t, "Done", map[string]any{"match": "all", "rules": []any{map[string]any{"field": "Status", "op": "is", "value": "Done"}}}),
 		"frm_…": f.form(t, "Intake", "Name"),
+		"whk_…": f.env.JSON("POST", "/api/v1/webhooks", map[string]any{"base_id": f.baseID, "name": "in", "auth": map[string]any{"mode": "none"}}, 201)["id"].(string),
+		"fld_…": f.env.JSON("POST", "/api/v1/tables/"+f.tableID+"/fields", map[string]any{"name": "Ship", "type": "button"}, 201)["id"].(string),
 	}
 	_, raw := f.env.Do("GET", "/openapi.json", "", nil)
 	var doc struct {
