@@ -361,6 +361,17 @@ func TestWebhookCRUD(t *testing.T) {
 		"conditions": map[string]any{"match": "all", "rules": []any{map[string]any{"field": "body.n", "op": "gt", "value": "many"}}}, "steps": []any{}})
 	require.Equal(t, 422, status, "%v", p)
 	require.True(t, strings.HasPrefix(p.Errors[0].Location, "conditions"), "%v", p)
+	// A disabled automation stops firing at once; enabled again, it fires.
+	aut := f.webhookAutomation(t, h.id, nil)
+	auth := map[string]string{"Authorization": "Bearer " + h.secret}
+	f.env.JSON("POST", "/api/v1/automations/"+aut+"/disable", nil, 200)
+	status, ans, _ := h.post(t, "application/json", []byte(`{}`), auth)
+	require.Equal(t, 202, status)
+	require.Empty(t, ans["runs"])
+	f.env.JSON("POST", "/api/v1/automations/"+aut+"/enable", nil, 200)
+	status, ans, _ = h.post(t, "application/json", []byte(`{}`), auth)
+	require.Equal(t, 202, status)
+	require.Len(t, ans["runs"], 1)
 	f.env.JSON("DELETE", "/api/v1/webhooks/"+h.id, nil, 204)
 	status, _, _ = h.post(t, "application/json", []byte(`{}`), map[string]string{"Authorization": "Bearer " + h.secret})
 	require.Equal(t, 404, status)
