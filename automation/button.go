@@ -33,7 +33,7 @@ func (rt *Runtime) ClickButton(ctx context.Context, tableID, recordID, fieldID s
 	}
 	p := rowflow.PrincipalFrom(ctx)
 	user := map[string]any{"token_id": p.TokenID, "role": p.Role}
-	occ := Occurrence{Type: ButtonTrigger, Config: map[string]any{"table_id": t.ID, "field_id": f.ID},
+	occ := Occurrence{Type: ButtonTrigger, BaseID: t.BaseID, Config: map[string]any{"table_id": t.ID, "field_id": f.ID},
 		Key: "btn:" + rowflow.NewID(""), Table: t, Cells: rec.Cells, Cause: rowflow.CauseFrom(ctx),
 		Data: map[string]any{"table_id": t.ID, "field_id": f.ID, "field": f.Name,
 			"record": map[string]any{"id": rec.ID, "fields": t.Named(rec.Cells)}, "user": user}}

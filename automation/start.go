@@ -25,6 +25,9 @@ import (
 type Occurrence struct {
 	// Type is the trigger kind's name ("webhook_received").
 	Type string
+	// BaseID is the base the occurrence belongs to: automations of other
+	// bases never fire for it, whatever their config says.
+	BaseID string
 	// Config selects the automations: those of trigger Type whose trigger
 	// config contains it (JSON containment, e.g. {"webhook_id": "whk_…"}).
 	Config map[string]any
@@ -80,6 +83,9 @@ func (rt *Runtime) StartTriggered(ctx context.Context, tx pgx.Tx, occ Occurrence
 	var out Started
 	var starts []runStart
 	for _, a := range rows {
+		if a.BaseID != occ.BaseID {
+			continue
+		}
 		out.Matched++
 		if !a.Enabled {
 			out.Disabled++

@@ -144,7 +144,7 @@ func (s *Service) store(ctx context.Context, in stored) (Answer, error) {
 			}
 		}
 		var err error
-		started, err = s.runs.StartTriggered(ctx, tx, automation.Occurrence{Type: TriggerType,
+		started, err = s.runs.StartTriggered(ctx, tx, automation.Occurrence{Type: TriggerType, BaseID: in.webhook.BaseID,
 			Config: map[string]any{"webhook_id": in.webhook.ID}, Key: "whr:" + reqID, Data: data, Failure: failure})
 		if err != nil {
 			return err
