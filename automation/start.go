@@ -61,9 +61,9 @@ type Started struct {
 }
 
 // StartTriggered starts, inside tx, the runs of every enabled automation
-// of occ's trigger that fires for it (its conditions hold), and makes tx
-// commit synchronously (the caller answers only once the occurrence is
-// durable). Call Dispatch with the result after tx committed; a rolled
+// of occ's trigger that fires for it (its conditions hold), and keeps tx
+// committing synchronously (StartRuns alone would make it asynchronous;
+// the caller answers only once the occurrence is durable). Call Dispatch with the result after tx committed; a rolled
 // back tx started nothing.
 func (rt *Runtime) StartTriggered(ctx context.Context, tx pgx.Tx, occ Occurrence) (Started, error) {
 	q := rt.q.WithTx(tx)
@@ -121,7 +121,10 @@ func (rt *Runtime) StartTriggered(ctx context.Context, tx pgx.Tx, occ Occurrence
 	if err != nil {
 		return out, fmt.Errorf("starting runs: %w", err)
 	}
-	// StartRuns commits asynchronously; the occurrence must not.
+	// StartRuns makes its transaction commit asynchronously (run state
+	// follows from a record write); an occurrence is answered once it is
+	// durable, so this one commits synchronously. (Not folded into
+	// StartRuns: its SELECT list runs only for rows inserted.)
 	if _, err := tx.Exec(ctx, "SELECT set_config('synchronous_commit', 'on', true)"); err != nil {
 		return out, err
 	}

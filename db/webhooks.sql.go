@@ -11,37 +11,6 @@ import (
 	"time"
 )
 
-const claimDelivery = `-- name: ClaimDelivery :one
-INSERT INTO webhook_deliveries (webhook_id, delivery_id, request_id, expires_at)
-VALUES ($1, $2, $3, $4)
-ON CONFLICT (webhook_id, delivery_id) DO UPDATE
-SET request_id = EXCLUDED.request_id, expires_at = EXCLUDED.expires_at
-WHERE webhook_deliveries.expires_at <= now()
-RETURNING request_id
-`
-
-type ClaimDeliveryParams struct {
-	WebhookID  string    `json:"webhook_id"`
-	DeliveryID string    `json:"delivery_id"`
-	RequestID  string    `json:"request_id"`
-	ExpiresAt  time.Time `json:"expires_at"`
-}
-
-// Remembers a sender's delivery id for the request being stored, unless a
-// live entry has it: then no row (the caller answers with that entry's
-// request). An expired entry is taken over.
-func (q *Queries) ClaimDelivery(ctx context.Context, arg ClaimDeliveryParams) (string, error) {
-	row := q.db.QueryRow(ctx, claimDelivery,
-		arg.WebhookID,
-		arg.DeliveryID,
-		arg.RequestID,
-		arg.ExpiresAt,
-	)
-	var request_id string
-	err := row.Scan(&request_id)
-	return request_id, err
-}
-
 const createWebhook = `-- name: CreateWebhook :one
 INSERT INTO webhooks (id, base_id, name, auth_mode, secret, mapping, max_body_bytes, rate_per_second, rate_burst)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, base_id, name, auth_mode, secret, previous_secret, previous_until, mapping, max_body_bytes, rate_per_second, rate_burst, created_at, updated_at
@@ -178,40 +147,63 @@ func (q *Queries) GetWebhookRequest(ctx context.Context, arg GetWebhookRequestPa
 	return i, err
 }
 
-const insertWebhookRequest = `-- name: InsertWebhookRequest :exec
-INSERT INTO webhook_requests (id, webhook_id, method, content_type, headers, query, raw_body, body, delivery_id, replay_of, runs)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+const insertClaimedWebhookRequest = `-- name: InsertClaimedWebhookRequest :one
+WITH claim AS (
+    INSERT INTO webhook_deliveries (webhook_id, delivery_id, request_id, expires_at)
+    SELECT $1, $2::text, $3, $4
+    WHERE $2::text <> ''
+    ON CONFLICT (webhook_id, delivery_id) DO UPDATE
+    SET request_id = EXCLUDED.request_id, expires_at = EXCLUDED.expires_at
+    WHERE webhook_deliveries.expires_at <= now()
+    RETURNING request_id
+), ins AS (
+    INSERT INTO webhook_requests (id, webhook_id, method, content_type, headers, query, raw_body, body, delivery_id, replay_of, runs)
+    SELECT $3, $1, $5, $6, $7, $8,
+           $9, $10, nullif($2::text, ''), $11, $12
+    WHERE $2::text = '' OR EXISTS (SELECT 1 FROM claim)
+    RETURNING id
+)
+SELECT count(*)::int AS stored FROM ins
 `
 
-type InsertWebhookRequestParams struct {
-	ID          string          `json:"id"`
+type InsertClaimedWebhookRequestParams struct {
 	WebhookID   string          `json:"webhook_id"`
+	DeliveryID  string          `json:"delivery_id"`
+	ID          string          `json:"id"`
+	ExpiresAt   time.Time       `json:"expires_at"`
 	Method      string          `json:"method"`
 	ContentType string          `json:"content_type"`
 	Headers     json.RawMessage `json:"headers"`
 	Query       json.RawMessage `json:"query"`
 	RawBody     []byte          `json:"raw_body"`
 	Body        json.RawMessage `json:"body"`
-	DeliveryID  *string         `json:"delivery_id"`
 	ReplayOf    *string         `json:"replay_of"`
 	Runs        json.RawMessage `json:"runs"`
 }
 
-func (q *Queries) InsertWebhookRequest(ctx context.Context, arg InsertWebhookRequestParams) error {
-	_, err := q.db.Exec(ctx, insertWebhookRequest,
-		arg.ID,
+// Stores a request and, when it has a delivery id, remembers the id for
+// it in the same statement — unless a live entry has the id: then nothing
+// is written and stored is 0 (the caller rolls back and answers with that
+// entry's request). An expired entry is taken over. A concurrent first
+// delivery of the same id is waited for (the insert's conflict check).
+func (q *Queries) InsertClaimedWebhookRequest(ctx context.Context, arg InsertClaimedWebhookRequestParams) (int32, error) {
+	row := q.db.QueryRow(ctx, insertClaimedWebhookRequest,
 		arg.WebhookID,
+		arg.DeliveryID,
+		arg.ID,
+		arg.ExpiresAt,
 		arg.Method,
 		arg.ContentType,
 		arg.Headers,
 		arg.Query,
 		arg.RawBody,
 		arg.Body,
-		arg.DeliveryID,
 		arg.ReplayOf,
 		arg.Runs,
 	)
-	return err
+	var stored int32
+	err := row.Scan(&stored)
+	return stored, err
 }
 
 const listWebhookRequests = `-- name: ListWebhookRequests :many

@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"mime"
@@ -42,6 +43,9 @@ type Answer struct {
 	Runs      []string `json:"runs"`
 	Repeat    bool     `json:"-"`
 }
+
+// errRepeat rolls back the transaction of a delivery seen before.
+var errRepeat = errors.New("delivery seen before")
 
 // RateLimitedError is the answer to a request over its webhook's rate:
 // 429 with Retry-After.
@@ -106,8 +110,9 @@ type stored struct {
 	replayOf    string
 }
 
-// store claims the delivery id, starts the runs and stores the request in
-// ONE transaction, then starts the runs' first steps.
+// store starts the runs, stores the request and claims its delivery id in
+// ONE transaction, then starts the runs' first steps. A delivery id seen
+// before rolls the transaction back and answers the earlier request.
 func (s *Service) store(ctx context.Context, in stored) (Answer, error) {
 	reqID := rowflow.NewID(PrefixRequest)
 	data := map[string]any{"webhook_id": in.webhook.ID, "request_id": reqID, "method": in.method,
@@ -127,29 +132,13 @@ func (s *Service) store(ctx context.Context, in stored) (Answer, error) {
 	var ans Answer
 	var started automation.Started
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		q := s.q.WithTx(tx)
-		ans = Answer{}
-		if in.delivery != "" {
-			_, err := q.ClaimDelivery(ctx, db.ClaimDeliveryParams{WebhookID: in.webhook.ID, DeliveryID: in.delivery, RequestID: reqID, ExpiresAt: s.now().Add(DedupeFor)})
-			if isNoRows(err) {
-				prev, err := q.GetDelivery(ctx, db.GetDeliveryParams{WebhookID: in.webhook.ID, DeliveryID: in.delivery})
-				if err != nil {
-					return fmt.Errorf("reading the earlier delivery: %w", err)
-				}
-				ans = Answer{RequestID: prev.ID, Repeat: true}
-				return json.Unmarshal(prev.Runs, &ans.Runs)
-			}
-			if err != nil {
-				return fmt.Errorf("claiming the delivery id: %w", err)
-			}
-		}
 		var err error
 		started, err = s.runs.StartTriggered(ctx, tx, automation.Occurrence{Type: TriggerType, BaseID: in.webhook.BaseID,
 			Config: map[string]any{"webhook_id": in.webhook.ID}, Key: "whr:" + reqID, Data: data, Failure: failure})
 		if err != nil {
 			return err
 		}
-		ans.RequestID, ans.Runs = reqID, started.Runs
+		ans = Answer{RequestID: reqID, Runs: started.Runs}
 		if ans.Runs == nil {
 			ans.Runs = []string{}
 		}
@@ -160,10 +149,28 @@ func (s *Service) store(ctx context.Context, in stored) (Answer, error) {
 		if in.body != nil {
 			bodyJSON, _ = json.Marshal(in.body)
 		}
-		return q.InsertWebhookRequest(ctx, db.InsertWebhookRequestParams{ID: reqID, WebhookID: in.webhook.ID, Method: in.method,
-			ContentType: in.contentType, Headers: headers, Query: query, RawBody: in.raw, Body: bodyJSON,
-			DeliveryID: optional(in.delivery), ReplayOf: optional(in.replayOf), Runs: runs})
+		n, err := s.q.WithTx(tx).InsertClaimedWebhookRequest(ctx, db.InsertClaimedWebhookRequestParams{ID: reqID, WebhookID: in.webhook.ID,
+			DeliveryID: in.delivery, ExpiresAt: s.now().Add(DedupeFor), Method: in.method, ContentType: in.contentType,
+			Headers: headers, Query: query, RawBody: in.raw, Body: bodyJSON, ReplayOf: optional(in.replayOf), Runs: runs})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errRepeat // a live entry has the delivery id: undo the runs
+		}
+		return nil
 	})
+	if errors.Is(err, errRepeat) {
+		prev, err := s.q.GetDelivery(ctx, db.GetDeliveryParams{WebhookID: in.webhook.ID, DeliveryID: in.delivery})
+		if err != nil {
+			return Answer{}, fmt.Errorf("reading the earlier delivery: %w", err)
+		}
+		ans = Answer{RequestID: prev.ID, Repeat: true}
+		if err := json.Unmarshal(prev.Runs, &ans.Runs); err != nil {
+			return Answer{}, err
+		}
+		return ans, nil
+	}
 	if pgtx.ForeignKeyViolation(err) {
 		return Answer{}, rowflow.NotFound("webhook", in.webhook.ID) // deleted meanwhile
 	}

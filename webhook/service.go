@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -349,7 +348,3 @@ func (s *Service) RotateSecret(ctx context.Context, id string, grace time.Durati
 func (s *Service) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return pgtx.Run(ctx, s.pool, s.log, fn)
 }
-
-var errNoRows = pgx.ErrNoRows
-
-func isNoRows(err error) bool { return errors.Is(err, errNoRows) }
