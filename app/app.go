@@ -34,6 +34,7 @@ import (
 	"github.com/rowflow/rowflow/outbound/teams"
 	"github.com/rowflow/rowflow/record"
 	"github.com/rowflow/rowflow/schedule"
+	"github.com/rowflow/rowflow/webhook"
 )
 
 // App is one rowflow process: API, workers, or both.
@@ -58,8 +59,10 @@ type App struct {
 	Connections *connection.Service
 	Mail        *smtp.Sender
 	DefaultMail *smtp.Sender
-	River       *river.Client[pgx.Tx]
-	Server      *httpapi.Server
+	// Webhooks is the incoming webhooks service.
+	Webhooks *webhook.Service
+	River    *river.Client[pgx.Tx]
+	Server   *httpapi.Server
 
 	riverUI *riverui.Handler
 	// stopUI ends River UI's background work (started by Start).
@@ -125,11 +128,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 	a.Users = auth.NewUsers(pool)
 	a.Notifications = notify.New(pool)
 	a.Schedules = schedule.New(schedule.Opts{Pool: pool, Logger: log, MinInterval: cfg.ScheduleMinInterval, Lookahead: cfg.ScheduleLookahead})
+	a.Webhooks = webhook.New(webhook.Opts{Pool: pool, Logger: log})
 	a.Automations = automation.New(automation.Opts{Pool: pool, Logger: log, Records: a.Records,
 		Kinds: Kinds(KindDeps{Records: a.Records, HTTP: httpClient, Notifications: a.Notifications, Schedules: a.Schedules,
-			Connections: a.Connections, Mail: a.Mail, DefaultSMTP: defaultSMTP, DefaultMail: a.DefaultMail, Slack: slackClient, Teams: teamsClient}),
+			Connections: a.Connections, Mail: a.Mail, DefaultSMTP: defaultSMTP, DefaultMail: a.DefaultMail, Slack: slackClient, Teams: teamsClient,
+			Webhooks: a.Webhooks}),
 		MaxDepth: cfg.MaxDepth, InlineBackstop: cfg.InlineBackstop, InlineEvents: cfg.Role == "all", JobTimeout: cfg.JobTimeout})
 	a.Records.SetHook(a.Automations)
+	a.Webhooks.SetRuntime(a.Automations)
 
 	rcfg := &river.Config{
 		Logger:               log.With("component", "river"),
@@ -181,7 +187,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 		}
 		a.Hub = notify.NewHub(pool, a.Notifications, log)
 		a.Server = httpapi.New(httpapi.Opts{
-			Records: a.Records, Tokens: a.Tokens, Automations: a.Automations, Connections: a.Connections, Kinds: a.Automations.Kinds(), Logger: log, AdminToken: cfg.AdminToken, RiverUI: a.riverUI,
+			Records: a.Records, Tokens: a.Tokens, Automations: a.Automations, Connections: a.Connections, Webhooks: a.Webhooks, Kinds: a.Automations.Kinds(), Logger: log, AdminToken: cfg.AdminToken, RiverUI: a.riverUI,
 			Users: a.Users, Notifications: a.Notifications, Hub: a.Hub,
 			Ready: a.ready,
 		})

@@ -37,6 +37,8 @@ type KindDeps struct {
 	// Slack and Teams are the chat clients (on HTTP).
 	Slack *slack.Client
 	Teams *teams.Client
+	// Webhooks is the incoming webhooks service (webhook_received).
+	Webhooks trigger.Webhooks
 }
 
 // Kinds returns the registry of every trigger and action kind rowflow has,
@@ -53,6 +55,8 @@ func Kinds(deps KindDeps) *kind.Registry {
 			trigger.RecordMatchesConditions{},
 			trigger.FormSubmitted{Records: deps.Records},
 			trigger.Scheduled{Schedules: deps.Schedules},
+			trigger.WebhookReceived{Webhooks: deps.Webhooks},
+			trigger.ButtonClicked{},
 		},
 		[]kind.Action{
 			action.CreateRecord{Records: deps.Records},

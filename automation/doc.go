@@ -37,6 +37,15 @@
 //	                       + first StepArgs jobs (StartRuns)          (event.go, match.go, run.go)
 //	      ──▶ up to 4 first steps executed inline, as above
 //
+// Triggers that are not record writes (an incoming webhook's request, a
+// button click) enter at the same statement from their caller's
+// transaction (start.go):
+//
+//	request/click ──1 transaction──▶ the occurrence's own row (webhook_requests)
+//	              + runs (unique per automation+occurrence key) + first step jobs
+//	              (StartTriggered → StartRuns, synchronous commit)
+//	      ──▶ up to 4 first steps executed inline after commit (Dispatch)
+//
 // and every later step:
 //
 //	run_step job ──▶ render config, execute the action kind           (step.go, automation/action/*.go)

@@ -139,7 +139,14 @@ func (rt *Runtime) validateDefinition(ctx context.Context, baseID string, def *d
 	if t := v.tables[tableID]; t != nil {
 		v.Condition(def.Conditions, t, "conditions")
 	} else if len(def.Conditions) > 0 && string(def.Conditions) != "null" {
-		v.Add("conditions", "conditions need a trigger on a table")
+		if _, ok := tt.(kind.PayloadConditions); ok {
+			if _, _, err := compilePayload(def.Conditions); err != nil {
+				d := record.ConditionError(err, "conditions").(*rowflow.Error).Details[0]
+				v.Add(d.Location, "%s", d.Message)
+			}
+		} else {
+			v.Add("conditions", "conditions need a trigger on a table")
+		}
 	}
 	if len(def.Steps) > 50 {
 		v.Add("steps", "at most 50 steps")

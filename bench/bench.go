@@ -7,7 +7,9 @@
 // beside River's raw jobs/s on the same database, write overhead with 0,
 // 10 and 100 enabled automations (none, or one, matching), and cost (RSS
 // idle/peak, idle database commits/s and CPU), schedule lateness
-// (schedule.go). Incoming-webhook latency is added once that trigger exists.
+// (schedule.go), incoming webhooks (stored request → first step start at
+// 200 and 1000 req/s, durable requests/s; incoming.go), notify_user → SSE
+// (notify.go) and send_email (email.go).
 package bench
 
 import (
@@ -50,6 +52,8 @@ type Opts struct {
 	// Email adds the send_email rows (bench/email.go); EmailOnly runs
 	// only them.
 	Email, EmailOnly bool
+	// IncomingOnly runs only the incoming-webhook rows (incoming.go).
+	IncomingOnly bool
 	// OutDir receives <timestamp>.json (default bench/results).
 	OutDir string
 	Out    io.Writer
@@ -58,19 +62,20 @@ type Opts struct {
 
 // Result is everything one run measured.
 type Result struct {
-	Time        time.Time      `json:"time"`
-	Short       bool           `json:"short"`
-	GoVersion   string         `json:"go_version"`
-	CPUs        int            `json:"cpus"`
-	Latency     []LatencyRow   `json:"latency"`
-	Throughput  ThroughputRow  `json:"throughput"`
-	Overhead    []OverheadRow  `json:"write_overhead"`
-	Cost        CostRow        `json:"cost"`
-	Notify      *NotifyRow     `json:"notify_sse,omitempty"`
-	Schedule    *ScheduleRow   `json:"schedule_lateness,omitempty"`
-	Email       *EmailRow      `json:"email,omitempty"`
-	Settings    map[string]any `json:"settings"`
-	DurationSec float64        `json:"duration_sec"`
+	Time        time.Time       `json:"time"`
+	Short       bool            `json:"short"`
+	GoVersion   string          `json:"go_version"`
+	CPUs        int             `json:"cpus"`
+	Latency     []LatencyRow    `json:"latency"`
+	Throughput  ThroughputRow   `json:"throughput"`
+	Overhead    []OverheadRow   `json:"write_overhead"`
+	Cost        CostRow         `json:"cost"`
+	Notify      *NotifyRow      `json:"notify_sse,omitempty"`
+	Schedule    *ScheduleRow    `json:"schedule_lateness,omitempty"`
+	Email       *EmailRow       `json:"email,omitempty"`
+	Incoming    *IncomingResult `json:"incoming_webhook,omitempty"`
+	Settings    map[string]any  `json:"settings"`
+	DurationSec float64         `json:"duration_sec"`
 }
 
 // CostRow is what rowflow costs while idle and at peak.
@@ -171,6 +176,15 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 	res.Cost.RSSIdleMiB, _ = srv.memory()
 	fmt.Fprintf(o.Out, "idle: rss=%.1f MiB db_commits/s=%.1f cpu=%.1f%%\n", res.Cost.RSSIdleMiB, res.Cost.IdleCommitsSec, res.Cost.IdleCPUPercent)
 
+	if o.IncomingOnly {
+		if res.Incoming, err = incoming(ctx, a, pool, rcv, o.Short, o.Out); err != nil {
+			return nil, err
+		}
+		res.DurationSec = time.Since(began).Seconds()
+		path, err := writeResult(o.OutDir, res)
+		fmt.Fprintf(o.Out, "\nwrote %s (%.0f s)\n", path, res.DurationSec)
+		return res, err
+	}
 	const parallel = 8
 	baseID, tableID, err := a.setupTable("bench latency")
 	if err != nil {
@@ -263,7 +277,9 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 	}
 	res.Schedule = &row
 	fmt.Fprintln(o.Out, "\nschedule lateness (fire time → first step start, ms)\n  "+row.String())
-	fmt.Fprintln(o.Out, "incoming-webhook → run: not measured (that trigger does not exist yet)")
+	if res.Incoming, err = incoming(ctx, a, pool, rcv, o.Short, o.Out); err != nil {
+		return nil, err
+	}
 	res.DurationSec = time.Since(began).Seconds()
 	path, err := writeResult(o.OutDir, res)
 	if err != nil {

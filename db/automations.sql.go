@@ -239,6 +239,52 @@ func (q *Queries) TableAutomations(ctx context.Context, id string) (TableAutomat
 	return i, err
 }
 
+const triggeredAutomations = `-- name: TriggeredAutomations :many
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at FROM automations
+WHERE trigger_type = $1 AND trigger -> 'config' @> $2::jsonb
+ORDER BY created_at, id
+`
+
+type TriggeredAutomationsParams struct {
+	TriggerType string          `json:"trigger_type"`
+	Config      json.RawMessage `json:"config"`
+}
+
+// The automations, enabled or not, of a trigger that is not a record
+// write whose trigger config contains config (automation/start.go).
+func (q *Queries) TriggeredAutomations(ctx context.Context, arg TriggeredAutomationsParams) ([]Automation, error) {
+	rows, err := q.db.Query(ctx, triggeredAutomations, arg.TriggerType, arg.Config)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Automation
+	for rows.Next() {
+		var i Automation
+		if err := rows.Scan(
+			&i.ID,
+			&i.BaseID,
+			&i.Name,
+			&i.Enabled,
+			&i.TriggerType,
+			&i.TableID,
+			&i.Trigger,
+			&i.Conditions,
+			&i.Steps,
+			&i.Version,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const updateAutomation = `-- name: UpdateAutomation :one
 UPDATE automations
 SET name = $2, enabled = $3, trigger_type = $4, table_id = $5, trigger = $6, conditions = $7, steps = $8,

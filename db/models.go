@@ -246,3 +246,41 @@ type View struct {
 	Sort      json.RawMessage `json:"sort"`
 	CreatedAt time.Time       `json:"created_at"`
 }
+
+type Webhook struct {
+	ID             string          `json:"id"`
+	BaseID         string          `json:"base_id"`
+	Name           string          `json:"name"`
+	AuthMode       string          `json:"auth_mode"`
+	Secret         string          `json:"secret"`
+	PreviousSecret *string         `json:"previous_secret"`
+	PreviousUntil  *time.Time      `json:"previous_until"`
+	Mapping        json.RawMessage `json:"mapping"`
+	MaxBodyBytes   int32           `json:"max_body_bytes"`
+	RatePerSecond  float64         `json:"rate_per_second"`
+	RateBurst      int32           `json:"rate_burst"`
+	CreatedAt      time.Time       `json:"created_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+}
+
+type WebhookDelivery struct {
+	WebhookID  string    `json:"webhook_id"`
+	DeliveryID string    `json:"delivery_id"`
+	RequestID  string    `json:"request_id"`
+	ExpiresAt  time.Time `json:"expires_at"`
+}
+
+type WebhookRequest struct {
+	ID          string          `json:"id"`
+	WebhookID   string          `json:"webhook_id"`
+	Method      string          `json:"method"`
+	ContentType string          `json:"content_type"`
+	Headers     json.RawMessage `json:"headers"`
+	Query       json.RawMessage `json:"query"`
+	RawBody     []byte          `json:"raw_body"`
+	Body        json.RawMessage `json:"body"`
+	DeliveryID  *string         `json:"delivery_id"`
+	ReplayOf    *string         `json:"replay_of"`
+	Runs        json.RawMessage `json:"runs"`
+	ReceivedAt  time.Time       `json:"received_at"`
+}

@@ -44,6 +44,8 @@ func TestRegistryExamplesValidate(t *testing.T) {
 		"frm_…":       f.form(t, "Intake", "Name"),
 		"con_slack_…": f.connection(t, "slack", map[string]any{"webhook_url": "https://hooks.slack.com/services/T0/B0/x"}),
 		"con_teams_…": f.connection(t, "teams", map[string]any{"webhook_url": "https://example.com/workflows/x"}),
+		"whk_…":       f.env.JSON("POST", "/api/v1/webhooks", map[string]any{"base_id": f.baseID, "name": "in", "auth": map[string]any{"mode": "none"}}, 201)["id"].(string),
+		"fld_…":       f.env.JSON("POST", "/api/v1/tables/"+f.tableID+"/fields", map[string]any{"name": "Ship", "type": "button"}, 201)["id"].(string),
 	}
 	_, raw := f.env.Do("GET", "/openapi.json", "", nil)
 	var doc struct {

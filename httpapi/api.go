@@ -21,6 +21,7 @@ import (
 	"github.com/rowflow/rowflow/connection"
 	"github.com/rowflow/rowflow/notify"
 	"github.com/rowflow/rowflow/record"
+	"github.com/rowflow/rowflow/webhook"
 	"github.com/swaggest/swgui/v5emb"
 )
 
@@ -37,6 +38,8 @@ type Opts struct {
 	Hub           *notify.Hub
 	// Connections is the connection service (nil: the routes answer 500).
 	Connections *connection.Service
+	// Webhooks is the incoming webhooks service.
+	Webhooks *webhook.Service
 	// Kinds is the registry the trigger and step schemas of the OpenAPI
 	// document are generated from.
 	Kinds  *kind.Registry
@@ -86,7 +89,7 @@ func New(opts Opts) *Server {
 	setSchemaKinds(opts.Kinds)
 	api.UseMiddleware(authMiddleware(api, opts.Tokens, opts.AdminToken))
 
-	h := &handlers{records: opts.Records, tokens: opts.Tokens, auto: opts.Automations, conns: opts.Connections, log: opts.Logger,
+	h := &handlers{records: opts.Records, tokens: opts.Tokens, auto: opts.Automations, conns: opts.Connections, webhooks: opts.Webhooks, log: opts.Logger,
 		users: opts.Users, notes: opts.Notifications, hub: opts.Hub}
 	registerOps(api, opts.Ready)
 	registerBases(api, h)
@@ -100,6 +103,8 @@ func New(opts Opts) *Server {
 	registerUsers(api, h)
 	registerNotifications(api, h)
 	registerConnections(api, h)
+	registerWebhooks(api, h)
+	registerButtons(api, h)
 
 	r.Handle("/docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	r.Mount("/docs/", v5emb.New("rowflow API", "/openapi.json", "/docs/"))
@@ -125,14 +130,15 @@ func New(opts Opts) *Server {
 
 // handlers carries what every operation needs.
 type handlers struct {
-	records *record.Service
-	tokens  *auth.Tokens
-	auto    *automation.Runtime
-	conns   *connection.Service
-	log     *slog.Logger
-	users   *auth.Users
-	notes   *notify.Service
-	hub     *notify.Hub
+	records  *record.Service
+	tokens   *auth.Tokens
+	auto     *automation.Runtime
+	conns    *connection.Service
+	webhooks *webhook.Service
+	log      *slog.Logger
+	users    *auth.Users
+	notes    *notify.Service
+	hub      *notify.Hub
 }
 
 // requestLogger logs one structured line per request with its request id.

@@ -300,17 +300,28 @@ func TestTokenScopingOnEveryRoute(t *testing.T) {
 	}
 	connectionB := doJSON(t, env, "POST", "/api/v1/bases/"+b.BaseID+"/connections", map[string]any{"name": "c", "type": "teams",
 		"config": map[string]any{"webhook_url": "https://example.com/workflows/secret"}}, 201)["id"].(string)
+	// An incoming webhook of B (hmac: the walk's bearer token is no
+	// signature) with one stored request, sent while its auth was none.
+	webhookB := doJSON(t, env, "POST", "/api/v1/webhooks", map[string]any{"base_id": b.BaseID, "name": "in", "auth": map[string]any{"mode": "hmac"}}, 201)["id"].(string)
+	openB := doJSON(t, env, "POST", "/api/v1/webhooks", map[string]any{"base_id": b.BaseID, "name": "open", "auth": map[string]any{"mode": "none"}}, 201)["id"].(string)
+	sent := send(t, env, "POST", "/api/v1/webhooks/"+openB+"/trigger", "", map[string]any{"n": 1})
+	require.Equal(t, http.StatusAccepted, sent.Status, "%s", sent.Body)
+	requestB := sent.JSON(t)["request_id"].(string)
+	var requestsOfB int
+	require.NoError(t, env.App.Pool.QueryRow(ctx, `SELECT count(*) FROM webhook_requests`).Scan(&requestsOfB))
 	t.Logf("base B %s: automation %s, run %s, connection %s", b.BaseID, automationB, runB, connectionB)
 	ids := map[string]string{
-		"base_id": b.BaseID, "table_id": b.ItemsID, "field_id": b.Fields["Name"], "record_id": recB,
+		"base_id": b.BaseID, "table_id": b.ItemsID, "field_id": b.Fields["Go"], "record_id": recB,
 		"view_id": viewB, "form_id": formB, "token_id": tokenB, "automation_id": automationB, "run_id": runB,
 		"connection_id": connectionB,
+		"webhook_id":    webhookB, "request_id": requestB,
 	}
 	// {id} and other names resolve by the collection before them.
 	byCollection := map[string]string{
 		"bases": "base_id", "tables": "table_id", "fields": "field_id", "records": "record_id", "views": "view_id",
 		"forms": "form_id", "tokens": "token_id", "automations": "automation_id", "runs": "run_id",
 		"connections": "connection_id",
+		"webhooks":    "webhook_id", "requests": "request_id", "buttons": "field_id",
 	}
 
 	// The scoped token belongs to a user, who has a notification from an
@@ -348,6 +359,9 @@ func TestTokenScopingOnEveryRoute(t *testing.T) {
 		"GET /api/v1/notifications":           200, // without B's (checked below)
 		"POST /api/v1/notifications/read-all": 200, // leaves B's unread (checked below)
 		"GET /api/v1/notifications/stream":    200, // without B's (the stream filters by the same scope)
+		// token-less by design: the webhook's own auth refuses the bearer
+		// token (its auth modes are tested in e2e/incoming_webhook_test.go)
+		"POST /api/v1/webhooks/{webhook_id}/trigger": 401,
 	}
 	// Request bodies that pass validation, so only scoping can refuse them.
 	bodies := map[string]any{
@@ -367,8 +381,12 @@ func TestTokenScopingOnEveryRoute(t *testing.T) {
 		"POST /api/v1/tables/{table_id}/records/{record_id}/go": map[string]any{},
 		"POST /api/v1/bases/{base_id}/connections":              map[string]any{"name": "x", "type": "teams", "config": map[string]any{"webhook_url": "https://example.com/x"}},
 		"PATCH /api/v1/connections/{connection_id}":             map[string]any{"name": "y"},
+		"POST /api/v1/webhooks":                                 map[string]any{"base_id": b.BaseID, "name": "x", "auth": map[string]any{"mode": "none"}},
+		"PATCH /api/v1/webhooks/{webhook_id}":                   map[string]any{"name": "x"},
+		"POST /api/v1/webhooks/{webhook_id}/rotate-secret":      map[string]any{},
+		"POST /api/v1/webhooks/{webhook_id}/trigger":            map[string]any{"n": 2},
 	}
-	queries := map[string]string{"ids": recB, "record_id": recB}
+	queries := map[string]string{"ids": recB, "record_id": recB, "base_id": b.BaseID}
 
 	ops := operations(oapi)
 	require.NotEmpty(t, ops)
@@ -450,6 +468,14 @@ func TestTokenScopingOnEveryRoute(t *testing.T) {
 	var n int
 	require.NoError(t, env.App.Pool.QueryRow(ctx, `SELECT count(*) FROM api_tokens WHERE 'x' = name`).Scan(&n))
 	require.Zero(t, n, "a token was minted for B")
+	// B's webhooks are as they were: none added, renamed, rotated or
+	// deleted, no request stored or replayed.
+	require.NoError(t, env.App.Pool.QueryRow(ctx, `SELECT count(*) FROM webhooks WHERE base_id = $1 AND name IN ('in', 'open') AND previous_secret IS NULL`, b.BaseID).Scan(&n))
+	require.Equal(t, 2, n)
+	require.NoError(t, env.App.Pool.QueryRow(ctx, `SELECT count(*) FROM webhooks`).Scan(&n))
+	require.Equal(t, 2, n)
+	require.NoError(t, env.App.Pool.QueryRow(ctx, `SELECT count(*) FROM webhook_requests`).Scan(&n))
+	require.Equal(t, requestsOfB, n)
 	require.Empty(t, doJSONAs(t, env, scoped, "GET", "/api/v1/notifications", nil, 200)["items"], "B's notification was listed")
 	require.NoError(t, env.App.Pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE id = $1 AND read_at IS NULL`, noteB.ID).Scan(&n))
 	require.Equal(t, 1, n, "B's notification was marked read")

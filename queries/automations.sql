@@ -35,3 +35,10 @@ INSERT INTO automation_versions (automation_id, version, definition) VALUES ($1,
 
 -- name: GetAutomationVersion :one
 SELECT * FROM automation_versions WHERE automation_id = $1 AND version = $2;
+
+-- name: TriggeredAutomations :many
+-- The automations, enabled or not, of a trigger that is not a record
+-- write whose trigger config contains config (automation/start.go).
+SELECT * FROM automations
+WHERE trigger_type = sqlc.arg(trigger_type) AND trigger -> 'config' @> sqlc.arg(config)::jsonb
+ORDER BY created_at, id;

@@ -80,6 +80,13 @@ type LifecycleChange struct {
 	Now    time.Time
 }
 
+// PayloadConditions is a Trigger not on a table whose automations may
+// have conditions on paths of the trigger data ("body.status"); the
+// runtime validates and matches them (automation/payload_condition.go).
+type PayloadConditions interface {
+	PayloadConditions()
+}
+
 // Tester is a Trigger that can build the trigger data of a test run
 // (POST /automations/{id}/test) from a record of the watched table.
 type Tester interface {

@@ -25,6 +25,7 @@ func benchCmd(ctx context.Context, cfg app.Config, args []string) error {
 	scheduleOnly := fs.Bool("schedule-only", false, "measure only schedule lateness (no JSON file)")
 	email := fs.Bool("email", true, "add the send_email rows")
 	emailOnly := fs.Bool("email-only", false, "measure only the send_email rows (no JSON file)")
+	incomingOnly := fs.Bool("incoming-only", false, "run only the incoming-webhook rows")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -51,6 +52,6 @@ func benchCmd(ctx context.Context, cfg app.Config, args []string) error {
 		return err
 	}
 	_, err = bench.Run(ctx, bench.Opts{AdminURL: adminURL, Binary: exe, Short: *short, Rates: rs, LatencyOnly: *latencyOnly, NotifyOnly: *notifyOnly,
-		ScheduleOnly: *scheduleOnly, Email: *email, EmailOnly: *emailOnly, OutDir: *out, Out: os.Stdout, Logger: log})
+		ScheduleOnly: *scheduleOnly, Email: *email, EmailOnly: *emailOnly, IncomingOnly: *incomingOnly, OutDir: *out, Out: os.Stdout, Logger: log})
 	return err
 }

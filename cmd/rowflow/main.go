@@ -5,6 +5,7 @@
 //	rowflow token create --name N --role R  print a new access token
 //	rowflow pg start|stop|url               the private PostgreSQL cluster
 //	rowflow bench [-short]                  latency, throughput and cost
+//	rowflow webhook sign -secret S -body B  Standard Webhooks headers for curl
 //
 // With no DATABASE_URL every command uses the private cluster under
 // ROWFLOW_DATA_DIR (default ./.data), starting it when needed.
@@ -45,6 +46,7 @@ usage:
   rowflow receive [-addr 127.0.0.1:9999] print incoming webhooks (to try send_webhook)
   rowflow mail [-addr 127.0.0.1:1025]    print incoming email (to try send_email)
   rowflow rekey                         re-seal connection secrets with the current key (key rotation)
+  rowflow webhook sign -secret whsec_… -body JSON   Standard Webhooks headers for a curl to an hmac webhook
 `
 
 func run(ctx context.Context, args []string) error {
@@ -73,6 +75,8 @@ func run(ctx context.Context, args []string) error {
 		return mailServer(ctx, args[1:])
 	case "rekey":
 		return rekey(ctx, cfg)
+	case "webhook":
+		return webhookCmd(args[1:], os.Stdin, os.Stdout)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

@@ -1,0 +1,158 @@
+package automation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rowflow/rowflow"
+	"github.com/rowflow/rowflow/db"
+	"github.com/rowflow/rowflow/record"
+)
+
+// Triggers that are not record writes (an incoming webhook, a button
+// click, a schedule's fire) start their runs with StartTriggered, inside
+// the transaction of the caller that stores the occurrence (the webhook
+// request, the schedule's next fire time): the occurrence and its runs
+// commit together or neither does. The runs enter the path of a record
+// event at its third step (doc.go): StartRuns' one statement, runs unique
+// per (automation, event key), first steps executed inline after commit
+// (Dispatch) with the usual backstop.
+
+// Occurrence is one occurrence of a trigger that is not a record write.
+type Occurrence struct {
+	// Type is the trigger kind's name ("webhook_received").
+	Type string
+	// BaseID is the base the occurrence belongs to: automations of other
+	// bases never fire for it, whatever their config says.
+	BaseID string
+	// Config selects the automations: those of trigger Type whose trigger
+	// config contains it (JSON containment, e.g. {"webhook_id": "whk_…"}).
+	Config map[string]any
+	// Key is the occurrence's event key ("whr:<request id>"): a run is
+	// unique per (automation, Key), so starting an occurrence again starts
+	// nothing twice and answers the same run ids.
+	Key string
+	// Data is what templates see as {{trigger.…}} ("type" is set to Type).
+	Data map[string]any
+	// Table and Cells, for a trigger on a table (button_clicked), are what
+	// the automation's conditions are matched on (cells by field id). For
+	// other triggers the conditions name paths of Data ("body.amount").
+	Table *record.Table
+	Cells map[string]any
+	// Failure, when set, stores every run whose conditions hold failed at
+	// once with this error (a webhook mapping that failed).
+	Failure string
+	// Cause is who caused the occurrence; a run's depth follows from it.
+	Cause rowflow.Cause
+}
+
+// Started is what StartTriggered did.
+type Started struct {
+	// Runs are the ids of the occurrence's runs, in automation order:
+	// created now, or earlier for the same Key.
+	Runs []string
+	// Matched counts the automations whose trigger config matched,
+	// enabled or not; Disabled those of them that are disabled.
+	Matched, Disabled int
+	inline            []inlineStep
+}
+
+// StartTriggered starts, inside tx, the runs of every enabled automation
+// of occ's trigger that fires for it (its conditions hold), and keeps tx
+// committing synchronously (StartRuns alone would make it asynchronous;
+// the caller answers only once the occurrence is durable). Call Dispatch with the result after tx committed; a rolled
+// back tx started nothing.
+func (rt *Runtime) StartTriggered(ctx context.Context, tx pgx.Tx, occ Occurrence) (Started, error) {
+	q := rt.q.WithTx(tx)
+	cfg, err := json.Marshal(occ.Config)
+	if err != nil {
+		return Started{}, err
+	}
+	rows, err := q.TriggeredAutomations(ctx, db.TriggeredAutomationsParams{TriggerType: occ.Type, Config: cfg})
+	if err != nil {
+		return Started{}, fmt.Errorf("reading %s automations: %w", occ.Type, err)
+	}
+	data := make(map[string]any, len(occ.Data)+1)
+	for k, v := range occ.Data {
+		data[k] = v
+	}
+	data["type"] = occ.Type
+	var out Started
+	var starts []runStart
+	for _, a := range rows {
+		if a.BaseID != occ.BaseID {
+			continue
+		}
+		out.Matched++
+		if !a.Enabled {
+			out.Disabled++
+			continue
+		}
+		s := runStart{automation: a, triggerData: data, eventKey: occ.Key, failure: occ.Failure}
+		if occ.Cause.RunID != "" {
+			s.depth, s.originRunID = occ.Cause.Depth+1, occ.Cause.RunID
+		}
+		// Conditions first: an occurrence they filter out starts no run,
+		// not even a failed one.
+		ok, err := rt.occurrenceConditions(a, occ, data)
+		switch {
+		case err != nil && s.failure == "":
+			s.failure = "conditions could not be evaluated: " + err.Error()
+		case err == nil && !ok:
+			continue
+		}
+		if s.failure == "" && s.depth > rt.maxDepth {
+			s.failure = fmt.Sprintf("loop_detected: this run would be %d automation writes deep (the maximum is %d); origin run %s", s.depth, rt.maxDepth, s.originRunID)
+		}
+		starts = append(starts, s)
+	}
+	if len(starts) == 0 {
+		return out, nil
+	}
+	rt.markInline(starts)
+	b, err := rt.prepareRuns(ctx, q, starts)
+	if err != nil {
+		return out, err
+	}
+	inserted, err := q.StartRuns(ctx, b.p)
+	if err != nil {
+		return out, fmt.Errorf("starting runs: %w", err)
+	}
+	// StartRuns makes its transaction commit asynchronously (run state
+	// follows from a record write); an occurrence is answered once it is
+	// durable, so this one commits synchronously. (Not folded into
+	// StartRuns: its SELECT list runs only for rows inserted.)
+	if _, err := tx.Exec(ctx, "SELECT set_config('synchronous_commit', 'on', true)"); err != nil {
+		return out, err
+	}
+	ids := make(map[string]bool, len(inserted))
+	for _, r := range inserted {
+		ids[r.ID] = true
+	}
+	out.Runs = b.p.Ids
+	_, out.inline = b.outcome(starts, ids)
+	return out, nil
+}
+
+// Dispatch executes the inline first steps of runs StartTriggered started,
+// once their transaction committed (in the background, like a write's).
+func (rt *Runtime) Dispatch(s Started) { rt.dispatchSteps(s.inline) }
+
+// occurrenceConditions matches a's conditions: on the record's cells for
+// a trigger on a table, on paths of data otherwise (payload_condition.go).
+func (rt *Runtime) occurrenceConditions(a db.Automation, occ Occurrence, data map[string]any) (bool, error) {
+	if len(a.Conditions) == 0 || string(a.Conditions) == "null" {
+		return true, nil
+	}
+	if occ.Table != nil {
+		c, err := rt.compileAutomationCondition(occ.Table, a)
+		if err != nil {
+			return false, err
+		}
+		return c.Match(occ.Cells, rt.now())
+	}
+	return matchPayload(a.Conditions, data, rt.now())
+}

@@ -1,0 +1,63 @@
+-- name: CreateWebhook :one
+INSERT INTO webhooks (id, base_id, name, auth_mode, secret, mapping, max_body_bytes, rate_per_second, rate_burst)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *;
+
+-- name: GetWebhook :one
+SELECT * FROM webhooks WHERE id = $1;
+
+-- name: ListWebhooks :many
+SELECT * FROM webhooks WHERE base_id = $1 ORDER BY created_at, id;
+
+-- name: UpdateWebhook :one
+UPDATE webhooks SET name = $2, mapping = $3, max_body_bytes = $4, rate_per_second = $5, rate_burst = $6, updated_at = now()
+WHERE id = $1 RETURNING *;
+
+-- name: RotateWebhookSecret :one
+-- The new secret replaces the current one, which stays valid until
+-- previous_until.
+UPDATE webhooks SET previous_secret = secret, previous_until = sqlc.arg(previous_until), secret = sqlc.arg(secret), updated_at = now()
+WHERE id = sqlc.arg(id) RETURNING *;
+
+-- name: DeleteWebhook :execrows
+DELETE FROM webhooks WHERE id = $1;
+
+-- name: GetDelivery :one
+SELECT r.id, r.runs FROM webhook_deliveries d JOIN webhook_requests r ON r.id = d.request_id
+WHERE d.webhook_id = $1 AND d.delivery_id = $2;
+
+-- name: PruneDeliveries :execrows
+DELETE FROM webhook_deliveries WHERE ctid = ANY (ARRAY(SELECT ctid FROM webhook_deliveries WHERE expires_at <= now() LIMIT 1000));
+
+-- name: InsertClaimedWebhookRequest :one
+-- Stores a request and, when it has a delivery id, remembers the id for
+-- it in the same statement — unless a live entry has the id: then nothing
+-- is written and stored is 0 (the caller rolls back and answers with that
+-- entry's request). An expired entry is taken over. A concurrent first
+-- delivery of the same id is waited for (the insert's conflict check).
+WITH claim AS (
+    INSERT INTO webhook_deliveries (webhook_id, delivery_id, request_id, expires_at)
+    SELECT sqlc.arg(webhook_id), sqlc.arg(delivery_id)::text, sqlc.arg(id), sqlc.arg(expires_at)
+    WHERE sqlc.arg(delivery_id)::text <> ''
+    ON CONFLICT (webhook_id, delivery_id) DO UPDATE
+    SET request_id = EXCLUDED.request_id, expires_at = EXCLUDED.expires_at
+    WHERE webhook_deliveries.expires_at <= now()
+    RETURNING request_id
+), ins AS (
+    INSERT INTO webhook_requests (id, webhook_id, method, content_type, headers, query, raw_body, body, delivery_id, replay_of, runs)
+    SELECT sqlc.arg(id), sqlc.arg(webhook_id), sqlc.arg(method), sqlc.arg(content_type), sqlc.arg(headers), sqlc.arg(query),
+           sqlc.arg(raw_body), sqlc.narg(body), nullif(sqlc.arg(delivery_id)::text, ''), sqlc.narg(replay_of), sqlc.arg(runs)
+    WHERE sqlc.arg(delivery_id)::text = '' OR EXISTS (SELECT 1 FROM claim)
+    RETURNING id
+)
+SELECT count(*)::int AS stored FROM ins;
+
+-- name: GetWebhookRequest :one
+SELECT * FROM webhook_requests WHERE id = $1 AND webhook_id = $2;
+
+-- name: ListWebhookRequests :many
+SELECT * FROM webhook_requests
+WHERE webhook_id = sqlc.arg(webhook_id)
+  AND (sqlc.narg(before_received)::timestamptz IS NULL
+       OR (received_at, id) < (sqlc.narg(before_received)::timestamptz, sqlc.arg(before_id)::text))
+ORDER BY received_at DESC, id DESC
+LIMIT sqlc.arg(lim);

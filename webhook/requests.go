@@ -1,0 +1,99 @@
+package webhook
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/rowflow/rowflow"
+	"github.com/rowflow/rowflow/db"
+	"github.com/rowflow/rowflow/pgtx"
+)
+
+// StoredRequest is a request a webhook received, as the API lists it
+// (credential headers were never stored).
+type StoredRequest struct {
+	ID          string         `json:"id"`
+	WebhookID   string         `json:"webhook_id"`
+	Method      string         `json:"method"`
+	ContentType string         `json:"content_type"`
+	Headers     map[string]any `json:"headers"`
+	Query       map[string]any `json:"query"`
+	Body        any            `json:"body"`
+	DeliveryID  string         `json:"delivery_id,omitempty"`
+	ReplayOf    string         `json:"replay_of,omitempty"`
+	Runs        []string       `json:"runs"`
+	ReceivedAt  time.Time      `json:"received_at"`
+}
+
+func requestFromRow(r db.WebhookRequest) StoredRequest {
+	out := StoredRequest{ID: r.ID, WebhookID: r.WebhookID, Method: r.Method, ContentType: r.ContentType, ReceivedAt: r.ReceivedAt}
+	_ = json.Unmarshal(r.Headers, &out.Headers)
+	_ = json.Unmarshal(r.Query, &out.Query)
+	if len(r.Body) > 0 {
+		_ = json.Unmarshal(r.Body, &out.Body)
+	}
+	_ = json.Unmarshal(r.Runs, &out.Runs)
+	if r.DeliveryID != nil {
+		out.DeliveryID = *r.DeliveryID
+	}
+	if r.ReplayOf != nil {
+		out.ReplayOf = *r.ReplayOf
+	}
+	return out
+}
+
+// ListRequests lists a webhook's stored requests, newest first, after the
+// cursor (viewer); the next page's cursor is "" at the end.
+func (s *Service) ListRequests(ctx context.Context, webhookID, cursor string, limit int) ([]StoredRequest, string, error) {
+	if _, err := s.load(ctx, webhookID, rowflow.RoleViewer); err != nil {
+		return nil, "", err
+	}
+	if limit <= 0 || limit > 100 {
+		limit = 50
+	}
+	p := db.ListWebhookRequestsParams{WebhookID: webhookID, Lim: int32(limit + 1)}
+	if cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(cursor)
+		at, id, ok := strings.Cut(string(b), "|")
+		t, terr := time.Parse(time.RFC3339Nano, at)
+		if err != nil || !ok || terr != nil {
+			return nil, "", rowflow.Invalid("cursor", "malformed cursor")
+		}
+		p.BeforeReceived, p.BeforeID = &t, id
+	}
+	rows, err := s.q.ListWebhookRequests(ctx, p)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[len(rows)-1]
+		next = base64.RawURLEncoding.EncodeToString([]byte(last.ReceivedAt.Format(time.RFC3339Nano) + "|" + last.ID))
+	}
+	out := make([]StoredRequest, len(rows))
+	for i, r := range rows {
+		out[i] = requestFromRow(r)
+	}
+	return out, next, nil
+}
+
+// Replay receives a stored request again (editor): a new request (its
+// replay_of the original) with new runs of the webhook's automations as
+// they are now. Authentication, rate limit and dedupe do not apply.
+func (s *Service) Replay(ctx context.Context, webhookID, requestID string) (Answer, error) {
+	w, err := s.load(ctx, webhookID, rowflow.RoleEditor)
+	if err != nil {
+		return Answer{}, err
+	}
+	r, err := s.q.GetWebhookRequest(ctx, db.GetWebhookRequestParams{ID: requestID, WebhookID: webhookID})
+	if err := pgtx.NotFoundIf(err, "webhook request", requestID); err != nil {
+		return Answer{}, err
+	}
+	orig := requestFromRow(r)
+	return s.store(ctx, stored{webhook: w, method: r.Method, contentType: r.ContentType, headers: orig.Headers, query: orig.Query,
+		raw: r.RawBody, body: orig.Body, replayOf: r.ID})
+}
