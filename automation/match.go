@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/rowflow/rowflow"
 	"github.com/rowflow/rowflow/automation/kind"
@@ -42,6 +43,9 @@ type runStart struct {
 	failure string
 	// inline: the matching worker executes the first step itself.
 	inline bool
+	// notBefore, for a run not executed inline, is when its first step's
+	// job is due (zero: at once) — a schedule's fire inserted ahead.
+	notBefore time.Time
 }
 
 // matchAutomation decides whether change ch fires automation a, and if so

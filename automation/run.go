@@ -156,6 +156,9 @@ func (rt *Runtime) prepareRuns(ctx context.Context, q *db.Queries, starts []runS
 			j := stepJob(id, 0, def.Steps[0], backstop)
 			enc, _ := json.Marshal(j.args)
 			jobArgs, maxAttempts, at = string(enc), int32(j.maxAttempts), backstop
+			if !s.inline && !s.notBefore.IsZero() {
+				at = s.notBefore
+			}
 			if s.inline {
 				b.inline[id] = inlineStep{backstop: backstop, args: j.args.(StepArgs), maxAttempts: j.maxAttempts,
 					run: db.StartRunRow{ID: id, AutomationID: s.automation.ID, Version: s.automation.Version, BaseID: s.automation.BaseID,

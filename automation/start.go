@@ -113,13 +113,8 @@ func (rt *Runtime) StartTriggered(ctx context.Context, tx pgx.Tx, occ Occurrence
 		return out, nil
 	}
 	rt.markInline(starts)
-	b, err := rt.prepareRuns(ctx, q, starts)
-	if err != nil {
+	if _, out.inline, err = rt.startRuns(ctx, q, starts, 0); err != nil {
 		return out, err
-	}
-	inserted, err := q.StartRuns(ctx, b.p)
-	if err != nil {
-		return out, fmt.Errorf("starting runs: %w", err)
 	}
 	// StartRuns makes its transaction commit asynchronously (run state
 	// follows from a record write); an occurrence is answered once it is
@@ -128,12 +123,11 @@ func (rt *Runtime) StartTriggered(ctx context.Context, tx pgx.Tx, occ Occurrence
 	if _, err := tx.Exec(ctx, "SELECT set_config('synchronous_commit', 'on', true)"); err != nil {
 		return out, err
 	}
-	ids := make(map[string]bool, len(inserted))
-	for _, r := range inserted {
-		ids[r.ID] = true
+	for _, s := range starts {
+		// A run's id follows from (automation, event key): the same ids
+		// whether created now or by an earlier start of the occurrence.
+		out.Runs = append(out.Runs, rowflow.RunIDFor(s.automation.ID, s.eventKey))
 	}
-	out.Runs = b.p.Ids
-	_, out.inline = b.outcome(starts, ids)
 	return out, nil
 }
 

@@ -35,9 +35,9 @@ type TriggeredRun struct {
 // existed). The first steps run on River's workers (never inline: the
 // caller is a tick or a request, not a worker that waits for them).
 //
-// This is the minimal entry for the scheduled trigger; the entry of the
-// other non-record triggers (webhook_received, button_clicked) is meant to
-// become the same function.
+// It is StartTriggered's sibling for a caller that already decided which
+// automation versions fire (the schedule's claimed rows): both insert
+// through startRuns (run.go).
 func (rt *Runtime) StartTriggeredRuns(ctx context.Context, tx pgx.Tx, runs []TriggeredRun) ([]string, error) {
 	if len(runs) == 0 {
 		return nil, nil
@@ -49,27 +49,10 @@ func (rt *Runtime) StartTriggeredRuns(ctx context.Context, tx pgx.Tx, runs []Tri
 	starts := make([]runStart, len(runs))
 	for i, r := range runs {
 		starts[i] = runStart{automation: db.Automation{ID: r.AutomationID, BaseID: r.BaseID, TriggerType: r.TriggerType, Version: int32(r.Version)},
-			triggerData: r.Data, eventKey: r.EventKey}
+			triggerData: r.Data, eventKey: r.EventKey, notBefore: r.NotBefore}
 	}
-	b, err := rt.prepareRuns(ctx, q, starts)
-	if err != nil {
-		return nil, err
-	}
-	for i, r := range runs {
-		if b.p.Statuses[i] == RunQueued && !r.NotBefore.IsZero() {
-			b.p.JobScheduledAt[i] = r.NotBefore
-		}
-	}
-	rows, err := q.StartRuns(ctx, b.p)
-	if err != nil {
-		return nil, err
-	}
-	inserted := make(map[string]bool, len(rows))
-	for _, r := range rows {
-		inserted[r.ID] = true
-	}
-	created, _ := b.outcome(starts, inserted)
-	return created, nil
+	created, _, err := rt.startRuns(ctx, q, starts, 0)
+	return created, err
 }
 
 // staleSkipped ends a run of a kind.CurrentOnly trigger as skipped, before

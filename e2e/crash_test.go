@@ -148,7 +148,10 @@ func startServe(t *testing.T, bin, dbURL string) *serveProc {
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(bin, "serve")
+	// The data folder (its secret key file) is the test's own, the same
+	// across the restart.
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "ROWFLOW_ADDR="+addr, "ROWFLOW_ADMIN_TOKEN=crash-admin",
+		"ROWFLOW_DATA_DIR="+filepath.Join(filepath.Dir(bin), "data"),
 		"ROWFLOW_OUTBOUND_ALLOW_CIDRS=127.0.0.0/8", "ROWFLOW_LOG_LEVEL=error", "ROWFLOW_MAX_WORKERS=20",
 		"ROWFLOW_JOB_TIMEOUT=2s", "ROWFLOW_RESCUE_STUCK_JOBS_AFTER=3s", "ROWFLOW_INLINE_BACKSTOP=3s")
 	cmd.Stderr = os.Stderr
