@@ -19,11 +19,15 @@ type Config struct {
 	// OutboundAllowCIDRs lists networks outgoing calls may reach although
 	// private or loopback (empty: refused).
 	OutboundAllowCIDRs string
-	SMTPURL            string
-	Role               string // all | api | worker
-	MaxWorkers         int    // River workers of this process
-	FetchCooldown      time.Duration
-	FetchPollInterval  time.Duration
+	// SMTPURL is read from ROWFLOW_SMTP_URL for the coming send_email step
+	// (smtp://user:pass@host:port?tls=none|starttls|tls). It gets its
+	// -smtp-url flag with that step, so `serve -h` does not advertise a step
+	// that does not exist yet.
+	SMTPURL           string
+	Role              string // all | api | worker
+	MaxWorkers        int    // River workers of this process
+	FetchCooldown     time.Duration
+	FetchPollInterval time.Duration
 	// RescueStuckJobsAfter: a job running longer (its worker died) is
 	// retried; JobTimeout cancels a step that runs too long.
 	RescueStuckJobsAfter time.Duration
@@ -107,7 +111,6 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address (ROWFLOW_ADDR)")
 	fs.StringVar(&c.AdminToken, "admin-token", c.AdminToken, "bearer token with full rights (ROWFLOW_ADMIN_TOKEN)")
 	fs.StringVar(&c.OutboundAllowCIDRs, "outbound-allow-cidrs", c.OutboundAllowCIDRs, "networks outgoing calls may reach although private (ROWFLOW_OUTBOUND_ALLOW_CIDRS)")
-	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "SMTP server for send_email, smtp://user:pass@host:port?tls=none|starttls|tls (ROWFLOW_SMTP_URL)")
 	fs.StringVar(&c.Role, "role", c.Role, "all | api | worker (ROWFLOW_ROLE)")
 	fs.IntVar(&c.MaxWorkers, "max-workers", c.MaxWorkers, "River workers in this process (ROWFLOW_MAX_WORKERS)")
 	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "loop protection: deepest run causation chain (ROWFLOW_MAX_DEPTH)")

@@ -2,26 +2,29 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 
-	"github.com/rowflow/rowflow/app"
 	"github.com/rowflow/rowflow/bench"
 	"github.com/rowflow/rowflow/pgcluster"
 )
 
 // benchCmd runs `rowflow bench`: against DATABASE_URL's server, or the
 // private cluster (started if needed), in a fresh database of its own.
-func benchCmd(ctx context.Context, cfg app.Config, args []string) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+func benchCmd(ctx context.Context, args []string) error {
+	fs := newFlags("rowflow bench", "[-short] [-rates 50,200,1000] [-out DIR] [-latency-only]",
+		"Measures trigger latency, throughput and cost in a fresh database (DATABASE_URL's server or the private cluster).")
 	short := fs.Bool("short", false, "run each phase briefly (under a minute)")
 	out := fs.String("out", "bench/results", "folder for the JSON result")
 	rates := fs.String("rates", "50,200,1000", "comma-separated write rates of the latency phase")
 	latencyOnly := fs.Bool("latency-only", false, "measure only the latency phase (no JSON file)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
 		return err
 	}
 	var rs []int
@@ -46,6 +49,6 @@ func benchCmd(ctx context.Context, cfg app.Config, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, err = bench.Run(ctx, bench.Opts{AdminURL: adminURL, Binary: exe, Short: *short, Rates: rs, LatencyOnly: *latencyOnly, OutDir: *out, Out: os.Stdout, Logger: log})
+	_, err = bench.Run(ctx, bench.Opts{AdminURL: adminURL, Binary: exe, Short: *short, Rates: rs, LatencyOnly: *latencyOnly, OutDir: *out, Out: stdout, Logger: log})
 	return err
 }
