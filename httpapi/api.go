@@ -65,6 +65,7 @@ func New(opts Opts) *Server {
 	cfg := huma.DefaultConfig("rowflow API", opts.Version)
 	cfg.Info.Description = "rowflow: the automation engine of an Airtable-style product. " +
 		"Authenticate with `Authorization: Bearer <token>`. Errors are RFC 9457 problem details."
+	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	cfg.OpenAPIPath = "/openapi"
 	cfg.DocsPath = ""
 	cfg.SchemasPath = ""
