@@ -190,7 +190,8 @@ func isRetryable(err error) bool {
 // failed for good and the run stops or continues per on_error.
 func (rt *Runtime) failStep(ctx context.Context, job *river.Job[StepArgs], st stepState, output any, cause error, retryable bool) error {
 	if retryable && job.Attempt < job.MaxAttempts {
-		if _, err := rt.saveStep(ctx, rt.q, st, "running", output, nil, cause.Error()); err != nil {
+		msg := fmt.Sprintf("%s (attempt %d of %d; will retry)", cause, job.Attempt, job.MaxAttempts)
+		if _, err := rt.saveStep(ctx, rt.q, st, "running", output, nil, msg); err != nil {
 			return err
 		}
 		return fmt.Errorf("step %s attempt %d of %d: %w", st.step.ID, job.Attempt, job.MaxAttempts, cause)

@@ -1,0 +1,68 @@
+package e2e_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rowflow/rowflow/app"
+)
+
+// TestRunErrorsReadWell: after the last attempt of a retryable failure the
+// error does not promise a retry, steps the stop left out are listed as
+// not_run, and the run's times are in order.
+func TestRunErrorsReadWell(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	rcv := newReceiver(t, 500, 500, 500)
+	aut := f.automation(t, map[string]any{"name": "fails", "trigger": f.trigger("record_created", nil),
+		"steps": []any{
+			webhookStep("first", rcv.URL, map[string]any{"retry": fastRetry}),
+			webhookStep("second", rcv.URL, nil),
+			webhookStep("third", rcv.URL, nil),
+		}})
+	f.create(t, map[string]any{"Name": "a"})
+	run := f.waitExactly(t, aut, 1)[0]
+	require.Equal(t, "failed", run["status"])
+	steps := stepsOf(run)
+	require.Len(t, steps, 3, "every step listed: %v", steps)
+	first := steps[0]
+	assert.Equal(t, "failed", first["status"])
+	assert.EqualValues(t, 3, first["attempts"])
+	msg, _ := first["error"].(string)
+	assert.Equal(t, "outbound: delivery failed: status 500", msg)
+	assert.NotContains(t, run["error"], "retry")
+	for i, id := range []string{"second", "third"} {
+		s := steps[i+1]
+		assert.Equal(t, id, s["id"])
+		assert.Equal(t, "not_run", s["status"])
+		assert.EqualValues(t, 0, s["attempts"])
+		assert.Nil(t, s["started_at"])
+	}
+	// The same through the single-run answer.
+	one := f.env.JSON("GET", "/api/v1/runs/"+run["id"].(string), nil, 200)
+	require.Len(t, stepsOf(one), 3)
+	assert.Equal(t, "not_run", stepsOf(one)[2]["status"])
+
+	created, err := time.Parse(time.RFC3339Nano, run["created_at"].(string))
+	require.NoError(t, err)
+	started, err := time.Parse(time.RFC3339Nano, run["started_at"].(string))
+	require.NoError(t, err)
+	assert.False(t, started.Before(created), "started_at %s before created_at %s", started, created)
+	assert.Equal(t, 1, strings.Count(msg, "outbound:"))
+}
+
+// TestRefusedAddressErrorHasOnePrefix: the guard's refusal reads
+// "outbound: delivery failed: destination address not allowed".
+func TestRefusedAddressErrorHasOnePrefix(t *testing.T) {
+	t.Parallel()
+	f := setup(t, func(c *app.Config) { c.OutboundAllowCIDRs = "" })
+	aut := f.automation(t, map[string]any{"name": "refused", "trigger": f.trigger("record_created", nil),
+		"steps": []any{webhookStep("notify", "http://127.0.0.1:9/x", nil)}})
+	f.create(t, map[string]any{"Name": "a"})
+	run := f.waitExactly(t, aut, 1)[0]
+	assert.Equal(t, "outbound: delivery failed: destination address not allowed", stepsOf(run)[0]["error"])
+}
