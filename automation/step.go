@@ -187,7 +187,8 @@ func isRetryable(err error) bool {
 
 // failStep records a failed attempt. A retryable error with attempts left
 // returns the error (River retries with NextRetry); otherwise the step is
-// failed for good and the run stops or continues per on_error.
+// failed for good, the run stops or continues per on_error, and the step's
+// River job is cancelled with the cause (river.JobCancel).
 func (rt *Runtime) failStep(ctx context.Context, job *river.Job[StepArgs], st stepState, output any, cause error, retryable bool) error {
 	if retryable && job.Attempt < job.MaxAttempts {
 		msg := fmt.Sprintf("%s (attempt %d of %d; will retry)", cause, job.Attempt, job.MaxAttempts)
@@ -196,7 +197,16 @@ func (rt *Runtime) failStep(ctx context.Context, job *river.Job[StepArgs], st st
 		}
 		return fmt.Errorf("step %s attempt %d of %d: %w", st.step.ID, job.Attempt, job.MaxAttempts, cause)
 	}
-	return rt.completeStep(ctx, st, "failed", output, cause)
+	if err := rt.completeStep(ctx, st, "failed", output, cause); err != nil {
+		return err
+	}
+	if st.inline {
+		return nil // no River job to mark
+	}
+	// The step's failure is stored (and the run moved on) already; the job
+	// ends cancelled with the cause, so River UI shows it failed, not as a
+	// completed job.
+	return river.JobCancel(fmt.Errorf("step %s failed for good after %d attempt(s): %w", st.step.ID, st.attempt, cause))
 }
 
 // completeStep finishes the step: one statement (FinishStep), its own

@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +54,19 @@ func TestRunErrorsReadWell(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, started.Before(created), "started_at %s before created_at %s", started, created)
 	assert.Equal(t, 1, strings.Count(msg, "outbound:"))
+
+	// River UI: the step's last job is cancelled with the error (red), not
+	// completed; and no sweep job is listed.
+	var state string
+	var errs int
+	require.NoError(t, f.env.App.Pool.QueryRow(context.Background(),
+		`SELECT state, coalesce(array_length(errors, 1), 0) FROM river_job WHERE kind = 'run_step' AND args->>'run_id' = $1 ORDER BY id DESC LIMIT 1`,
+		run["id"]).Scan(&state, &errs))
+	assert.Equal(t, "cancelled", state)
+	assert.GreaterOrEqual(t, errs, 1)
+	var sweeps int
+	require.NoError(t, f.env.App.Pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'run_backstop_sweep'`).Scan(&sweeps))
+	assert.Zero(t, sweeps, "the backstop sweep is not a River job")
 }
 
 // TestRefusedAddressErrorHasOnePrefix: the guard's refusal reads
