@@ -88,6 +88,7 @@ func New(opts Opts) *Server {
 	registerTokens(api, h)
 	registerAutomations(api, h)
 	registerRuns(api, h)
+	applyOpDocs(api)
 
 	r.Handle("/docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	r.Mount("/docs/", v5emb.New("rowflow API", "/openapi.json", "/docs/"))
