@@ -51,7 +51,7 @@ var opDocs = map[string]opDoc{
 	"get-table":    {description: "Returns a table with its fields (ids, names, types, options)."},
 	"create-field": {request: map[string]any{"name": "Notes", "type": "long_text"}},
 
-	"list-records": {},
+	"list-records":   {},
 	"create-records": {request: map[string]any{"fields": map[string]any{"Name": "Order 1", "Status": "Done", "Amount": 120}}},
 	"update-records": {description: "Changes the named fields of up to 100 records, all or none; answers `{items}`.",
 		request: map[string]any{"records": []any{map[string]any{"id": exRecord, "fields": map[string]any{"Status": "Todo"}}}}},
@@ -97,6 +97,7 @@ var responseExamplesJSON []byte
 // response examples. It also escapes `<word>` in descriptions, which the
 // docs page would take for an HTML tag and hide.
 func applyOpDocs(api huma.API) {
+	patchSchemas(api)
 	var responses map[string]json.RawMessage
 	_ = json.Unmarshal(responseExamplesJSON, &responses)
 	for _, item := range api.OpenAPI().Paths {
@@ -151,4 +152,35 @@ func escapeTags(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// patchSchemas gives the JSON-valued properties of answers (json.RawMessage
+// in the services' types, documented by huma as "any") their real shape:
+// condition groups for conditions, if and filters, objects for configs and
+// options.
+func patchSchemas(api huma.API) {
+	schemas := api.OpenAPI().Components.Schemas.Map()
+	set := func(schema, prop string, s *huma.Schema) {
+		if sc, ok := schemas[schema]; ok && sc.Properties != nil {
+			if _, ok := sc.Properties[prop]; ok {
+				sc.Properties[prop] = s
+			}
+		}
+	}
+	obj := func(desc string) *huma.Schema {
+		return &huma.Schema{Type: huma.TypeObject, Description: desc, AdditionalProperties: true}
+	}
+	cond := func(desc string) *huma.Schema {
+		s := conditionSchema()
+		s.Description = desc + "; " + s.Description
+		return s
+	}
+	set("Automation", "conditions", cond("the automation's conditions (absent: always)"))
+	set("StepSpec", "if", cond("the step runs only when this holds for the trigger record (absent: always)"))
+	set("View", "filter", cond("the view's filter"))
+	set("StepSpec", "config", obj("the step type's config as saved (templates unrendered, secrets redacted); its schema is the step type's variant of AutomationBody.steps"))
+	set("TriggerSpec", "config", obj("the trigger type's config; its schema is the trigger type's variant of AutomationBody.trigger"))
+	set("Field", "options", obj("the field type's options, e.g. {\"precision\": 2} for number"))
+	set("RunStep", "input", obj("the step's config after rendering (secrets redacted); null before it ran"))
+	set("RunTrigger", "data", obj("what the trigger passed: record, previous, change, cause, …"))
 }
