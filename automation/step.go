@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -93,9 +94,12 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 	data := templateData(run, prior, rt.now())
 	var rawCfg any
 	_ = json.Unmarshal(orEmpty(step.Config), &rawCfg)
-	rendered, err := template.Render(rawCfg, data)
+	rendered, missing, err := template.RenderMissing(rawCfg, data)
 	if err != nil {
 		return rt.failStep(ctx, job, st, nil, fmt.Errorf("rendering config: %w", err), false)
+	}
+	if err := rt.requiredTokens(def, missing); err != nil {
+		return rt.failStep(ctx, job, st, nil, err, false)
 	}
 	at, ok := rt.kinds.Action(step.Type)
 	if !ok {
@@ -344,4 +348,30 @@ func templateData(run db.StartRunRow, prior []db.RunStep, now time.Time) map[str
 		"run":     map[string]any{"id": run.ID, "automation_id": run.AutomationID, "depth": run.Depth},
 		"now":     now.UTC().Format(time.RFC3339),
 	}
+}
+
+// requiredTokens fails a step whose config has a {{trigger.…}} token that
+// resolved to nothing although the trigger declares it (kind.Shape.Required:
+// e.g. a field deleted since the save). Tokens with `| default: …`, under
+// free-form or optional data, and of other roots render null as before.
+func (rt *Runtime) requiredTokens(def definition, missing [][]string) error {
+	if len(missing) == 0 {
+		return nil
+	}
+	tt, ok := rt.kinds.Trigger(def.Trigger.Type)
+	if !ok {
+		return nil
+	}
+	ds, ok := tt.(kind.DataShaper)
+	if !ok {
+		return nil
+	}
+	shape := ds.DataShape()
+	for _, path := range missing {
+		if path[0] == "trigger" && shape.Required(path[1:]) {
+			return fmt.Errorf("{{%s}} resolves to nothing (write {{%s | default: \"\"}} if it may be absent)",
+				strings.Join(path, "."), strings.Join(path, "."))
+		}
+	}
+	return nil
 }

@@ -80,3 +80,27 @@ func TestRefusedAddressErrorHasOnePrefix(t *testing.T) {
 	run := f.waitExactly(t, aut, 1)[0]
 	assert.Equal(t, "outbound: delivery failed: destination address not allowed", stepsOf(run)[0]["error"])
 }
+
+// TestMissingTokenFailsTheStep: a field deleted (here renamed) after the
+// save makes {{trigger.record.fields.X}} resolve to nothing: the step fails
+// naming the token, unless the token has a default.
+func TestMissingTokenFailsTheStep(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	rcv := newReceiver(t)
+	strict := f.automation(t, map[string]any{"name": "strict", "trigger": f.trigger("record_created", nil),
+		"steps": []any{map[string]any{"id": "notify", "type": "send_webhook", "config": map[string]any{"url": rcv.URL, "body": map[string]any{"a": "{{trigger.record.fields.Amount}}"}}}}})
+	lenient := f.automation(t, map[string]any{"name": "lenient", "trigger": f.trigger("record_created", nil),
+		"steps": []any{map[string]any{"id": "notify", "type": "send_webhook", "config": map[string]any{"url": rcv.URL, "body": map[string]any{"a": `{{trigger.record.fields.Amount | default: 0}}`}}}}})
+	_, err := f.env.App.Pool.Exec(context.Background(), `UPDATE fields SET name = 'Total' WHERE table_id = $1 AND name = 'Amount'`, f.tableID)
+	require.NoError(t, err)
+	f.create(t, map[string]any{"Name": "a"})
+
+	run := f.waitExactly(t, strict, 1)[0]
+	require.Equal(t, "failed", run["status"])
+	assert.Contains(t, stepsOf(run)[0]["error"], `{{trigger.record.fields.Amount}} resolves to nothing`)
+	run = f.waitExactly(t, lenient, 1)[0]
+	require.Equal(t, "succeeded", run["status"], "%v", run)
+	d := rcv.wait(t)
+	assert.Equal(t, map[string]any{"a": 0.0}, d.Body)
+}

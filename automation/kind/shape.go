@@ -13,6 +13,10 @@ type Shape struct {
 	// empty.
 	Record  bool
 	TableID string
+	// Optional marks a key that may be absent from some data (previous of
+	// a trigger that fires on creates too): a token under it that
+	// resolves to nothing renders null instead of failing the step.
+	Optional bool
 }
 
 // RecordShape is a record of table tableID ("" for the watched table).
@@ -44,7 +48,34 @@ func RecordTriggerShape(withPrevious bool) *Shape {
 		"record": RecordShape(""),
 	}}
 	if withPrevious {
-		s.Keys["previous"] = RecordShape("")
+		prev := RecordShape("")
+		prev.Optional = true
+		s.Keys["previous"] = prev
 	}
 	return s
+}
+
+// Required reports whether a token path (below the data's root) lies in
+// the declared part of shape s, where resolving to nothing means the data
+// lacks what the kind promised (a field deleted since the save): the step
+// fails instead of sending null. Free-form and Optional parts are not
+// required.
+func (s *Shape) Required(path []string) bool {
+	for i := 0; i < len(path); i++ {
+		if s == nil || s.Optional {
+			return false
+		}
+		if s.Record {
+			// The record's id, or exactly one field of it (not inside a
+			// cell's value).
+			rest := len(path) - i
+			return (path[i] == "id" && rest == 1) || (path[i] == "fields" && rest == 2)
+		}
+		next, ok := s.Keys[path[i]]
+		if !ok {
+			return false
+		}
+		s = next
+	}
+	return s != nil && !s.Optional
 }
