@@ -54,7 +54,7 @@ func (h *handlers) problem(ctx context.Context, err error) error {
 func writeProblem(w http.ResponseWriter, status int, detail string) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(&huma.ErrorModel{Title: http.StatusText(status), Status: status, Detail: detail})
+	_ = json.NewEncoder(w).Encode(&huma.ErrorModel{Title: http.StatusText(status), Status: status, Detail: clipText(detail, maxMessageBytes)})
 }
 
 // Limits of an error answer: no answer to any malformed input is longer

@@ -62,6 +62,11 @@ func TestMalformedBodies(t *testing.T) {
 	}
 	require.Greater(t, checked, 40)
 
+	// A long unknown path is not echoed whole.
+	r0 := send(t, env, "GET", "/api/v1/"+strings.Repeat("p", 200<<10), admin, nil)
+	assert.Equal(t, 404, r0.Status)
+	assert.LessOrEqual(t, len(r0.Body), 1024)
+
 	// Positions and messages.
 	tables := "/api/v1/bases"
 	r := send(t, env, "POST", tables, admin, "{\n  \"name\": \"x\",\n}")
