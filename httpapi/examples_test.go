@@ -71,6 +71,7 @@ func TestOperationExamples(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(raw, &recorded))
 
+	sent := 0
 	for _, op := range operations(api.OpenAPI()) {
 		key := op.Method + " " + op.Path
 		if op.Description == "" {
@@ -105,6 +106,7 @@ func TestOperationExamples(t *testing.T) {
 			require.NoError(t, err)
 			body = toLive(string(b))
 		}
+		sent++
 		r := send(t, env, op.Method, path, admin, body)
 		if !assert.True(t, r.Status >= 200 && r.Status < 300, "%s (%s %s): the request example answered %d: %s", op.OperationID, key, path, r.Status, r.Body) {
 			continue
@@ -122,6 +124,7 @@ func TestOperationExamples(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join("testdata", "response_examples.json"), append(b, '\n'), 0o644))
 		return
 	}
+	t.Logf("sent %d operations' examples; %d request bodies", sent, len(responses))
 	sort.Strings(missingRequest)
 	if len(missingRequest) > 0 {
 		t.Logf("operations without a request example (not sent): %s", strings.Join(missingRequest, ", "))
