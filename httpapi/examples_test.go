@@ -124,7 +124,7 @@ func TestOperationExamples(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join("testdata", "response_examples.json"), append(b, '\n'), 0o644))
 		return
 	}
-	t.Logf("sent %d operations' examples; %d request bodies", sent, len(responses))
+	t.Logf("sent %d operations' examples, all 2xx; %d answers with a body", sent, len(responses))
 	sort.Strings(missingRequest)
 	if len(missingRequest) > 0 {
 		t.Logf("operations without a request example (not sent): %s", strings.Join(missingRequest, ", "))
