@@ -115,7 +115,9 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 	sc := &kind.StepContext{RunID: run.ID, AutomationID: run.AutomationID, BaseID: run.BaseID, StepID: step.ID,
 		Attempt: job.Attempt, Depth: int(run.Depth), IdempotencyKey: "msg_" + run.ID + "_" + step.ID,
 		Trigger: trigger, Now: rt.now()}
-	actx := rowflow.WithCause(rowflow.WithPrincipal(ctx, rowflow.Principal{Role: rowflow.RoleOwner, BaseIDs: []string{run.BaseID}}),
+	// Steps write computed values: numbers are rounded to their field's
+	// precision, even when the run started inside an API request.
+	actx := rowflow.WithCause(rowflow.WithPrincipal(record.WithExactNumbers(ctx, false), rowflow.Principal{Role: rowflow.RoleOwner, BaseIDs: []string{run.BaseID}}),
 		rowflow.Cause{Kind: "automation", ID: run.AutomationID, RunID: run.ID, Depth: int(run.Depth)})
 
 	if _, ok := at.(kind.Transactional); ok {

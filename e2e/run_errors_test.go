@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rowflow/rowflow/app"
+	"github.com/rowflow/rowflow/apptest"
 )
 
 // TestRunErrorsReadWell: after the last attempt of a retryable failure the
@@ -103,4 +104,25 @@ func TestMissingTokenFailsTheStep(t *testing.T) {
 	require.Equal(t, "succeeded", run["status"], "%v", run)
 	d := rcv.wait(t)
 	assert.Equal(t, map[string]any{"a": 0.0}, d.Body)
+}
+
+// TestNumbersExactFromClientsRoundedFromSteps: the API refuses a number
+// with more decimals than its field's precision (nothing rounded silently),
+// while a step's computed value is rounded to it.
+func TestNumbersExactFromClientsRoundedFromSteps(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	status, body := f.env.Do("POST", "/api/v1/tables/"+f.tableID+"/records", apptest.AdminToken, map[string]any{"fields": map[string]any{"Name": "x", "Amount": 1.005}})
+	require.Equal(t, 422, status, "%s", body)
+	assert.Contains(t, string(body), "precision (2)")
+
+	aut := f.automation(t, map[string]any{"name": "copy", "trigger": f.trigger("record_created", nil),
+		"conditions": map[string]any{"match": "all", "rules": []any{map[string]any{"field": "Name", "op": "is", "value": "src"}}},
+		"steps": []any{map[string]any{"id": "make", "type": "create_record",
+			"config": map[string]any{"table_id": f.tableID, "fields": map[string]any{"Name": "made", "Amount": 2.345}}}}})
+	f.create(t, map[string]any{"Name": "src"})
+	run := f.waitExactly(t, aut, 1)[0]
+	require.Equal(t, "succeeded", run["status"], "%v", run)
+	out := stepsOf(run)[0]["output"].(map[string]any)["record"].(map[string]any)["fields"].(map[string]any)
+	assert.Equal(t, 2.35, out["Amount"])
 }

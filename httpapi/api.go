@@ -135,9 +135,11 @@ func requestLogger(log *slog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
-// memo gives each request its own read memo (record.WithMemo).
+// memo gives each request its own read memo (record.WithMemo) and marks
+// its writes as client input: numbers with more decimals than their field's
+// precision are refused, not rounded (record.WithExactNumbers).
 func memo(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(record.WithMemo(r.Context())))
+		next.ServeHTTP(w, r.WithContext(record.WithExactNumbers(record.WithMemo(r.Context()), true)))
 	})
 }

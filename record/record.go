@@ -61,7 +61,7 @@ func (t *Table) Named(cells map[string]any) map[string]any {
 // canonical values keyed by field id (nil = clear the cell). Every problem
 // is reported, each at "<loc>.<field name>" ("<loc>.<key>" for a key that
 // names no field).
-func normalizeCells(t *Table, in map[string]any, loc string) (map[string]any, error) {
+func normalizeCells(ctx context.Context, t *Table, in map[string]any, loc string) (map[string]any, error) {
 	out := make(map[string]any, len(in))
 	verr := &rowflow.Error{Code: rowflow.CodeInvalid, Message: "validation failed"}
 	keys := make([]string, 0, len(in))
@@ -85,6 +85,12 @@ func normalizeCells(t *Table, in map[string]any, loc string) (map[string]any, er
 			// the link checks of the write set are.
 			verr.Details = append(verr.Details, rowflow.ErrorDetail{Location: loc + "." + f.Name, Message: msg})
 			continue
+		}
+		if exactNumbers(ctx) {
+			if msg := checkExact(f, in[k], v); msg != "" {
+				verr.Details = append(verr.Details, rowflow.ErrorDetail{Location: loc + "." + f.Name, Message: msg})
+				continue
+			}
 		}
 		out[f.ID] = v
 	}
@@ -148,7 +154,7 @@ func (s *Service) createRecords(ctx context.Context, tableID string, inputs []ma
 	// write takes the transaction.
 	outer := inOuterTx(ctx)
 	for try := 0; ; try++ {
-		normalized, err := normalizeAll(t, inputs, locs)
+		normalized, err := normalizeAll(ctx, t, inputs, locs)
 		fast := err == nil && !outer && s.hook != nil && !hasLinkCells(t, normalized)
 		if cached && !fast {
 			// Validate against, and write with, the current definition.
@@ -194,11 +200,11 @@ func concurrentChange(err error) bool {
 }
 
 // normalizeAll normalizes the cells of every input (see normalizeCells).
-func normalizeAll(t *Table, inputs []map[string]any, locs []string) ([]map[string]any, error) {
+func normalizeAll(ctx context.Context, t *Table, inputs []map[string]any, locs []string) ([]map[string]any, error) {
 	out := make([]map[string]any, len(inputs))
 	for i, in := range inputs {
 		var err error
-		if out[i], err = normalizeCells(t, in, locs[i]); err != nil {
+		if out[i], err = normalizeCells(ctx, t, in, locs[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -281,7 +287,7 @@ func (s *Service) updateRecords(ctx context.Context, tableID string, updates []U
 	normalized := make([]Update, len(updates))
 	for i, u := range updates {
 		normalized[i].ID = u.ID
-		if normalized[i].Fields, err = normalizeCells(t, u.Fields, locs[i]); err != nil {
+		if normalized[i].Fields, err = normalizeCells(ctx, t, u.Fields, locs[i]); err != nil {
 			return nil, err
 		}
 	}
