@@ -40,9 +40,12 @@ lint: ## go vet + gofmt
 .bin/sqlc:
 	CGO_ENABLED=0 GOBIN=$(CURDIR)/.bin $(GO) install github.com/sqlc-dev/sqlc/cmd/sqlc@$(SQLC_VERSION)
 
-clean: ## stop the private clusters and remove build output (keeps .data)
-	-./$(BIN) pg stop
-	-ROWFLOW_DATA_DIR=.data/test ./$(BIN) pg stop
+deps: ## install the PostgreSQL server binaries if missing (root on Debian/Ubuntu: apt-get install -y postgresql)
+	$(GO) run ./cmd/rowflow pg install
+
+clean: ## stop the private clusters (.data/pg of make run, .data/testpg of make test; also when placed under /var/lib/rowflow) and remove build output (keeps .data)
+	-$(GO) run ./cmd/rowflow pg stop -dir .data/pg
+	-$(GO) run ./cmd/rowflow pg stop -dir .data/testpg
 	rm -rf bin
 
-.PHONY: help build run test bench gobench generate verify lint clean
+.PHONY: help build run test bench gobench generate verify lint deps clean

@@ -66,9 +66,10 @@ type App struct {
 
 	riverUI *riverui.Handler
 	// stopUI ends River UI's background work (started by Start).
-	stopUI   context.CancelFunc
-	http     *http.Server
-	listener net.Listener
+	stopUI    context.CancelFunc
+	http      *http.Server
+	listener  net.Listener
+	stopSweep func()
 }
 
 // New connects to cfg.DatabaseURL (which must be set: see OpenDatabase),
@@ -155,19 +156,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 		river.AddWorker(workers, &jobs.ScheduleTickWorker{Schedules: a.Schedules, Runtime: a.Automations})
 		rcfg.Workers = workers
 		rcfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
-		// The leader gives River the first steps of runs whose inline
-		// execution died (automation/step_inline.go) — also where inline execution
-		// is off now: runs started by an earlier configuration or by
-		// another process may still wait for their backstop.
-		rcfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(
-			river.PeriodicInterval(automation.SweepInterval(cfg.InlineBackstop)),
-			func() (river.JobArgs, *river.InsertOpts) {
-				return automation.SweepArgs{}, &river.InsertOpts{MaxAttempts: 1}
-			},
-			&river.PeriodicJobOpts{RunOnStart: true}),
-			// The leader fires due schedules (schedule/doc.go).
-			jobs.ScheduleTick(cfg.ScheduleTick),
-		}
+		// First steps of runs whose inline execution died go to River
+		// through the sweeper (sweep.go), not a periodic River job; the
+		// leader fires due schedules (schedule/doc.go).
+		rcfg.PeriodicJobs = []*river.PeriodicJob{jobs.ScheduleTick(cfg.ScheduleTick)}
 	}
 	a.River, err = river.NewClient(riverpgxv5.New(pool), rcfg)
 	if err != nil {
@@ -221,6 +213,7 @@ func (a *App) Start(ctx context.Context) error {
 		if err := a.River.Start(ctx); err != nil {
 			return fmt.Errorf("starting river: %w", err)
 		}
+		a.stopSweep = a.startSweeper()
 	}
 	if a.Server == nil {
 		return nil
@@ -278,6 +271,9 @@ func (a *App) Close(ctx context.Context) error {
 	// Events this process matches itself finish (or go to River) before
 	// River stops.
 	errs = append(errs, a.Automations.Drain(ctx))
+	if a.stopSweep != nil {
+		a.stopSweep()
+	}
 	if a.Config.Role != "api" && a.River != nil {
 		if err := a.River.Stop(ctx); err != nil {
 			hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

@@ -3,6 +3,7 @@ package automation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -64,6 +65,37 @@ type Automation struct {
 	// NextFires lists the next fires of an enabled automation whose
 	// trigger fires at times of its own (kind.Upcoming: scheduled).
 	NextFires []kind.NextFire `json:"next_fires,omitempty" doc:"the next 5 fires of an enabled scheduled automation, in its time zone and in UTC"`
+	// Warnings are problems the automation has now although it was valid
+	// when saved (a field or table renamed or deleted since, a template
+	// naming it): each at its place, as a save would report it. Filled by
+	// WithWarnings (the API's get and list); absent when there are none.
+	Warnings []Warning `json:"warnings,omitempty"`
+}
+
+// Warning is one problem of a saved automation: its place and what is
+// wrong there.
+type Warning struct {
+	Location string `json:"location"`
+	Message  string `json:"message"`
+}
+
+// WithWarnings returns a with Warnings: the problems a save of its current
+// definition would report now. Reading them costs a validation, so only
+// the API's get and list ask.
+func (rt *Runtime) WithWarnings(ctx context.Context, a Automation) Automation {
+	def := definition{Name: a.Name, Trigger: a.Trigger, Conditions: a.Conditions, Steps: a.Steps}
+	if _, err := rt.validateDefinition(ctx, a.BaseID, &def); err != nil {
+		var e *rowflow.Error
+		if errors.As(err, &e) && e.Code == rowflow.CodeInvalid {
+			for _, d := range e.Details {
+				a.Warnings = append(a.Warnings, Warning{Location: d.Location, Message: d.Message})
+			}
+			if len(a.Warnings) == 0 {
+				a.Warnings = []Warning{{Message: e.Message}}
+			}
+		}
+	}
+	return a
 }
 
 // AutomationInput creates an automation (every field) or patches one (nil

@@ -12,11 +12,18 @@ import (
 	"github.com/rowflow/rowflow/pgtx"
 )
 
+// StepNotRun is the status of a step a failed or cancelled run never
+// reached: it is listed (no attempts, no timings) so the run shows every
+// step of its automation version.
+const StepNotRun = "not_run"
+
 // RunStep is one step's record in a run: status, attempts, the rendered
 // input (secrets redacted), output, error and timings.
 type RunStep struct {
-	ID         string          `json:"id"`
-	Type       string          `json:"type"`
+	ID   string `json:"id"`
+	Type string `json:"type"`
+	// Status: running, succeeded, failed, skipped (its if was false), or
+	// not_run (the run stopped before it).
 	Status     string          `json:"status"`
 	Attempts   int             `json:"attempts"`
 	Input      json.RawMessage `json:"input"`
@@ -74,7 +81,31 @@ func (rt *Runtime) GetRun(ctx context.Context, id string) (Run, error) {
 	if err != nil {
 		return Run{}, err
 	}
-	return runFromRow(row, steps), nil
+	out := runFromRow(row, steps)
+	rt.listNotRun(ctx, &out, steps)
+	return out, nil
+}
+
+// listNotRun appends, to a failed or cancelled run, the steps of its
+// automation version it never reached (status not_run). A definition that
+// cannot be read leaves the run as it is: this is presentation only.
+func (rt *Runtime) listNotRun(ctx context.Context, run *Run, rows []db.RunStep) {
+	if run.Status != RunFailed && run.Status != RunCancelled {
+		return
+	}
+	def, err := rt.loadDefinition(ctx, rt.q, run.AutomationID, run.Version)
+	if err != nil {
+		return
+	}
+	ran := make(map[int]bool, len(rows))
+	for _, r := range rows {
+		ran[int(r.StepIndex)] = true
+	}
+	for i, s := range def.Steps {
+		if !ran[i] {
+			run.Steps = append(run.Steps, RunStep{ID: s.ID, Type: s.Type, Status: StepNotRun})
+		}
+	}
 }
 
 // ListRuns returns an automation's runs, newest first, optionally of one
@@ -129,6 +160,7 @@ func (rt *Runtime) ListRuns(ctx context.Context, automationID, status, cursor st
 	out := make([]Run, len(rows))
 	for i, r := range rows {
 		out[i] = runFromRow(r, byRun[r.ID])
+		rt.listNotRun(ctx, &out[i], byRun[r.ID])
 	}
 	return out, next, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -97,15 +98,17 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 	var rawCfg any
 	_ = json.Unmarshal(orEmpty(step.Config), &rawCfg)
 	at, ok := rt.kinds.Action(step.Type)
-	var rendered any
+	var escape func(path string) func(string) string
 	if esc, isEsc := at.(kind.Escaper); isEsc {
-		rendered, err = template.RenderEscaped(rawCfg, data, esc.Escape)
-	} else {
-		rendered, err = template.Render(rawCfg, data)
+		escape = esc.Escape
 	}
+	rendered, missing, err := template.RenderChecked(rawCfg, data, escape)
 	st.input = kind.Redact(rendered, kind.SecretsOf(at))
 	if err != nil {
 		return rt.failStep(ctx, job, st, nil, fmt.Errorf("rendering config: %w", err), false)
+	}
+	if err := rt.requiredTokens(def, missing); err != nil {
+		return rt.failStep(ctx, job, st, nil, err, false)
 	}
 	if !ok {
 		return rt.failStep(ctx, job, st, nil, fmt.Errorf("unknown step type %q", step.Type), false)
@@ -119,7 +122,9 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 	sc := &kind.StepContext{RunID: run.ID, AutomationID: run.AutomationID, BaseID: run.BaseID, StepID: step.ID,
 		Attempt: job.Attempt, Depth: int(run.Depth), IdempotencyKey: "msg_" + run.ID + "_" + step.ID,
 		Trigger: trigger, Now: rt.now()}
-	actx := rowflow.WithCause(rowflow.WithPrincipal(ctx, rowflow.Principal{Role: rowflow.RoleOwner, BaseIDs: []string{run.BaseID}}),
+	// Steps write computed values: numbers are rounded to their field's
+	// precision, even when the run started inside an API request.
+	actx := rowflow.WithCause(rowflow.WithPrincipal(record.WithExactNumbers(ctx, false), rowflow.Principal{Role: rowflow.RoleOwner, BaseIDs: []string{run.BaseID}}),
 		rowflow.Cause{Kind: "automation", ID: run.AutomationID, RunID: run.ID, Depth: int(run.Depth), UserID: causeUserID(trigger)})
 
 	if _, ok := at.(kind.Transactional); ok {
@@ -208,15 +213,26 @@ func isRetryable(err error) bool {
 
 // failStep records a failed attempt. A retryable error with attempts left
 // returns the error (River retries with NextRetry); otherwise the step is
-// failed for good and the run stops or continues per on_error.
+// failed for good, the run stops or continues per on_error, and the step's
+// River job is cancelled with the cause (river.JobCancel).
 func (rt *Runtime) failStep(ctx context.Context, job *river.Job[StepArgs], st stepState, output any, cause error, retryable bool) error {
 	if retryable && job.Attempt < job.MaxAttempts {
-		if _, err := rt.saveStep(ctx, rt.q, st, "running", output, nil, cause.Error()); err != nil {
+		msg := fmt.Sprintf("%s (attempt %d of %d; will retry)", cause, job.Attempt, job.MaxAttempts)
+		if _, err := rt.saveStep(ctx, rt.q, st, "running", output, nil, msg); err != nil {
 			return err
 		}
 		return fmt.Errorf("step %s attempt %d of %d: %w", st.step.ID, job.Attempt, job.MaxAttempts, cause)
 	}
-	return rt.completeStep(ctx, st, "failed", output, cause)
+	if err := rt.completeStep(ctx, st, "failed", output, cause); err != nil {
+		return err
+	}
+	if st.inline {
+		return nil // no River job to mark
+	}
+	// The step's failure is stored (and the run moved on) already; the job
+	// ends cancelled with the cause, so River UI shows it failed, not as a
+	// completed job.
+	return river.JobCancel(fmt.Errorf("step %s failed for good after %d attempt(s): %w", st.step.ID, st.attempt, cause))
 }
 
 // completeStep finishes the step: one statement (FinishStep), its own
@@ -354,4 +370,30 @@ func templateData(run db.StartRunRow, prior []db.RunStep, now time.Time) map[str
 		"run":     map[string]any{"id": run.ID, "automation_id": run.AutomationID, "depth": run.Depth},
 		"now":     now.UTC().Format(time.RFC3339),
 	}
+}
+
+// requiredTokens fails a step whose config has a {{trigger.…}} token that
+// resolved to nothing although the trigger declares it (kind.Shape.Required:
+// e.g. a field deleted since the save). Tokens with `| default: …`, under
+// free-form or optional data, and of other roots render null as before.
+func (rt *Runtime) requiredTokens(def definition, missing [][]string) error {
+	if len(missing) == 0 {
+		return nil
+	}
+	tt, ok := rt.kinds.Trigger(def.Trigger.Type)
+	if !ok {
+		return nil
+	}
+	ds, ok := tt.(kind.DataShaper)
+	if !ok {
+		return nil
+	}
+	shape := ds.DataShape()
+	for _, path := range missing {
+		if path[0] == "trigger" && shape.Required(path[1:]) {
+			return fmt.Errorf("{{%s}} resolves to nothing (write {{%s | default: \"\"}} if it may be absent)",
+				strings.Join(path, "."), strings.Join(path, "."))
+		}
+	}
+	return nil
 }

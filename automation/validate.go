@@ -152,6 +152,10 @@ func (rt *Runtime) validateDefinition(ctx context.Context, baseID string, def *d
 		v.Add("steps", "at most 50 steps")
 	}
 	seen := map[string]bool{}
+	scope := &templateScope{watched: v.tables[tableID], tables: v.tables, outputs: map[string]*kind.Shape{}}
+	if ds, ok := tt.(kind.DataShaper); ok && tt != nil {
+		scope.trigger, scope.checked = ds.DataShape(), true
+	}
 	for i, s := range def.Steps {
 		loc := fmt.Sprintf("steps[%d]", i)
 		if !stepIDPattern.MatchString(s.ID) {
@@ -174,11 +178,15 @@ func (rt *Runtime) validateDefinition(ctx context.Context, baseID string, def *d
 						v.Add(loc+".config", "refers to step %q, which is not an earlier step", ref)
 					}
 				}
+				scope.checkRefs(raw, loc+".config", v.Add)
 				cfg := at.NewConfig()
 				if err := kind.DecodeConfig(s.Config, cfg); err != nil {
 					v.Add(loc+".config", "%s", kind.JSONProblem(err))
 				} else {
 					at.Validate(v, cfg, loc+".config")
+					if os, ok := at.(kind.OutputShaper); ok && stepIDPattern.MatchString(s.ID) {
+						scope.outputs[s.ID] = os.OutputShape(cfg)
+					}
 				}
 			}
 		}

@@ -139,8 +139,9 @@ func TestOnErrorStopEndsTheRun(t *testing.T) {
 	require.Contains(t, run["error"], "404")
 	require.NotNil(t, run["finished_at"])
 	steps := stepsOf(run)
-	require.Len(t, steps, 1, "later steps never run")
+	require.Len(t, steps, 2, "later steps listed")
 	require.Equal(t, "failed", steps[0]["status"])
+	require.Equal(t, "not_run", steps[1]["status"], "later steps never run")
 
 	// waitExactly drained the queue: the second step was never enqueued.
 	require.Equal(t, 0, never.count())

@@ -77,6 +77,7 @@ func New(opts Opts) *Server {
 	cfg := huma.DefaultConfig("rowflow API", opts.Version)
 	cfg.Info.Description = "rowflow: the automation engine of an Airtable-style product. " +
 		"Authenticate with `Authorization: Bearer <token>`. Errors are RFC 9457 problem details."
+	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	cfg.OpenAPIPath = "/openapi"
 	cfg.DocsPath = ""
 	cfg.SchemasPath = ""
@@ -105,6 +106,7 @@ func New(opts Opts) *Server {
 	registerConnections(api, h)
 	registerWebhooks(api, h)
 	registerButtons(api, h)
+	applyOpDocs(api)
 
 	r.Handle("/docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	r.Mount("/docs/", v5emb.New("rowflow API", "/openapi.json", "/docs/"))
@@ -156,9 +158,11 @@ func requestLogger(log *slog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
-// memo gives each request its own read memo (record.WithMemo).
+// memo gives each request its own read memo (record.WithMemo) and marks
+// its writes as client input: numbers with more decimals than their field's
+// precision are refused, not rounded (record.WithExactNumbers).
 func memo(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(record.WithMemo(r.Context())))
+		next.ServeHTTP(w, r.WithContext(record.WithExactNumbers(record.WithMemo(r.Context()), true)))
 	})
 }

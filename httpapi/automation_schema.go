@@ -48,7 +48,7 @@ func (StepIn) Schema(r huma.Registry) *huma.Schema {
 		s.OneOf = append(s.OneOf, &huma.Schema{
 			Type: huma.TypeObject, Title: a.Name(), Description: a.Summary(),
 			Properties: map[string]*huma.Schema{
-				"id":       {Type: huma.TypeString, Pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$", Description: "unique in the automation; templates refer to it as {{steps.<id>.output…}}"},
+				"id":       {Type: huma.TypeString, Pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$", Description: "unique in the automation; templates refer to it as `{{steps.ID.output…}}`"},
 				"type":     {Type: huma.TypeString, Enum: []any{a.Name()}},
 				"config":   cfg,
 				"if":       cond,

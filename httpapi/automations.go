@@ -47,7 +47,7 @@ func registerAutomations(api huma.API, h *handlers) {
 			return nil, h.problem(ctx, err)
 		}
 		for i := range as {
-			as[i] = h.auto.Redacted(as[i])
+			as[i] = h.auto.Redacted(h.auto.WithWarnings(ctx, as[i]))
 		}
 		return all(as), nil
 	})
@@ -60,7 +60,7 @@ func registerAutomations(api huma.API, h *handlers) {
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
-		return &automationBody{Body: h.auto.Redacted(a)}, nil
+		return &automationBody{Body: h.auto.Redacted(h.auto.WithWarnings(ctx, a))}, nil
 	})
 
 	huma.Register(api, huma.Operation{

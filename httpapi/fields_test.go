@@ -44,12 +44,14 @@ func TestFieldValuesThroughAPI(t *testing.T) {
 			{strings.Repeat("x", 100_001), "too long"},
 		}},
 		{"Notes", []good{{"line 1\nline 2", "line 1\nline 2"}}, []bad{{1.5, "expected a string"}}},
-		{"Amount", []good{{1.005, 1.01}, {-2.5, -2.5}, {3, 3.0}, {0.004, 0.0}, {-0.005, -0.01}, {nil, nil}, {1e15, 1e15}}, []bad{
+		{"Amount", []good{{1.25, 1.25}, {-2.5, -2.5}, {3, 3.0}, {0.01, 0.01}, {nil, nil}, {1e15, 1e15}}, []bad{
+			{1.005, "1.005 has more decimals than the field's precision (2) allows; it would be stored as 1.01"},
+			{0.004, "more decimals than the field's precision (2)"},
 			{"3", `expected a number, got string "3"`},
 			{true, "expected a number"},
 			{[]any{1}, "expected a number"},
 		}},
-		{"Count", []good{{2.5, 3.0}, {-2.5, -3.0}, {2.4, 2.0}, {0, 0.0}}, []bad{{"", "expected a number"}}},
+		{"Count", []good{{2, 2.0}, {-3, -3.0}, {0, 0.0}}, []bad{{"", "expected a number"}, {2.5, "precision (0)"}}},
 		{"Done", []good{{true, true}, {false, false}, {nil, nil}}, []bad{
 			{"true", "expected true or false"},
 			{1, "expected true or false"},

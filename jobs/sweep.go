@@ -8,8 +8,10 @@ import (
 	"github.com/rowflow/rowflow/automation"
 )
 
-// SweepWorker runs the periodic backstop sweep (Runtime.SweepBackstops):
-// first steps of runs whose inline execution died go to River.
+// SweepWorker runs the backstop sweep (Runtime.SweepBackstops) for
+// run_backstop_sweep jobs that earlier versions scheduled as a River
+// periodic job; app now sweeps from a goroutine (app/sweep.go) so River UI
+// is not filled with sweep jobs. Kept registered so such jobs still drain.
 type SweepWorker struct {
 	river.WorkerDefaults[automation.SweepArgs]
 	Runtime *automation.Runtime

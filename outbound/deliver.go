@@ -118,16 +118,18 @@ type DeliveryError struct {
 }
 
 // Error describes the failure without the URL (Slack and Teams URLs are
-// secrets): the status, or the transport error.
+// secrets): the status, or the transport error, with one "outbound:"
+// prefix. Whether it will be retried is for the caller to say: after the
+// last attempt a retryable error is just a failure.
 func (e *DeliveryError) Error() string {
 	msg := "outbound: delivery failed"
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	} else if e.Status != 0 {
+	switch {
+	case errors.Is(e.Err, ErrBlocked):
+		msg += ": " + strings.TrimPrefix(ErrBlocked.Error(), "outbound: ")
+	case e.Err != nil:
+		msg += ": " + strings.ReplaceAll(e.Err.Error(), "outbound: ", "")
+	case e.Status != 0:
 		msg += fmt.Sprintf(": status %d", e.Status)
-	}
-	if e.Retryable {
-		msg += " (retryable)"
 	}
 	return msg
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -368,7 +369,11 @@ func TestDeliverHeaders(t *testing.T) {
 
 func TestDeliverErrorMessages(t *testing.T) {
 	e := &DeliveryError{Status: 503, Retryable: true, Err: errors.New("status 503")}
-	assert.Equal(t, "outbound: delivery failed: status 503 (retryable)", e.Error())
+	assert.Equal(t, "outbound: delivery failed: status 503", e.Error(), "retrying is the caller's to say")
+	e = &DeliveryError{Err: fmt.Errorf("dial tcp 127.0.0.1:9: %w", ErrBlocked)}
+	assert.Equal(t, "outbound: delivery failed: destination address not allowed", e.Error(), "one prefix")
+	e = &DeliveryError{Err: errors.New("outbound: invalid header name \"x y\"")}
+	assert.Equal(t, "outbound: delivery failed: invalid header name \"x y\"", e.Error())
 	e = &DeliveryError{Status: 404}
 	assert.Equal(t, "outbound: delivery failed: status 404", e.Error())
 	inner := errors.New("boom")

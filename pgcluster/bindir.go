@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +15,57 @@ import (
 )
 
 // errNotFound is BinDir's error when no source holds the server binaries.
-var errNotFound = errors.New("PostgreSQL server binaries not found; install them with: apt-get install -y postgresql (Debian/Ubuntu), or set DATABASE_URL to an existing server, or ROWFLOW_PG_BINDIR to the directory holding initdb and pg_ctl")
+var errNotFound = errors.New("PostgreSQL server binaries not found; install them with: " + installCommand +
+	" (Debian/Ubuntu; `make deps` or ROWFLOW_INSTALL_PG=1 runs it for you), or set DATABASE_URL to an existing server, or ROWFLOW_PG_BINDIR to the directory holding initdb and pg_ctl")
+
+// installCommand installs the server binaries on Debian and Ubuntu.
+const installCommand = "apt-get install -y postgresql"
+
+// envInstall names the environment variable that lets Start install the
+// server binaries when they are missing (root on Debian/Ubuntu only).
+const envInstall = "ROWFLOW_INSTALL_PG"
+
+// Install installs the PostgreSQL server binaries with apt-get (after
+// apt-get update), its output going to out. It needs root and a Debian or
+// Ubuntu system (/etc/debian_version); elsewhere it says what to do instead.
+// Nothing happens when the binaries are already there.
+func Install(ctx context.Context, out io.Writer) error {
+	if dir, err := BinDir(); err == nil {
+		fmt.Fprintf(out, "PostgreSQL server binaries found in %s\n", dir)
+		return nil
+	}
+	if _, err := os.Stat("/etc/debian_version"); err != nil {
+		return errors.New("pgcluster: not a Debian/Ubuntu system: install the PostgreSQL server package with your system's package manager, or set DATABASE_URL")
+	}
+	if os.Geteuid() != 0 {
+		return errors.New("pgcluster: installing PostgreSQL needs root: run sudo " + installCommand)
+	}
+	for _, args := range [][]string{{"update"}, {"install", "-y", "--no-install-recommends", "postgresql"}} {
+		fmt.Fprintf(out, "+ apt-get %s\n", strings.Join(args, " "))
+		cmd := exec.CommandContext(ctx, "apt-get", args...)
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("pgcluster: apt-get %s: %w", args[0], err)
+		}
+	}
+	_, err := BinDir()
+	return err
+}
+
+// binDirOrInstall is BinDir, installing the binaries first when they are
+// missing and ROWFLOW_INSTALL_PG=1.
+func binDirOrInstall(ctx context.Context, logger *slog.Logger) (string, error) {
+	dir, err := BinDir()
+	if err == nil || os.Getenv(envInstall) != "1" {
+		return dir, err
+	}
+	logger.Warn("pgcluster: PostgreSQL server binaries missing; installing them (" + envInstall + "=1)")
+	if err := Install(ctx, os.Stderr); err != nil {
+		return "", err
+	}
+	return BinDir()
+}
 
 // envBinDir names the environment variable that overrides the search.
 const envBinDir = "ROWFLOW_PG_BINDIR"

@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -55,10 +54,12 @@ type Opts struct {
 
 // Cluster is a running private cluster.
 type Cluster struct {
-	dataDir string
-	port    int
-	started bool
-	logger  *slog.Logger
+	dataDir  string
+	port     int
+	password string
+	started  bool
+	moved    bool
+	logger   *slog.Logger
 
 	mu      sync.Mutex
 	stopped bool
@@ -85,6 +86,19 @@ func Start(ctx context.Context, opts Opts) (*Cluster, error) {
 	if strings.ContainsAny(dataDir, "\"$`\\\n") {
 		return nil, fmt.Errorf("pgcluster: data directory %q: pg_ctl cannot handle a path holding \", $, `, \\ or a newline", dataDir)
 	}
+	placed, err := Placement(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	moved := placed != dataDir
+	if moved {
+		if err := prepareRelocated(dataDir, placed); err != nil {
+			return nil, err
+		}
+		logger.Warn("pgcluster: the postgres user cannot reach the data directory, so the cluster lives elsewhere",
+			"dir", dataDir, "placed", placed)
+		dataDir = placed
+	}
 	r, err := runnerFor(dataDir)
 	if err != nil {
 		return nil, err
@@ -102,7 +116,7 @@ func Start(ctx context.Context, opts Opts) (*Cluster, error) {
 	}
 	defer unlock()
 
-	c := &Cluster{dataDir: dataDir, logger: logger}
+	c := &Cluster{dataDir: dataDir, logger: logger, moved: moved}
 	info, err := waitRunning(ctx, dataDir)
 	if err != nil {
 		return nil, err
@@ -110,6 +124,9 @@ func Start(ctx context.Context, opts Opts) (*Cluster, error) {
 	if info != nil {
 		c.port = info.port
 		logger.Info("pgcluster: reusing running server", "dir", dataDir, "pid", info.pid, "port", info.port)
+		if err := c.loadPassword(ctx, r); err != nil {
+			return nil, err
+		}
 		return c, nil
 	}
 
@@ -138,24 +155,44 @@ func Start(ctx context.Context, opts Opts) (*Cluster, error) {
 	}
 	c.port, c.started = info.port, true
 	logger.Info("pgcluster: started server", "dir", dataDir, "pid", info.pid, "port", info.port, "fast", opts.Fast)
+	if err := c.loadPassword(ctx, r); err != nil {
+		_ = c.Stop(ctx)
+		return nil, err
+	}
 	return c, nil
 }
 
-// URL is a DATABASE_URL for the cluster's "postgres" database, e.g.
-// "postgres://postgres@127.0.0.1:54329/postgres?sslmode=disable".
+// loadPassword reads the cluster's password, first moving a cluster made
+// with --auth=trust (before passwords) to one.
+func (c *Cluster) loadPassword(ctx context.Context, r runner) error {
+	pw, err := readPassword(c.dataDir)
+	if err != nil {
+		return err
+	}
+	if pw == "" {
+		c.logger.Info("pgcluster: cluster trusts local connections; setting a generated password", "dir", c.dataDir)
+		if pw, err = secureOldCluster(ctx, c.dataDir, c.port, r); err != nil {
+			return err
+		}
+	}
+	c.password = pw
+	return nil
+}
+
+// URL is a DATABASE_URL for the cluster's "postgres" database, with the
+// generated password, e.g.
+// "postgres://postgres:<password>@127.0.0.1:54329/postgres?sslmode=disable".
 func (c *Cluster) URL() string { return c.URLFor("postgres") }
 
 // URLFor returns the URL of another database name on the same cluster.
-func (c *Cluster) URLFor(dbname string) string {
-	u := url.URL{
-		Scheme:   "postgres",
-		User:     url.User("postgres"),
-		Host:     net.JoinHostPort(listenAddr, strconv.Itoa(c.port)),
-		Path:     "/" + dbname,
-		RawQuery: "sslmode=disable",
-	}
-	return u.String()
-}
+func (c *Cluster) URLFor(dbname string) string { return clusterURL(c.port, c.password, dbname) }
+
+// DataDir is where the cluster really lives: Opts.DataDir, or its place
+// under /var/lib/rowflow when the server's user cannot reach it (Placement).
+func (c *Cluster) DataDir() string { return c.dataDir }
+
+// Moved reports whether the cluster lives elsewhere than Opts.DataDir.
+func (c *Cluster) Moved() bool { return c.moved }
 
 // Started reports whether this Start call started the server (false when it
 // reused a running one).
@@ -185,6 +222,9 @@ func StopDir(ctx context.Context, dataDir string, logger *slog.Logger) error {
 	dataDir, err := filepath.Abs(dataDir)
 	if err != nil {
 		return fmt.Errorf("pgcluster: %w", err)
+	}
+	if dataDir, err = Placement(dataDir); err != nil {
+		return err
 	}
 	if _, err := os.Stat(dataDir); errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -249,7 +289,7 @@ func initCluster(ctx context.Context, dataDir string, r runner, fast bool, logge
 		return fmt.Errorf("pgcluster: %w", err)
 	}
 
-	bin, err := BinDir()
+	bin, err := binDirOrInstall(ctx, logger)
 	if err != nil {
 		return err
 	}
@@ -263,7 +303,17 @@ func initCluster(ctx context.Context, dataDir string, r runner, fast bool, logge
 	if err := r.own(tmp); err != nil {
 		return fmt.Errorf("pgcluster: %w", err)
 	}
-	args := []string{"-D", tmp, "--auth=trust", "--username=postgres", "--encoding=UTF8", "--locale=C"}
+	pw, err := newPassword()
+	if err != nil {
+		return err
+	}
+	pwTmp := dataDir + ".pwfile"
+	if err := writeSecret(pwTmp, pw+"\n", r); err != nil {
+		return err
+	}
+	defer os.Remove(pwTmp)
+	args := []string{"-D", tmp, "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "--pwfile=" + pwTmp,
+		"--username=postgres", "--encoding=UTF8", "--locale=C"}
 	if fast {
 		args = append(args, "--no-sync")
 	}
@@ -280,6 +330,14 @@ func initCluster(ctx context.Context, dataDir string, r runner, fast bool, logge
 	if err := appendFile(filepath.Join(tmp, "postgresql.conf"), include); err != nil {
 		_ = os.RemoveAll(tmp)
 		return fmt.Errorf("pgcluster: %w", err)
+	}
+	if err := writeSecret(filepath.Join(tmp, "pg_hba.conf"), hbaConf, r); err != nil {
+		_ = os.RemoveAll(tmp)
+		return err
+	}
+	if err := writeSecret(filepath.Join(tmp, passwordFile), pw+"\n", r); err != nil {
+		_ = os.RemoveAll(tmp)
+		return err
 	}
 	// Replaces dataDir when it is an empty directory.
 	if err := os.Rename(tmp, dataDir); err != nil {

@@ -74,7 +74,8 @@ func TestStartReuseStop(t *testing.T) {
 	c, err := Start(ctx, Opts{DataDir: dir, Fast: true})
 	require.NoError(t, err)
 	assert.True(t, c.Started())
-	assert.True(t, strings.HasPrefix(c.URL(), "postgres://postgres@127.0.0.1:"), c.URL())
+	assert.True(t, strings.HasPrefix(c.URL(), "postgres://postgres:"+c.password+"@127.0.0.1:"), c.URL())
+	assert.Len(t, c.password, 64)
 	assert.True(t, strings.HasSuffix(c.URL(), "/postgres?sslmode=disable"), c.URL())
 	assert.Equal(t, strings.Replace(c.URL(), "/postgres?", "/other?", 1), c.URLFor("other"))
 	selectOne(t, ctx, c.URL())
@@ -190,17 +191,105 @@ func TestLongPathUsesShortSocketDir(t *testing.T) {
 	assert.True(t, os.IsNotExist(err), "short socket directory removed at stop")
 }
 
+// TestStartUntraversableParent is a clone in a 0700 folder as root (mktemp
+// -d, /root/x): postgres cannot reach the project's .data, so the cluster
+// lives under /var/lib/rowflow/<hash>, and StopDir of the project path (make
+// clean, rowflow pg stop) finds and stops it there.
 func TestStartUntraversableParent(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("the traversal check applies when running as root")
+		t.Skip("the placement applies when running as root")
 	}
 	needBinaries(t)
+	ctx := testCtx(t)
 	base := tempDataDir(t, "closed")
 	require.NoError(t, os.Mkdir(base, 0o700))
-	_, err := Start(testCtx(t), Opts{DataDir: filepath.Join(base, "pg")})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "cannot enter directory "+base)
-	assert.Contains(t, err.Error(), "chmod o+x "+base)
+	dir := filepath.Join(base, ".data", "pg")
+
+	placed, err := Placement(dir)
+	require.NoError(t, err)
+	require.Equal(t, relocatedDir(dir), placed)
+	require.True(t, strings.HasPrefix(placed, relocRoot+"/"), placed)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		assert.NoError(t, StopDir(ctx, placed, nil))
+		assert.NoError(t, os.RemoveAll(filepath.Dir(placed)))
+	})
+
+	c, err := Start(ctx, Opts{DataDir: dir, Fast: true})
+	require.NoError(t, err)
+	assert.True(t, c.Moved())
+	assert.Equal(t, placed, c.DataDir())
+	selectOne(t, ctx, c.URL())
+	origin, err := os.ReadFile(filepath.Join(filepath.Dir(placed), originFile))
+	require.NoError(t, err)
+	assert.Equal(t, dir+"\n", string(origin))
+	_, err = os.Stat(dir)
+	assert.True(t, os.IsNotExist(err), "nothing made in the unreachable folder")
+
+	// A reachable data directory stays where it is.
+	open := tempDataDir(t, "open")
+	got, err := Placement(open)
+	require.NoError(t, err)
+	assert.Equal(t, open, got)
+
+	require.NoError(t, StopDir(ctx, dir, nil))
+	notRunning(t, placed)
+}
+
+// TestPasswordAuth: the cluster refuses connections without the generated
+// password (no trust for local users), and the password file is 0600.
+func TestPasswordAuth(t *testing.T) {
+	needBinaries(t)
+	ctx := testCtx(t)
+	dir := tempDataDir(t, "pg")
+	c, err := Start(ctx, Opts{DataDir: dir, Fast: true})
+	require.NoError(t, err)
+	fi, err := os.Stat(filepath.Join(dir, passwordFile))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+
+	for _, u := range []string{
+		clusterURL(c.port, "", "postgres"),
+		clusterURL(c.port, "wrong", "postgres"),
+		"host=" + sockDirFor(dir) + " port=" + strconv.Itoa(c.port) + " user=postgres dbname=postgres",
+	} {
+		conn, err := pgx.Connect(ctx, u)
+		if err == nil {
+			conn.Close(ctx)
+		}
+		require.Error(t, err, u)
+		assert.Contains(t, err.Error(), "password", u)
+	}
+	selectOne(t, ctx, c.URL())
+	require.NoError(t, c.Stop(ctx))
+}
+
+// TestSecureOldCluster: a cluster initialized with --auth=trust (before
+// passwords) gets a generated password at its next Start.
+func TestSecureOldCluster(t *testing.T) {
+	needBinaries(t)
+	ctx := testCtx(t)
+	dir := tempDataDir(t, "pg")
+	c, err := Start(ctx, Opts{DataDir: dir, Fast: true})
+	require.NoError(t, err)
+	r, err := runnerFor(dir)
+	require.NoError(t, err)
+	// Make it look like an old trust cluster.
+	require.NoError(t, writeSecret(filepath.Join(dir, "pg_hba.conf"), "local all all trust\nhost all all 127.0.0.1/32 trust\n", r))
+	require.NoError(t, os.Remove(filepath.Join(dir, passwordFile)))
+	require.NoError(t, c.Stop(ctx))
+
+	c2, err := Start(ctx, Opts{DataDir: dir, Fast: true})
+	require.NoError(t, err)
+	assert.NotEqual(t, c.password, c2.password)
+	selectOne(t, ctx, c2.URL())
+	conn, err := pgx.Connect(ctx, clusterURL(c2.port, "", "postgres"))
+	if err == nil {
+		conn.Close(ctx)
+	}
+	require.Error(t, err, "trust is gone")
+	require.NoError(t, c2.Stop(ctx))
 }
 
 func TestStartRejectsForeignDir(t *testing.T) {
@@ -213,7 +302,7 @@ func TestStartRejectsForeignDir(t *testing.T) {
 }
 
 func TestBinDir(t *testing.T) {
-	const notFound = "PostgreSQL server binaries not found; install them with: apt-get install -y postgresql (Debian/Ubuntu), or set DATABASE_URL to an existing server, or ROWFLOW_PG_BINDIR to the directory holding initdb and pg_ctl"
+	const notFound = "PostgreSQL server binaries not found; install them with: apt-get install -y postgresql (Debian/Ubuntu; `make deps` or ROWFLOW_INSTALL_PG=1 runs it for you), or set DATABASE_URL to an existing server, or ROWFLOW_PG_BINDIR to the directory holding initdb and pg_ctl"
 
 	fakeBin := func(t *testing.T, dir string) string {
 		t.Helper()

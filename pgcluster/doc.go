@@ -1,13 +1,16 @@
 // Package pgcluster runs a private PostgreSQL cluster from the system's server
 // binaries. `make run` and `make test` use it when DATABASE_URL is not set: the
 // cluster lives in the project (e.g. "<project>/.data/pg"), listens on
-// 127.0.0.1 only and trusts every local connection, so it is for development
-// and tests, never for production.
+// 127.0.0.1 and its unix socket only, and lets in only who gives its
+// generated password (scram-sha-256; the password is in
+// <DataDir>/rowflow.password, mode 0600). It is for development and tests,
+// never for production (fsync may be off, one superuser, no backups).
 //
 // # Lifecycle
 //
-// Start initializes the data directory on first use (initdb --auth=trust
-// -U postgres, UTF8, locale C) and starts the server with `pg_ctl -w start`
+// Start initializes the data directory on first use (initdb -U postgres,
+// scram-sha-256 for local and host connections with a generated password,
+// UTF8, locale C) and starts the server with `pg_ctl -w start`
 // unless a live postmaster already serves the directory, in which case it is
 // reused (Cluster.Started reports false and Cluster.Stop leaves it running).
 // StopDir stops whatever server runs in a directory (`pg_ctl stop -m fast`).
@@ -32,6 +35,8 @@
 //	                        once, at init)
 //	<DataDir>/server.log    server log (pg_ctl -l); errors quote its last lines
 //	<DataDir>/sock/         the server's unix socket directory
+//	<DataDir>/rowflow.password  the postgres role's password, 0600
+//	<DataDir>/pg_hba.conf   scram-sha-256 for every connection
 //
 // rowflow.conf holds listen_addresses = '127.0.0.1', the port,
 // unix_socket_directories and max_connections = 200. The port is picked free
@@ -56,8 +61,16 @@
 // directory, to its owner): directories are chowned to it and initdb and pg_ctl
 // run through `runuser -u postgres -- …` (or `su postgres -s /bin/sh -c …` when
 // runuser is missing). That user must be able to traverse every parent of the
-// data directory; Start says which directory is in the way if one is not. A
-// non-root process runs everything as itself.
+// data directory. When it cannot (a clone in /root or in a mktemp -d), the
+// cluster lives in /var/lib/rowflow/<hash of DataDir>/<base name> instead
+// (Placement; the folder's "origin" file names DataDir), Start logs where, and
+// StopDir(DataDir) finds it there. A non-root process runs everything as itself.
+//
+// # Clusters made before passwords
+//
+// A data directory initialized with --auth=trust has no rowflow.password:
+// Start sets a generated password on the postgres role, stores it, replaces
+// pg_hba.conf and reloads the server.
 //
 // # Binaries
 //

@@ -111,13 +111,15 @@ WITH tv AS (
            unnest(sqlc.arg(job_args)::text[]) AS job_args, unnest(sqlc.arg(job_max_attempts)::int[]) AS job_max_attempts,
            unnest(sqlc.arg(job_scheduled_at)::timestamptz[]) AS job_scheduled_at
 ), ins AS (
-    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, started_at, finished_at, backstop_at)
+    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at)
     SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data::jsonb, r.status,
            nullif(r.error, ''), r.depth, nullif(r.origin_run_id, ''), false, r.event_key,
-           CASE WHEN r.status <> 'queued' THEN clock_timestamp() END,
-           CASE WHEN r.status NOT IN ('queued', 'running') THEN clock_timestamp() END,
+           r.at, CASE WHEN r.status <> 'queued' THEN r.at END,
+           CASE WHEN r.status NOT IN ('queued', 'running') THEN r.at END,
            CASE WHEN r.status = 'running' THEN r.job_scheduled_at END
-    FROM r
+    -- One clock reading per run for created_at, started_at and finished_at,
+    -- so a run never starts before it was created.
+    FROM (SELECT r.*, clock_timestamp() AS at FROM r) r
     WHERE EXISTS (SELECT 1 FROM tv)
     ON CONFLICT (automation_id, event_key) DO NOTHING
     RETURNING id, status

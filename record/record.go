@@ -91,6 +91,12 @@ func normalizeCells(ctx context.Context, t *Table, in map[string]any, loc string
 			verr.Details = append(verr.Details, rowflow.ErrorDetail{Location: loc + "." + f.Name, Message: msg})
 			continue
 		}
+		if exactNumbers(ctx) {
+			if msg := checkExact(f, in[k], v); msg != "" {
+				verr.Details = append(verr.Details, rowflow.ErrorDetail{Location: loc + "." + f.Name, Message: msg})
+				continue
+			}
+		}
 		out[f.ID] = v
 	}
 	if len(verr.Details) > 0 {

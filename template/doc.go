@@ -27,6 +27,10 @@
 //	now       the time the step started; takes no further segments
 //	record    the record the automation works on, when there is one
 //
+// A token may end with a default, used when its path does not resolve:
+// `{{trigger.body.note | default: ""}}`, `{{trigger.record.fields.Amount |
+// default: 0}}`. The default is a JSON string, number, true, false or null.
+//
 // Every "{{" opens a token: a string cannot hold a literal "{{". A "}}" outside
 // a token is literal text (JSON in a string stays writable). A string holds at
 // most MaxTokens tokens. Check reports the first problem as an *Error whose
@@ -48,9 +52,11 @@
 // as true/false, null as "", objects and lists as compact JSON.
 //
 // A path that does not resolve (missing key, index out of range, a segment
-// into a string) is NOT an error: it renders as null (lone token) or "" (text).
-// Data of runs is free-form, and a missing field of a webhook body must not
-// fail a run; steps that need a value validate their rendered config.
+// into a string) is NOT an error here: it renders as its default, else null
+// (lone token) or "" (text). RenderMissing also returns such paths (those
+// without a default), so the runtime can fail a step whose token names
+// declared data that is missing (a field deleted since the save), while
+// free-form data (a webhook body) stays optional.
 //
 // Two keys of one object that render to the same text are an error, and so
 // is output larger than MaxOutput bytes (counted as the JSON size of every

@@ -35,8 +35,24 @@ func Render(v any, data map[string]any) (any, error) {
 // text goes through that function; literal text does not. It is how an
 // HTML body escapes the record values put into it.
 func RenderEscaped(v any, data map[string]any, escape func(path string) func(string) string) (any, error) {
+	out, _, err := RenderChecked(v, data, escape)
+	return out, err
+}
+
+// RenderMissing is Render that also returns the paths (root first) of the
+// tokens that resolved to nothing and have no `| default: …`, so the
+// caller can refuse those in places that must resolve.
+func RenderMissing(v any, data map[string]any) (any, [][]string, error) {
+	return RenderChecked(v, data, nil)
+}
+
+// RenderChecked is RenderEscaped (escape may be nil) that also returns the
+// tokens that resolved to nothing, as RenderMissing does: what a step's
+// config goes through.
+func RenderChecked(v any, data map[string]any, escape func(path string) func(string) string) (any, [][]string, error) {
 	r := renderer{data: data, budget: MaxOutput, escape: escape}
-	return r.value(v, "")
+	out, err := r.value(v, "")
+	return out, r.missing, err
 }
 
 // RenderString renders s as text: unlike Render, a lone token is formatted
@@ -48,9 +64,10 @@ func RenderString(s string, data map[string]any) (string, error) {
 
 // renderer carries the data and the output budget of one render.
 type renderer struct {
-	data   map[string]any
-	budget int
-	escape func(path string) func(string) string
+	data    map[string]any
+	budget  int
+	escape  func(path string) func(string) string
+	missing [][]string
 }
 
 func (r *renderer) value(v any, path string) (any, error) {
@@ -149,7 +166,7 @@ func (r *renderer) str(s string) (any, error) {
 		return nil, err
 	}
 	if p.lone != nil {
-		v, _ := lookup(r.data, p.lone.path)
+		v := r.resolve(p.lone)
 		if err := r.spend(jsonSize(v, r.budget+1)); err != nil {
 			return nil, err
 		}
@@ -200,7 +217,7 @@ func (r *renderer) textParts(p *parsed, esc func(string) string) (string, error)
 			b.WriteString(pt.lit)
 			continue
 		}
-		v, _ := lookup(r.data, pt.tok.path)
+		v := r.resolve(pt.tok)
 		if err := r.spend(jsonSize(v, r.budget+1)); err != nil {
 			return "", err
 		}
@@ -214,6 +231,24 @@ func (r *renderer) textParts(p *parsed, esc func(string) string) (string, error)
 		b.WriteString(t)
 	}
 	return b.String(), nil
+}
+
+// resolve is a token's value: its path's, else its default, else null
+// (noted in r.missing).
+func (r *renderer) resolve(tok *token) any {
+	v, ok := lookup(r.data, tok.path)
+	switch {
+	case ok:
+		return v
+	case tok.hasDef:
+		return tok.def
+	}
+	path := make([]string, len(tok.path))
+	for i, seg := range tok.path {
+		path[i] = seg.key
+	}
+	r.missing = append(r.missing, path)
+	return nil
 }
 
 // spend takes n bytes from the budget.

@@ -1,6 +1,7 @@
 package template
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -56,6 +57,10 @@ type segment struct {
 type token struct {
 	pos  int // offset of "{{"
 	path []segment
+	// def is the value of `| default: <literal>`, used when the path does
+	// not resolve; hasDef tells a default of null from none.
+	def    any
+	hasDef bool
 }
 
 // part is a literal run of text or a token.
@@ -161,6 +166,12 @@ func lexToken(s string, open int) (*token, int, error) {
 		tok.path = append(tok.path, seg)
 	}
 	i = skipBlanks(s, i)
+	if i < len(s) && s[i] == '|' {
+		if i, err = lexDefault(s, i+1, tok); err != nil {
+			return nil, 0, err
+		}
+		i = skipBlanks(s, i)
+	}
 	if !strings.HasPrefix(s[i:], "}}") {
 		if i >= len(s) || (i+1 == len(s) && s[i] == '}') {
 			return nil, 0, &Error{Pos: open, Msg: `unclosed "{{"`}
@@ -175,6 +186,34 @@ func lexToken(s string, open int) (*token, int, error) {
 		return nil, 0, &Error{Pos: rootPos, Msg: `"steps" needs a step id, as in steps.<id>.output`}
 	}
 	return tok, i + 2, nil
+}
+
+// lexDefault reads `default: <literal>` after a token's "|": the literal
+// is a JSON string, number, true, false or null.
+func lexDefault(s string, i int, tok *token) (int, error) {
+	i = skipBlanks(s, i)
+	name, j, err := lexIdent(s, i)
+	if err != nil || name != "default" {
+		return 0, &Error{Pos: i, Msg: `want "default: <value>" after "|"`}
+	}
+	j = skipBlanks(s, j)
+	if j >= len(s) || s[j] != ':' {
+		return 0, &Error{Pos: j, Msg: `want ":" after "default"`}
+	}
+	j = skipBlanks(s, j+1)
+	dec := json.NewDecoder(strings.NewReader(s[j:]))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return 0, &Error{Pos: j, Msg: "the default must be a JSON string, number, true, false or null"}
+	}
+	switch v.(type) {
+	case string, json.Number, bool, nil:
+	default:
+		return 0, &Error{Pos: j, Msg: "the default must be a JSON string, number, true, false or null"}
+	}
+	tok.def, tok.hasDef = v, true
+	return j + int(dec.InputOffset()), nil
 }
 
 func isRoot(s string) bool {

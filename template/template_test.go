@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -339,4 +340,31 @@ func TestRoots(t *testing.T) {
 	require.Equal(t, []string{"trigger", "steps", "run", "now", "record"}, r)
 	r[0] = "changed"
 	require.Equal(t, "trigger", Roots()[0])
+}
+
+func TestDefault(t *testing.T) {
+	data := map[string]any{"trigger": map[string]any{"a": 1.0, "s": "x"}}
+	for _, tc := range []struct {
+		in   string
+		want any
+	}{
+		{`{{trigger.b | default: ""}}`, ""},
+		{`{{trigger.b|default:"n/a"}}`, "n/a"},
+		{`{{ trigger.b | default: 0 }}`, json.Number("0")},
+		{`{{trigger.b | default: null}}`, nil},
+		{`{{trigger.a | default: 5}}`, 1.0},
+		{`v={{trigger.b | default: "}}"}}.`, "v=}}."},
+		{`{{trigger.s | default: "y"}}!`, "x!"},
+	} {
+		got, missing, err := RenderMissing(tc.in, data)
+		require.NoError(t, err, tc.in)
+		assert.Equal(t, tc.want, got, tc.in)
+		assert.Empty(t, missing, tc.in)
+	}
+	_, missing, err := RenderMissing(map[string]any{"k": "{{trigger.zz}} and {{steps.a.output}}"}, data)
+	require.NoError(t, err)
+	assert.Equal(t, [][]string{{"trigger", "zz"}, {"steps", "a", "output"}}, missing)
+	for _, bad := range []string{`{{trigger.b | dflt: ""}}`, `{{trigger.b | default ""}}`, `{{trigger.b | default: {"a":1}}}`, `{{trigger.b | default: }}`} {
+		assert.Error(t, Check(bad), bad)
+	}
 }

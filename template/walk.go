@@ -122,3 +122,50 @@ func isPlainKey(k string) bool {
 	}
 	return true
 }
+
+// Ref is one token of a value, for checks of what it names: Loc is the
+// JSON path of the string holding it ("steps[0].config.body.n", as in
+// CheckValue), Path its root and segments (an index as its digits), Text
+// the token as it reads ("{{trigger.record.fields.Name}}").
+type Ref struct {
+	Loc  string
+	Path []string
+	Text string
+}
+
+// Refs returns every token of v's strings (map keys included), maps walked
+// in key order. Strings that fail Check are skipped: CheckValue reports
+// them.
+func Refs(v any, basePath string) []Ref {
+	var refs []Ref
+	_ = walkStrings(v, basePath, func(s, path string) error {
+		p, err := parse(s)
+		if err != nil {
+			return nil
+		}
+		for _, pt := range p.parts {
+			if pt.tok == nil {
+				continue
+			}
+			r := Ref{Loc: path}
+			text := ""
+			for i, seg := range pt.tok.path {
+				r.Path = append(r.Path, seg.key)
+				switch {
+				case i == 0:
+					text = seg.key
+				case isPlainKey(seg.key):
+					text += "." + seg.key
+				case seg.index >= 0:
+					text += "[" + seg.key + "]"
+				default:
+					text += "[" + strconv.Quote(seg.key) + "]"
+				}
+			}
+			r.Text = "{{" + text + "}}"
+			refs = append(refs, r)
+		}
+		return nil
+	})
+	return refs
+}

@@ -24,6 +24,16 @@ type CreateRecord struct {
 // Name implements kind.Kind.
 func (CreateRecord) Name() string { return "create_record" }
 
+// OutputShape implements kind.OutputShaper: {record} of the config's table.
+func (CreateRecord) OutputShape(cfg any) *kind.Shape {
+	c, _ := cfg.(*CreateRecordConfig)
+	tableID := "-"
+	if c != nil {
+		tableID = c.TableID
+	}
+	return &kind.Shape{Keys: map[string]*kind.Shape{"record": kind.RecordShape(tableID)}}
+}
+
 // Summary implements kind.Kind.
 func (CreateRecord) Summary() string {
 	return "Create a record in a table of the base. Writes trigger further automations (depth + 1)."

@@ -22,6 +22,12 @@ type DeleteRecord struct {
 // Name implements kind.Kind.
 func (DeleteRecord) Name() string { return "delete_record" }
 
+// OutputShape implements kind.OutputShaper: {deleted, record: {id, table_id}}.
+func (DeleteRecord) OutputShape(any) *kind.Shape {
+	return &kind.Shape{Keys: map[string]*kind.Shape{"deleted": nil,
+		"record": {Keys: map[string]*kind.Shape{"id": nil, "table_id": nil}}}}
+}
+
 // Summary implements kind.Kind.
 func (DeleteRecord) Summary() string {
 	return "Delete a record (its links are removed from the linked records)."

@@ -29,6 +29,16 @@ type LinkRecords struct {
 // Name implements kind.Kind.
 func (LinkRecords) Name() string { return "link_records" }
 
+// OutputShape implements kind.OutputShaper: {record} of the config's table.
+func (LinkRecords) OutputShape(cfg any) *kind.Shape {
+	c, _ := cfg.(*LinkRecordsConfig)
+	tableID := "-"
+	if c != nil {
+		tableID = c.TableID
+	}
+	return &kind.Shape{Keys: map[string]*kind.Shape{"record": kind.RecordShape(tableID)}}
+}
+
 // Summary implements kind.Kind.
 func (LinkRecords) Summary() string {
 	return "Add, replace or remove links of a record's link_to_record field (both directions stay consistent)."

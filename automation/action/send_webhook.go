@@ -34,6 +34,12 @@ type SendWebhook struct {
 // Name implements kind.Kind.
 func (SendWebhook) Name() string { return "send_webhook" }
 
+// OutputShape implements kind.OutputShaper: the response (status, headers,
+// a free-form body, truncated).
+func (SendWebhook) OutputShape(any) *kind.Shape {
+	return &kind.Shape{Keys: map[string]*kind.Shape{"status": nil, "headers": nil, "body": nil, "truncated": nil}}
+}
+
 // Summary implements kind.Kind.
 func (SendWebhook) Summary() string {
 	return "POST JSON to a URL with Standard Webhooks headers; 2xx succeeds, 5xx/408/429/connection errors are retried, other 4xx fail at once."

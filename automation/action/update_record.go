@@ -24,6 +24,16 @@ type UpdateRecord struct {
 // Name implements kind.Kind.
 func (UpdateRecord) Name() string { return "update_record" }
 
+// OutputShape implements kind.OutputShaper: {record} of the config's table.
+func (UpdateRecord) OutputShape(cfg any) *kind.Shape {
+	c, _ := cfg.(*UpdateRecordConfig)
+	tableID := "-"
+	if c != nil {
+		tableID = c.TableID
+	}
+	return &kind.Shape{Keys: map[string]*kind.Shape{"record": kind.RecordShape(tableID)}}
+}
+
 // Summary implements kind.Kind.
 func (UpdateRecord) Summary() string {
 	return "Change the named fields of a record. Writes trigger further automations (depth + 1)."

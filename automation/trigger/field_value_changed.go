@@ -25,6 +25,9 @@ type FieldValueChanged struct{}
 // Name implements kind.Kind.
 func (FieldValueChanged) Name() string { return "field_value_changed" }
 
+// DataShape implements kind.DataShaper: record, previous.
+func (FieldValueChanged) DataShape() *kind.Shape { return kind.RecordTriggerShape(true) }
+
 // Summary implements kind.Kind.
 func (FieldValueChanged) Summary() string {
 	return "One of the chosen fields of a record changes, optionally from and/or to given values."

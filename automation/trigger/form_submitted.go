@@ -22,6 +22,9 @@ type FormSubmitted struct {
 // Name implements kind.Kind.
 func (FormSubmitted) Name() string { return "form_submitted" }
 
+// DataShape implements kind.DataShaper: record.
+func (FormSubmitted) DataShape() *kind.Shape { return kind.RecordTriggerShape(false) }
+
 // Summary implements kind.Kind.
 func (FormSubmitted) Summary() string {
 	return "A form is submitted; trigger.record is the record it created."

@@ -13,6 +13,9 @@ type RecordCreated struct{ tableOnly }
 // Name implements kind.Kind.
 func (RecordCreated) Name() string { return "record_created" }
 
+// DataShape implements kind.DataShaper: record.
+func (RecordCreated) DataShape() *kind.Shape { return kind.RecordTriggerShape(false) }
+
 // Summary implements kind.Kind.
 func (RecordCreated) Summary() string { return "A record is created in the table." }
 

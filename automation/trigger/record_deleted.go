@@ -14,6 +14,9 @@ type RecordDeleted struct{ tableOnly }
 // Name implements kind.Kind.
 func (RecordDeleted) Name() string { return "record_deleted" }
 
+// DataShape implements kind.DataShaper: record.
+func (RecordDeleted) DataShape() *kind.Shape { return kind.RecordTriggerShape(false) }
+
 // Summary implements kind.Kind.
 func (RecordDeleted) Summary() string {
 	return "A record is deleted from the table; trigger.record holds its last cells."

@@ -24,6 +24,9 @@ type RecordEntersView struct {
 // Name implements kind.Kind.
 func (RecordEntersView) Name() string { return "record_enters_view" }
 
+// DataShape implements kind.DataShaper: record, previous.
+func (RecordEntersView) DataShape() *kind.Shape { return kind.RecordTriggerShape(true) }
+
 // Summary implements kind.Kind.
 func (RecordEntersView) Summary() string {
 	return "A write makes a record match the view's filter (it did not match before). New records that match enter too."

@@ -21,6 +21,9 @@ type RecordMatchesConditions struct{}
 // Name implements kind.Kind.
 func (RecordMatchesConditions) Name() string { return "record_matches_conditions" }
 
+// DataShape implements kind.DataShaper: record, previous.
+func (RecordMatchesConditions) DataShape() *kind.Shape { return kind.RecordTriggerShape(true) }
+
 // Summary implements kind.Kind.
 func (RecordMatchesConditions) Summary() string {
 	return "A record's cells go from not matching the conditions to matching them (on create: matching at once)."

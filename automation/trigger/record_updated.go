@@ -22,6 +22,9 @@ type RecordUpdated struct{}
 // Name implements kind.Kind.
 func (RecordUpdated) Name() string { return "record_updated" }
 
+// DataShape implements kind.DataShaper: record, previous.
+func (RecordUpdated) DataShape() *kind.Shape { return kind.RecordTriggerShape(true) }
+
 // Summary implements kind.Kind.
 func (RecordUpdated) Summary() string {
 	return "A record of the table changes (optionally: one of the chosen fields). A write that changes nothing fires nothing."

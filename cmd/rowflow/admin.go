@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -34,36 +34,46 @@ func withPool(ctx context.Context, cfg app.Config, fn func(*pgxpool.Pool) error)
 	return fn(pool)
 }
 
-func migrate(ctx context.Context, cfg app.Config, args []string) error {
-	if len(args) != 1 {
-		return fmt.Errorf("usage: rowflow migrate up|down|down-all|status")
-	}
-	log := newLogger(cfg)
-	return withPool(ctx, cfg, func(pool *pgxpool.Pool) error {
-		switch args[0] {
-		case "up":
-			return migrations.Up(ctx, pool, log)
-		case "down":
-			return migrations.Down(ctx, pool, false, log)
-		case "down-all":
-			return migrations.Down(ctx, pool, true, log)
-		case "status":
-			return migrations.Status(ctx, pool, os.Stdout)
+// migrateCmd is `rowflow migrate <direction>`.
+func migrateCmd(direction string) func(context.Context, []string) error {
+	return func(ctx context.Context, args []string) error {
+		fs := newFlags("rowflow migrate "+direction, "", "Applies or rolls back River's and rowflow's migrations on the configured database.")
+		if err := parseFlags(fs, args, false); err != nil {
+			return err
 		}
-		return fmt.Errorf("usage: rowflow migrate up|down|down-all|status")
-	})
+		cfg, err := loadConfig()
+		if err != nil {
+			return err
+		}
+		log := newLogger(cfg)
+		return withPool(ctx, cfg, func(pool *pgxpool.Pool) error {
+			switch direction {
+			case "up":
+				return migrations.Up(ctx, pool, log)
+			case "down":
+				return migrations.Down(ctx, pool, false, log)
+			case "down-all":
+				return migrations.Down(ctx, pool, true, log)
+			default:
+				return migrations.Status(ctx, pool, stdout)
+			}
+		})
+	}
 }
 
-func token(ctx context.Context, cfg app.Config, args []string) error {
-	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("usage: rowflow token create -name NAME -role owner|editor|viewer [-base-ids a,b] [-user EMAIL]")
-	}
-	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+// tokenCreate is `rowflow token create`.
+func tokenCreate(ctx context.Context, args []string) error {
+	fs := newFlags("rowflow token create", "-name NAME -role owner|editor|viewer [-base-ids bas_a,bas_b] [-user EMAIL]",
+		"Creates an access token (migrating the database first) and prints its secret on stdout.")
 	name := fs.String("name", "cli", "token name")
 	role := fs.String("role", "owner", "owner | editor | viewer")
 	bases := fs.String("base-ids", "", "comma-separated base ids (default: every base)")
 	userEmail := fs.String("user", "", "make it a token of the user with this email (created when missing)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
 		return err
 	}
 	var baseIDs []string
@@ -85,7 +95,7 @@ func token(ctx context.Context, cfg app.Config, args []string) error {
 				if cerr != nil {
 					return cerr
 				}
-				fmt.Fprintf(os.Stderr, "created user %s (%s)\n", u.ID, u.Email)
+				fmt.Fprintf(stderr, "created user %s (%s)\n", u.ID, u.Email)
 				id, err = u.ID, nil
 			}
 			if err != nil {
@@ -97,44 +107,95 @@ func token(ctx context.Context, cfg app.Config, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "created token %s (%s, role %s)\n", t.ID, t.Name, t.Role)
-		fmt.Println(secret)
+		fmt.Fprintf(stderr, "created token %s (%s, role %s)\n", t.ID, t.Name, t.Role)
+		fmt.Fprintln(stdout, secret)
 		return nil
 	})
 }
 
-func pg(ctx context.Context, cfg app.Config, args []string) error {
-	if len(args) < 1 {
-		return fmt.Errorf("usage: rowflow pg start|stop|url [-dir DIR]")
+// pgFlags parses the flags of `rowflow pg start|url|stop` and returns the
+// cluster's data directory (absolute).
+func pgFlags(sub, summary string, args []string) (string, app.Config, error) {
+	fs := newFlags("rowflow pg "+sub, "[-dir DIR]", summary)
+	dir := fs.String("dir", "", "the cluster's data directory (default $ROWFLOW_DATA_DIR/pg, i.e. .data/pg)")
+	if err := parseFlags(fs, args, false); err != nil {
+		return "", app.Config{}, err
 	}
-	fs := flag.NewFlagSet("pg", flag.ContinueOnError)
-	dir := cfg.DataDir + "/pg"
-	fs.StringVar(&dir, "dir", dir, "the cluster's data directory")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
+	cfg, err := loadConfig()
+	if err != nil {
+		return "", cfg, err
 	}
-	log := newLogger(cfg)
-	switch args[0] {
-	case "start", "url":
-		cl, err := pgcluster.Start(ctx, pgcluster.Opts{DataDir: absPath(dir), Logger: log, Fast: os.Getenv("ROWFLOW_PG_FAST") == "1"})
+	if *dir == "" {
+		*dir = filepath.Join(cfg.DataDir, "pg")
+	}
+	return absPath(*dir), cfg, nil
+}
+
+// pgStart is `rowflow pg start` (quiet: false) and `rowflow pg url`: both
+// print the rowflow database's URL; both say on stderr when they started the
+// cluster, which then keeps running until `rowflow pg stop`.
+func pgStart(isURL bool) func(context.Context, []string) error {
+	sub, summary := "start", "Starts the private PostgreSQL cluster (initialized on first use), creates the rowflow database and prints its URL. The cluster keeps running until `rowflow pg stop`."
+	if isURL {
+		sub, summary = "url", "Prints the URL of the private cluster's rowflow database. Starts the cluster if it is not running (and says so on stderr); it then keeps running until `rowflow pg stop`."
+	}
+	return func(ctx context.Context, args []string) error {
+		dir, cfg, err := pgFlags(sub, summary, args)
+		if err != nil {
+			return err
+		}
+		cl, err := pgcluster.Start(ctx, pgcluster.Opts{DataDir: dir, Logger: newLogger(cfg), Fast: os.Getenv("ROWFLOW_PG_FAST") == "1"})
 		if err != nil {
 			return err
 		}
 		if err := app.EnsureDatabase(ctx, cl.URL(), app.DatabaseName); err != nil {
 			return err
 		}
-		fmt.Println(cl.URLFor(app.DatabaseName))
+		where := cl.DataDir()
+		if cl.Moved() {
+			where += " (the postgres user cannot reach " + dir + ")"
+		}
+		switch {
+		case cl.Started():
+			fmt.Fprintf(stderr, "started the private PostgreSQL cluster in %s; it keeps running until `rowflow pg stop`\n", where)
+		case !isURL:
+			fmt.Fprintf(stderr, "the private PostgreSQL cluster in %s was already running\n", where)
+		}
+		fmt.Fprintln(stdout, cl.URLFor(app.DatabaseName))
 		return nil
-	case "stop":
-		return pgcluster.StopDir(ctx, absPath(dir), log)
 	}
-	return fmt.Errorf("usage: rowflow pg start|stop|url")
 }
 
-// rekey re-seals every connection's secrets with the current key
-// (ROWFLOW_SECRET_KEY or the key file) — the last step of a key rotation,
-// run while the old key is still in ROWFLOW_SECRET_KEY_PREVIOUS.
-func rekey(ctx context.Context, cfg app.Config) error {
+// pgStop is `rowflow pg stop`.
+func pgStop(ctx context.Context, args []string) error {
+	dir, cfg, err := pgFlags("stop", "Stops the private PostgreSQL cluster if it runs (also when it was placed under /var/lib/rowflow).", args)
+	if err != nil {
+		return err
+	}
+	return pgcluster.StopDir(ctx, dir, newLogger(cfg))
+}
+
+// pgInstall is `rowflow pg install` (make deps).
+func pgInstall(ctx context.Context, args []string) error {
+	fs := newFlags("rowflow pg install", "", "Installs the PostgreSQL server binaries when they are missing: as root on Debian/Ubuntu, apt-get update && apt-get install -y postgresql.")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	return pgcluster.Install(ctx, stdout)
+}
+
+// rekeyCmd is `rowflow rekey`: every connection's secrets sealed again with
+// the current key (after a rotation: ROWFLOW_SECRET_KEY_PREVIOUS holds the
+// old one until this ran).
+func rekeyCmd(ctx context.Context, args []string) error {
+	fs := newFlags("rowflow rekey", "", "Re-seals every connection's secrets with the current key (ROWFLOW_SECRET_KEY or the key file); earlier keys come from ROWFLOW_SECRET_KEY_PREVIOUS.")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
 	keys, _, err := connection.LoadKeyring(cfg.SecretKey, cfg.SecretKeyPrevious, cfg.DataDir)
 	if err != nil {
 		return err
@@ -144,7 +205,7 @@ func rekey(ctx context.Context, cfg app.Config) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "re-sealed %d connection(s) with the current key\n", n)
+		fmt.Fprintf(stderr, "re-sealed %d connection(s) with the current key\n", n)
 		return nil
 	})
 }

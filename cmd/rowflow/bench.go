@@ -2,21 +2,20 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 
-	"github.com/rowflow/rowflow/app"
 	"github.com/rowflow/rowflow/bench"
 	"github.com/rowflow/rowflow/pgcluster"
 )
 
 // benchCmd runs `rowflow bench`: against DATABASE_URL's server, or the
 // private cluster (started if needed), in a fresh database of its own.
-func benchCmd(ctx context.Context, cfg app.Config, args []string) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+func benchCmd(ctx context.Context, args []string) error {
+	fs := newFlags("rowflow bench", "[-short] [-rates 50,200,1000] [-out DIR] [-latency-only] [-notify-only|-schedule-only|-email-only|-incoming-only]",
+		"Measures trigger latency, throughput and cost in a fresh database (DATABASE_URL's server or the private cluster).")
 	short := fs.Bool("short", false, "run each phase briefly (under a minute)")
 	out := fs.String("out", "bench/results", "folder for the JSON result")
 	rates := fs.String("rates", "50,200,1000", "comma-separated write rates of the latency phase")
@@ -26,7 +25,11 @@ func benchCmd(ctx context.Context, cfg app.Config, args []string) error {
 	email := fs.Bool("email", true, "add the send_email rows")
 	emailOnly := fs.Bool("email-only", false, "measure only the send_email rows (no JSON file)")
 	incomingOnly := fs.Bool("incoming-only", false, "run only the incoming-webhook rows")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
 		return err
 	}
 	var rs []int
@@ -52,6 +55,6 @@ func benchCmd(ctx context.Context, cfg app.Config, args []string) error {
 		return err
 	}
 	_, err = bench.Run(ctx, bench.Opts{AdminURL: adminURL, Binary: exe, Short: *short, Rates: rs, LatencyOnly: *latencyOnly, NotifyOnly: *notifyOnly,
-		ScheduleOnly: *scheduleOnly, Email: *email, EmailOnly: *emailOnly, IncomingOnly: *incomingOnly, OutDir: *out, Out: os.Stdout, Logger: log})
+		ScheduleOnly: *scheduleOnly, Email: *email, EmailOnly: *emailOnly, IncomingOnly: *incomingOnly, OutDir: *out, Out: stdout, Logger: log})
 	return err
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -14,9 +13,9 @@ import (
 // message it receives (envelope, headers, body) and delivers nothing — for
 // trying send_email with ROWFLOW_SMTP_URL=smtp://127.0.0.1:1025?tls=none.
 func mailServer(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("mail", flag.ContinueOnError)
+	fs := newFlags("rowflow mail", "[-addr 127.0.0.1:1025]", "Runs a local SMTP server that prints each message it receives — to try send_email (ROWFLOW_SMTP_URL=smtp://127.0.0.1:1025?tls=none).")
 	addr := fs.String("addr", "127.0.0.1:1025", "listen address")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
 	srv, err := smtpserver.Start(smtpserver.Opts{Addr: *addr, OnMessage: func(m smtpserver.Message) {

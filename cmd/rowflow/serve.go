@@ -2,18 +2,21 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"time"
 
 	"github.com/rowflow/rowflow/app"
 )
 
-func serve(ctx context.Context, cfg app.Config, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+func serve(ctx context.Context, args []string) error {
+	fs := newFlags("rowflow serve", "[flags]", "Runs the API, the workers and the scheduler. Without DATABASE_URL it starts the private PostgreSQL cluster\n(stopped again at exit if it started it). A flag wins over its environment variable.")
+	cfg, envErr := loadConfig()
 	cfg.BindFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, false); err != nil {
 		return err
+	}
+	if envErr != nil {
+		return envErr
 	}
 	log := newLogger(cfg)
 	url, stopDB, err := app.OpenDatabase(ctx, cfg, log)
@@ -35,14 +38,14 @@ func serve(ctx context.Context, cfg app.Config, args []string) error {
 		return err
 	}
 	if u := a.URL(); u != "" {
-		fmt.Printf("\nrowflow is up (role %s)\n  API:       %s/api/v1\n  API docs:  %s/docs\n  OpenAPI:   %s/openapi.json\n  River UI:  %s/riverui/  (user: anything, password: an owner token)\n",
+		fmt.Fprintf(stdout, "\nrowflow is up (role %s)\n  API:       %s/api/v1\n  API docs:  %s/docs\n  OpenAPI:   %s/openapi.json\n  River UI:  %s/riverui/  (user: anything, password: an owner token)\n",
 			cfg.Role, u, u, u, u)
 		if cfg.AdminToken == "" {
-			fmt.Println("  No ROWFLOW_ADMIN_TOKEN set: create a token with `rowflow token create -name me -role owner`.")
+			fmt.Fprintln(stdout, "  No ROWFLOW_ADMIN_TOKEN set: create a token with `rowflow token create -name me -role owner`.")
 		}
-		fmt.Println("  Ctrl-C stops gracefully.")
+		fmt.Fprintln(stdout, "  Ctrl-C stops gracefully.")
 	} else {
-		fmt.Printf("rowflow worker is up (role %s)\n", cfg.Role)
+		fmt.Fprintf(stdout, "rowflow worker is up (role %s)\n", cfg.Role)
 	}
 	<-ctx.Done()
 	log.Info("shutting down: finishing in-flight requests and jobs")

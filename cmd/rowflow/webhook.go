@@ -1,9 +1,9 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,14 +20,15 @@ func webhookCmd(args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "sign" {
 		return fmt.Errorf("usage: rowflow webhook sign -secret whsec_… (-body JSON | -body-file FILE|-) [-id msg_…] [-timestamp UNIX] [-format curl|headers]")
 	}
-	fs := flag.NewFlagSet("webhook sign", flag.ContinueOnError)
+	fs := newFlags("rowflow webhook sign", "-secret whsec_… (-body JSON | -body-file FILE|-) [-id msg_…] [-timestamp UNIX] [-format curl|headers]",
+		"Prints the Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature) of a body, for a curl to an hmac webhook.")
 	secret := fs.String("secret", os.Getenv("ROWFLOW_WEBHOOK_SECRET"), "the webhook's secret (whsec_…; default $ROWFLOW_WEBHOOK_SECRET)")
 	body := fs.String("body", "", "the exact body that will be sent")
 	bodyFile := fs.String("body-file", "", "read the body from this file (- for stdin)")
 	id := fs.String("id", "", "webhook-id (default: a new msg_… id; resend the same id to test dedupe)")
 	ts := fs.Int64("timestamp", 0, "webhook-timestamp in Unix seconds (default: now)")
 	format := fs.String("format", "curl", "curl: -H arguments on one line; headers: one header per line")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:], false); err != nil {
 		return err
 	}
 	if *secret == "" {
@@ -67,4 +68,10 @@ func webhookCmd(args []string, stdin io.Reader, stdout io.Writer) error {
 		return fmt.Errorf("-format must be curl or headers")
 	}
 	return err
+}
+
+// webhookSign is `rowflow webhook sign` (webhookCmd on the process's
+// stdin and stdout).
+func webhookSign(_ context.Context, args []string) error {
+	return webhookCmd(append([]string{"sign"}, args...), os.Stdin, stdout)
 }
