@@ -293,7 +293,7 @@ func TestIncomingWebhookMappingError(t *testing.T) {
 	status, p, _ := f.send(t, "POST", "/api/v1/webhooks", map[string]any{"base_id": f.baseID, "name": "x", "auth": map[string]any{"mode": "none"},
 		"mapping": map[string]any{"bad": ".body | {"}})
 	require.Equal(t, 422, status)
-	require.Equal(t, "body.mapping.bad", p.Errors[0].Location)
+	require.Equal(t, "mapping.bad", p.Errors[0].Location)
 	h := f.webhook(t, map[string]any{"auth": map[string]any{"mode": "none"}, "mapping": map[string]any{"total": ".body.items | map(.price) | add", "n": ".body.n + 1"}})
 	aut := f.webhookAutomation(t, h.id, nil, map[string]any{"id": "mk", "type": "create_record",
 		"config": map[string]any{"table_id": f.tableID, "fields": map[string]any{"Amount": "{{trigger.data.total}}"}}})
