@@ -164,7 +164,9 @@ func (rt *Runtime) UpdateAutomation(ctx context.Context, id string, in Automatio
 	}
 	if in.Steps != nil {
 		def.Steps = *in.Steps
-		rt.restoreSecrets(cur.Steps, def.Steps)
+		if err := rt.restoreSecrets(cur.Steps, def.Steps); err != nil {
+			return Automation{}, err
+		}
 	}
 	if in.Enabled != nil {
 		enabled = *in.Enabled

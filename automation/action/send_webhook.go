@@ -53,6 +53,9 @@ func (SendWebhook) Secrets() []string {
 	return []string{"secret", "headers.authorization", "headers.proxy-authorization"}
 }
 
+// Destination implements kind.Destined: the secrets go to url.
+func (SendWebhook) Destination() string { return "url" }
+
 // Validate implements kind.Action.
 func (SendWebhook) Validate(v kind.Validator, cfg any, loc string) {
 	c := cfg.(*SendWebhookConfig)
