@@ -12,6 +12,7 @@ require (
 	github.com/riverqueue/river/rivertype v0.51.2
 	github.com/stretchr/testify v1.12.1
 	github.com/swaggest/swgui v1.8.5
+	golang.org/x/time v0.16.0
 	riverqueue.com/riverui v0.22.0
 )
 

@@ -128,7 +128,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 		}
 		a.Server = httpapi.New(httpapi.Opts{
 			Records: a.Records, Tokens: a.Tokens, Automations: a.Automations, Kinds: a.Automations.Kinds(), Logger: log, AdminToken: cfg.AdminToken, RiverUI: a.riverUI,
-			Ready: a.ready,
+			Limits: httpapi.RateLimits{AuthFailuresPerMinute: cfg.RateAuthFailures, FormSubmitsPerMinute: cfg.RateFormSubmits, TokenRequestsPerSecond: cfg.RateTokenRequests},
+			Ready:  a.ready,
 		})
 	}
 	return a, nil
@@ -172,9 +173,11 @@ func (a *App) Start(ctx context.Context) error {
 		return fmt.Errorf("listening on %s: %w", a.Config.Addr, err)
 	}
 	a.listener = ln
-	a.http = &http.Server{Handler: a.Server, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 1 << 20}
+	c := a.Config
+	a.http = &http.Server{Handler: a.Server, MaxHeaderBytes: 1 << 20, ReadHeaderTimeout: c.ReadHeaderTimeout,
+		ReadTimeout: c.ReadTimeout, WriteTimeout: c.WriteTimeout, IdleTimeout: c.IdleTimeout}
 	go func() {
-		if err := a.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := a.http.Serve(limitListener(ln, c.MaxConns)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.Log.Error("http server stopped", "error", err)
 		}
 	}()

@@ -20,8 +20,9 @@ import (
 	"github.com/rowflow/rowflow/dbtest"
 )
 
-// AdminToken is the ROWFLOW_ADMIN_TOKEN of every test app.
-const AdminToken = "test-admin-token"
+// AdminToken is the ROWFLOW_ADMIN_TOKEN of every test app (at least
+// app.MinAdminTokenLen characters).
+const AdminToken = "test-admin-token-0123456789abcdefghij"
 
 // Env is one running rowflow for one test.
 type Env struct {
@@ -41,6 +42,9 @@ func Start(t testing.TB, opts ...func(*app.Config)) *Env {
 	cfg.MaxWorkers = 20
 	cfg.PoolMaxConns = 10
 	cfg.OutboundAllowCIDRs = "127.0.0.0/8"
+	// Tests make many requests from one address with one token; the rate
+	// limit tests turn the limits on with an option.
+	cfg.RateAuthFailures, cfg.RateFormSubmits, cfg.RateTokenRequests = 0, 0, 0
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -148,7 +148,7 @@ func startServe(t *testing.T, bin, dbURL string) *serveProc {
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "ROWFLOW_ADDR="+addr, "ROWFLOW_ADMIN_TOKEN=crash-admin",
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "ROWFLOW_ADDR="+addr, "ROWFLOW_ADMIN_TOKEN=crash-admin-token-0123456789abcdefghij",
 		"ROWFLOW_OUTBOUND_ALLOW_CIDRS=127.0.0.0/8", "ROWFLOW_LOG_LEVEL=error", "ROWFLOW_MAX_WORKERS=20",
 		"ROWFLOW_JOB_TIMEOUT=2s", "ROWFLOW_RESCUE_STUCK_JOBS_AFTER=3s", "ROWFLOW_INLINE_BACKSTOP=3s")
 	cmd.Stderr = os.Stderr
@@ -178,7 +178,7 @@ type crashAPI struct {
 func (a *crashAPI) request(path string, body any) (*http.Response, error) {
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequest("POST", a.base+path, bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer crash-admin")
+	req.Header.Set("Authorization", "Bearer crash-admin-token-0123456789abcdefghij")
 	req.Header.Set("Content-Type", "application/json")
 	return http.DefaultClient.Do(req)
 }

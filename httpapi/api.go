@@ -42,6 +42,8 @@ type Opts struct {
 	Ready func(ctx context.Context) error
 	// Version is reported in the OpenAPI document.
 	Version string
+	// Limits are the request rate limits (zero: none).
+	Limits RateLimits
 }
 
 // Server is the HTTP handler plus the huma API (tests walk its operations).
@@ -60,7 +62,7 @@ func New(opts Opts) *Server {
 		opts.Version = "0.1.0"
 	}
 	r := chi.NewMux()
-	r.Use(middleware.RequestID, requestLogger(opts.Logger), middleware.Recoverer, defaultJSON, memo)
+	r.Use(streaming, middleware.RequestID, requestLogger(opts.Logger), middleware.Recoverer, defaultJSON, memo)
 
 	cfg := huma.DefaultConfig("rowflow API", opts.Version)
 	cfg.Info.Description = "rowflow: the automation engine of an Airtable-style product. " +
@@ -75,7 +77,8 @@ func New(opts Opts) *Server {
 	cfg.Security = []map[string][]string{{"bearer": {}}}
 	api := humachi.New(r, cfg)
 	setSchemaKinds(opts.Kinds)
-	api.UseMiddleware(authMiddleware(api, opts.Tokens, opts.AdminToken))
+	limits := newLimiters(opts.Limits)
+	api.UseMiddleware(formRateMiddleware(api, limits), authMiddleware(api, opts.Tokens, opts.AdminToken, limits))
 
 	h := &handlers{records: opts.Records, tokens: opts.Tokens, auto: opts.Automations, log: opts.Logger}
 	registerOps(api, opts.Ready)

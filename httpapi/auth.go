@@ -21,8 +21,9 @@ type anonymousKey struct{}
 
 // authMiddleware resolves the bearer token of every operation into the
 // principal of the request context; the services enforce base
-// scoping and roles from it.
-func authMiddleware(api huma.API, tokens *auth.Tokens, adminToken string) func(huma.Context, func(huma.Context)) {
+// scoping and roles from it. A client IP that failed authentication too
+// often, and a token that made too many requests, get 429 (RateLimits).
+func authMiddleware(api huma.API, tokens *auth.Tokens, adminToken string, limits *limiters) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		mode, _ := ctx.Operation().Metadata["auth"].(string)
 		if mode == authNone {
@@ -39,15 +40,26 @@ func authMiddleware(api huma.API, tokens *auth.Tokens, adminToken string) func(h
 			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "missing bearer token: send Authorization: Bearer <token>")
 			return
 		}
+		ip := clientIP(ctx.RemoteAddr())
+		if blocked, wait := limits.authFailures.blocked(ip); blocked {
+			tooMany(api, ctx, wait, "failed authentications from this address")
+			return
+		}
 		p, err := tokens.Authenticate(ctx.Context(), secret, adminToken)
 		if err != nil {
 			status := http.StatusUnauthorized
 			msg := "invalid token"
 			if rowflow.ErrorCode(err) != rowflow.CodeUnauthorized {
 				status, msg = http.StatusServiceUnavailable, "cannot check the token right now"
+			} else {
+				limits.authFailures.take(ip)
 			}
 			ctx.SetHeader("WWW-Authenticate", `Bearer realm="rowflow"`)
 			_ = huma.WriteErr(api, ctx, status, msg)
+			return
+		}
+		if ok, wait := limits.tokens.take(tokenKey(secret)); !ok {
+			tooMany(api, ctx, wait, "requests with this token")
 			return
 		}
 		next(huma.WithContext(ctx, rowflow.WithPrincipal(ctx.Context(), p)))
