@@ -62,7 +62,7 @@ func New(opts Opts) *Server {
 		opts.Version = "0.1.0"
 	}
 	r := chi.NewMux()
-	r.Use(streaming, middleware.RequestID, requestLogger(opts.Logger), middleware.Recoverer, defaultJSON, memo)
+	r.Use(streaming, requestID, requestLogger(opts.Logger), middleware.Recoverer, defaultJSON, memo)
 
 	cfg := huma.DefaultConfig("rowflow API", opts.Version)
 	cfg.Info.Description = "rowflow: the automation engine of an Airtable-style product. " +

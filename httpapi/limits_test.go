@@ -147,3 +147,26 @@ func TestMaxConns(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	resp.Body.Close()
 }
+
+// TestClientRequestID is the regression test of any client X-Request-Id
+// being echoed and logged: a short printable one is kept, a long one or
+// one with control characters or spaces is replaced by a fresh id.
+func TestClientRequestID(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	get := func(id string) string {
+		req, err := http.NewRequest("GET", env.URL+"/healthz", nil)
+		require.NoError(t, err)
+		req.Header.Set("X-Request-Id", id)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.Header.Get("X-Request-Id")
+	}
+	require.Equal(t, "trace-42_ok:1", get("trace-42_ok:1"))
+	for _, bad := range []string{strings.Repeat("x", 65), "two words", "forged\u00e9line"} {
+		got := get(bad)
+		require.NotEqual(t, bad, got)
+		require.NotEmpty(t, got)
+	}
+}
