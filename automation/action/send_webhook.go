@@ -53,6 +53,10 @@ func (SendWebhook) Secrets() []string {
 	return []string{"secret", "headers.authorization", "headers.proxy-authorization"}
 }
 
+// RetryDefaults implements kind.RetryDefaulter: a receiver may be down
+// for hours (kind.ExternalRetry).
+func (SendWebhook) RetryDefaults() kind.RetryPolicy { return kind.ExternalRetry }
+
 // Destination implements kind.Destined: the secrets go to url.
 func (SendWebhook) Destination() string { return "url" }
 
