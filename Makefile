@@ -18,6 +18,9 @@ run: build ## start everything: private PostgreSQL (unless DATABASE_URL), migrat
 test: ## run every test against a real PostgreSQL (private cluster unless DATABASE_URL)
 	@bash scripts/test.sh
 
+test-reliability: ## the fault suite: outages, crash, lost database, upgrade guards, short fuzzing; prints figures (docs/reliability.md)
+	@bash scripts/reliability.sh
+
 bench: build ## measure trigger latency, throughput and cost (bench/results/), plus Go benchmarks
 	./$(BIN) bench $(BENCHFLAGS)
 
@@ -45,4 +48,4 @@ clean: ## stop the private clusters and remove build output (keeps .data)
 	-ROWFLOW_DATA_DIR=.data/test ./$(BIN) pg stop
 	rm -rf bin
 
-.PHONY: help build run test bench gobench generate verify lint clean
+.PHONY: help build run test test-reliability bench gobench generate verify lint clean

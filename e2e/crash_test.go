@@ -130,7 +130,7 @@ func TestCrashLosesAndDoublesNothing(t *testing.T) {
 	for _, n := range byMsg {
 		redelivered += n - 1
 	}
-	t.Logf("%d records written before the kill; %d runs, %d create_record effects, %d webhook-ids delivered, %d redeliveries (same webhook-id)",
+	t.Logf("FIGURE kill -9 during a burst: %d records written before the kill; %d runs, %d create_record effects, %d webhook-ids delivered, %d redeliveries (same webhook-id)",
 		written, runs, logRows, len(byMsg), redelivered)
 }
 

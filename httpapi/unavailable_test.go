@@ -43,8 +43,10 @@ func TestDatabaseLostAnswers503(t *testing.T) {
 	require.Equal(t, "5", r.Header.Get("Retry-After"))
 	require.NotContains(t, string(r.Body), "accepting connections")
 	allow(true)
+	back := time.Now()
 	// Pooled connections cut earlier are found dead and replaced.
 	require.Eventually(t, func() bool {
 		return send(t, env, "GET", "/api/v1/bases", apptest.AdminToken, nil).Status == http.StatusOK
 	}, 10*time.Second, 20*time.Millisecond)
+	t.Logf("FIGURE database refusing connections: 503 + Retry-After; 200 again %s after it accepts them", time.Since(back).Round(time.Millisecond))
 }
