@@ -121,14 +121,21 @@ func newLimiters(l RateLimits) *limiters {
 	}
 }
 
-// clientIP is the host of a remote address ("1.2.3.4:5678" → "1.2.3.4").
+// clientIP is the limiter key of a remote address: its IPv4 address, or
+// the /64 network of an IPv6 one (a single client usually holds a whole
+// /64, and could otherwise rotate addresses past every limit).
 // X-Forwarded-For is not trusted: behind a proxy every client shares the
 // proxy's limits.
 func clientIP(remote string) string {
-	if host, _, err := net.SplitHostPort(remote); err == nil {
+	host := remote
+	if h, _, err := net.SplitHostPort(remote); err == nil {
+		host = h
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || ip.To4() != nil {
 		return host
 	}
-	return remote
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
 // tokenKey is the limiter key of a bearer secret (a hash: the limiter
