@@ -149,7 +149,7 @@ func startServe(t *testing.T, bin, dbURL string) *serveProc {
 	ln.Close()
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "ROWFLOW_ADDR="+addr, "ROWFLOW_ADMIN_TOKEN=crash-admin-token-0123456789abcdefghij",
-		"ROWFLOW_OUTBOUND_ALLOW_CIDRS=127.0.0.0/8", "ROWFLOW_LOG_LEVEL=error", "ROWFLOW_MAX_WORKERS=20",
+		"ROWFLOW_OUTBOUND_ALLOW_CIDRS=127.0.0.0/8", "ROWFLOW_LOG_LEVEL=error", "ROWFLOW_MAX_WORKERS=20", "ROWFLOW_RATE_TOKEN_REQUESTS=0",
 		"ROWFLOW_JOB_TIMEOUT=2s", "ROWFLOW_RESCUE_STUCK_JOBS_AFTER=3s", "ROWFLOW_INLINE_BACKSTOP=3s")
 	cmd.Stderr = os.Stderr
 	require.NoError(t, cmd.Start())

@@ -94,7 +94,7 @@ func New(opts Opts) *Server {
 	r.Handle("/docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	r.Mount("/docs/", v5emb.New("rowflow API", "/openapi.json", "/docs/"))
 	if opts.RiverUI != nil {
-		ui := riverUIAuth(opts.Tokens, opts.AdminToken, opts.RiverUI)
+		ui := riverUIAuth(opts.Tokens, opts.AdminToken, limits, opts.RiverUI)
 		r.Handle("/riverui", http.RedirectHandler("/riverui/", http.StatusMovedPermanently))
 		r.Mount("/riverui/", ui)
 	}

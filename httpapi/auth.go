@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -82,7 +84,10 @@ func bearer(h string) (string, bool) {
 // our own are refused with 403 before anything else
 // (http.CrossOriginProtection); clients that send neither (curl, scripts)
 // are not browsers and go through.
-func riverUIAuth(tokens *auth.Tokens, adminToken string, next http.Handler) http.Handler {
+//
+// Failed passwords count against the client IP's failed-authentication
+// limit, as on the API.
+func riverUIAuth(tokens *auth.Tokens, adminToken string, limits *limiters, next http.Handler) http.Handler {
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cross-origin request refused: River UI accepts changes only from its own pages", http.StatusForbidden)
@@ -93,7 +98,16 @@ func riverUIAuth(tokens *auth.Tokens, adminToken string, next http.Handler) http
 			_, secret, ok = r.BasicAuth()
 		}
 		if ok {
+			ip := clientIP(r.RemoteAddr)
+			if blocked, wait := limits.authFailures.blocked(ip); blocked {
+				w.Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(wait.Seconds())), 1)))
+				http.Error(w, "too many failed authentications from this address", http.StatusTooManyRequests)
+				return
+			}
 			p, err := tokens.Authenticate(r.Context(), secret, adminToken)
+			if err != nil && rowflow.ErrorCode(err) == rowflow.CodeUnauthorized {
+				limits.authFailures.take(ip)
+			}
 			if err == nil && (p.System || (p.Role == rowflow.RoleOwner && p.BaseIDs == nil)) {
 				next.ServeHTTP(w, r)
 				return

@@ -170,3 +170,25 @@ func TestClientRequestID(t *testing.T) {
 		require.NotEmpty(t, got)
 	}
 }
+
+// TestRiverUIPasswordGuessesAreLimited: River UI's Basic password is a
+// token too; guessing it counts against the same per-IP limit.
+func TestRiverUIPasswordGuessesAreLimited(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t, func(c *app.Config) { c.RateAuthFailures = 2 })
+	get := func(password string) *http.Response {
+		req, err := http.NewRequest("GET", env.URL+"/riverui/", nil)
+		require.NoError(t, err)
+		req.SetBasicAuth("x", password)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	require.Equal(t, http.StatusUnauthorized, get("rf_guess_1").StatusCode)
+	require.Equal(t, http.StatusUnauthorized, get("rf_guess_2").StatusCode)
+	resp := get("rf_guess_3")
+	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+	require.NotEmpty(t, resp.Header.Get("Retry-After"))
+	require.Equal(t, http.StatusTooManyRequests, send(t, env, "GET", "/api/v1/bases", "rf_guess_4", nil).Status, "the API shares the limit")
+}
