@@ -3,10 +3,10 @@
 # database, retry and upgrade guards, then a short fuzzing run of each
 # target. Prints one FIGURE line per scenario; docs/reliability.md keeps
 # the last figures. FUZZTIME (default 15s) is each fuzz target's budget;
-# ROWFLOW_RELIABILITY_EVENTS (default 50) the events of the outage scenario.
+# ROWFLOW_RELIABILITY_EVENTS (default 500, i.e. 50 events/s) the events of the outage scenario.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export ROWFLOW_RELIABILITY_EVENTS="${ROWFLOW_RELIABILITY_EVENTS:-50}"
+export ROWFLOW_RELIABILITY_EVENTS="${ROWFLOW_RELIABILITY_EVENTS:-500}"
 fuzztime="${FUZZTIME:-15s}"
 status=0
 log=$(mktemp)
