@@ -6,6 +6,7 @@
 # ROWFLOW_RELIABILITY_EVENTS (default 500, i.e. 50 events/s) the events of the outage scenario.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export ROWFLOW_RELIABILITY=1
 export ROWFLOW_RELIABILITY_EVENTS="${ROWFLOW_RELIABILITY_EVENTS:-500}"
 fuzztime="${FUZZTIME:-15s}"
 status=0
@@ -14,7 +15,7 @@ run() { # package, test pattern
   go test -count=1 -v -timeout 15m "$1" -run "$2" 2>&1 | tee -a "$log" | grep -E '^(=== RUN|--- |FAIL|ok|PASS)|FIGURE' || true
   if grep -qE '^(--- FAIL|FAIL)' "$log"; then status=1; fi
 }
-run ./e2e/ 'TestReceiverDownTenSeconds|TestCrashLosesAndDoublesNothing|TestWebhookRetriesKeepTheSameWebhookID|TestWebhook4xxFailsAtOnce|TestWebhook429RetryAfterDoesNotUseAnAttempt|TestWebhookTimeoutIsRetried|TestFailingMiddleStepRetriesAlone|TestStepJobRunAgainDoesNothing|TestInlineFirstStepHandedBackOnTimeout|TestSplitRolesRunAutomations|TestMigrationsDownUpOnPopulatedDatabase'
+run ./e2e/ 'TestReceiverDownTenSeconds|TestCrashLosesAndDoublesNothing|TestKillWorkerWithQueuedRuns|TestWebhookRetriesKeepTheSameWebhookID|TestWebhook4xxFailsAtOnce|TestWebhook429RetryAfterDoesNotUseAnAttempt|TestWebhookTimeoutIsRetried|TestFailingMiddleStepRetriesAlone|TestStepJobRunAgainDoesNothing|TestInlineFirstStepHandedBackOnTimeout|TestSplitRolesRunAutomations|TestMigrationsDownUpOnPopulatedDatabase'
 run ./httpapi/ 'TestDatabaseLostAnswers503|TestRateLimits|TestFormAndTokenRateLimits|TestServerTimeouts|TestMaxConns'
 run ./automation/ 'TestJobRowsMatchRiver|TestExternalRetrySchedule|TestRetryJitter'
 run ./condition/ 'TestDeepNestingFailsFast|TestManyRulesStopEarly'
