@@ -15,7 +15,7 @@ run() { # package, test pattern
   go test -count=1 -v -timeout 15m "$1" -run "$2" 2>&1 | tee -a "$log" | grep -E '^(=== RUN|--- |FAIL|ok|PASS)|FIGURE' || true
   if grep -qE '^(--- FAIL|FAIL)' "$log"; then status=1; fi
 }
-run ./e2e/ 'TestReceiverDownTenSeconds|TestCrashLosesAndDoublesNothing|TestKillWorkerWithQueuedRuns|TestWebhookRetriesKeepTheSameWebhookID|TestWebhook4xxFailsAtOnce|TestWebhook429RetryAfterDoesNotUseAnAttempt|TestWebhookTimeoutIsRetried|TestFailingMiddleStepRetriesAlone|TestStepJobRunAgainDoesNothing|TestInlineFirstStepHandedBackOnTimeout|TestSplitRolesRunAutomations|TestMigrationsDownUpOnPopulatedDatabase'
+run ./e2e/ 'TestReceiverDownTenSeconds|TestCrashLosesAndDoublesNothing|TestKillWorkerWithQueuedRuns|TestPostgresRestartUnderWrites|TestWebhookRetriesKeepTheSameWebhookID|TestWebhook4xxFailsAtOnce|TestWebhook429RetryAfterDoesNotUseAnAttempt|TestWebhookTimeoutIsRetried|TestFailingMiddleStepRetriesAlone|TestStepJobRunAgainDoesNothing|TestInlineFirstStepHandedBackOnTimeout|TestSplitRolesRunAutomations|TestMigrationsDownUpOnPopulatedDatabase'
 run ./httpapi/ 'TestDatabaseLostAnswers503|TestRateLimits|TestFormAndTokenRateLimits|TestServerTimeouts|TestMaxConns'
 run ./automation/ 'TestJobRowsMatchRiver|TestExternalRetrySchedule|TestRetryJitter'
 run ./condition/ 'TestDeepNestingFailsFast|TestManyRulesStopEarly'
