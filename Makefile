@@ -18,6 +18,9 @@ run: build ## start everything: private PostgreSQL (unless DATABASE_URL), migrat
 test: ## run every test against a real PostgreSQL (private cluster unless DATABASE_URL)
 	@bash scripts/test.sh
 
+test-reliability: ## the fault suite: outages, crash, lost database, upgrade guards, short fuzzing; prints figures (docs/reliability.md)
+	@bash scripts/reliability.sh
+
 bench: build ## measure trigger latency, throughput and cost (bench/results/), plus Go benchmarks
 	./$(BIN) bench $(BENCHFLAGS)
 
@@ -48,4 +51,4 @@ clean: ## stop the private clusters (.data/pg of make run, .data/testpg of make 
 	-$(GO) run ./cmd/rowflow pg stop -dir .data/testpg
 	rm -rf bin
 
-.PHONY: help build run test bench gobench generate verify lint deps clean
+.PHONY: help build run test test-reliability bench gobench generate verify lint deps clean

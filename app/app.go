@@ -181,7 +181,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 		a.Server = httpapi.New(httpapi.Opts{
 			Records: a.Records, Tokens: a.Tokens, Automations: a.Automations, Connections: a.Connections, Webhooks: a.Webhooks, Kinds: a.Automations.Kinds(), Logger: log, AdminToken: cfg.AdminToken, RiverUI: a.riverUI,
 			Users: a.Users, Notifications: a.Notifications, Hub: a.Hub,
-			Ready: a.ready,
+			Limits: httpapi.RateLimits{AuthFailuresPerMinute: cfg.RateAuthFailures, FormSubmitsPerMinute: cfg.RateFormSubmits, TokenRequestsPerSecond: cfg.RateTokenRequests},
+			Ready:  a.ready,
 		})
 	}
 	return a, nil
@@ -232,11 +233,14 @@ func (a *App) Start(ctx context.Context) error {
 		return fmt.Errorf("listening on %s: %w", a.Config.Addr, err)
 	}
 	a.listener = ln
-	// No WriteTimeout: it would cut notification streams (SSE); each
-	// stream write sets its own deadline instead (httpapi/notifications.go).
-	a.http = &http.Server{Handler: a.Server, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 1 << 20}
+	// WriteTimeout bounds ordinary answers; event streams (Accept:
+	// text/event-stream) lift their deadlines, and each stream write sets
+	// its own (httpapi/notifications.go).
+	c := a.Config
+	a.http = &http.Server{Handler: a.Server, MaxHeaderBytes: 1 << 20, ReadHeaderTimeout: c.ReadHeaderTimeout,
+		ReadTimeout: c.ReadTimeout, WriteTimeout: c.WriteTimeout, IdleTimeout: c.IdleTimeout}
 	go func() {
-		if err := a.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := a.http.Serve(limitListener(ln, c.MaxConns)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.Log.Error("http server stopped", "error", err)
 		}
 	}()

@@ -50,7 +50,27 @@ type Config struct {
 	PoolMaxConns        int
 	LogLevel            string // debug | info | warn | error
 	LogFormat           string // text | json
+	// HTTP server timeouts: a request's header must arrive within
+	// ReadHeaderTimeout and its whole body within ReadTimeout; an answer
+	// must be written within WriteTimeout (streams — Accept:
+	// text/event-stream — lift the read and write deadlines); a keep-alive
+	// connection idle for IdleTimeout is closed.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	// MaxConns caps the open HTTP connections; more wait to be accepted.
+	MaxConns int
+	// Rate limits per process (0 = off): failed authentications per
+	// minute per client IP, form submissions per minute per client IP,
+	// requests per second per token (burst twice that).
+	RateAuthFailures  int
+	RateFormSubmits   int
+	RateTokenRequests int
 }
+
+// MinAdminTokenLen is the shortest ROWFLOW_ADMIN_TOKEN accepted.
+const MinAdminTokenLen = 32
 
 // DefaultConfig is the configuration with every default and no environment.
 func DefaultConfig() Config {
@@ -71,6 +91,14 @@ func DefaultConfig() Config {
 		PoolMaxConns:         40,
 		LogLevel:             "info",
 		LogFormat:            "text",
+		ReadHeaderTimeout:    10 * time.Second,
+		ReadTimeout:          60 * time.Second,
+		WriteTimeout:         90 * time.Second,
+		IdleTimeout:          60 * time.Second,
+		MaxConns:             2048,
+		RateAuthFailures:     30,
+		RateFormSubmits:      60,
+		RateTokenRequests:    200,
 	}
 }
 
@@ -120,6 +148,14 @@ func FromEnv() (Config, error) {
 	dur(&c.ScheduleTick, "ROWFLOW_SCHEDULE_TICK")
 	dur(&c.ScheduleLookahead, "ROWFLOW_SCHEDULE_LOOKAHEAD")
 	dur(&c.ScheduleMinInterval, "ROWFLOW_SCHEDULE_MIN_INTERVAL")
+	dur(&c.ReadHeaderTimeout, "ROWFLOW_HTTP_READ_HEADER_TIMEOUT")
+	dur(&c.ReadTimeout, "ROWFLOW_HTTP_READ_TIMEOUT")
+	dur(&c.WriteTimeout, "ROWFLOW_HTTP_WRITE_TIMEOUT")
+	dur(&c.IdleTimeout, "ROWFLOW_HTTP_IDLE_TIMEOUT")
+	num(&c.MaxConns, "ROWFLOW_MAX_CONNS")
+	num(&c.RateAuthFailures, "ROWFLOW_RATE_AUTH_FAILURES")
+	num(&c.RateFormSubmits, "ROWFLOW_RATE_FORM_SUBMITS")
+	num(&c.RateTokenRequests, "ROWFLOW_RATE_TOKEN_REQUESTS")
 	return c, err
 }
 
@@ -128,7 +164,6 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (DATABASE_URL); empty starts a private cluster under -data-dir")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder of the private PostgreSQL cluster (ROWFLOW_DATA_DIR)")
 	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address (ROWFLOW_ADDR)")
-	fs.StringVar(&c.AdminToken, "admin-token", c.AdminToken, "bearer token with full rights (ROWFLOW_ADMIN_TOKEN)")
 	fs.StringVar(&c.OutboundAllowCIDRs, "outbound-allow-cidrs", c.OutboundAllowCIDRs, "networks outgoing calls may reach although private (ROWFLOW_OUTBOUND_ALLOW_CIDRS)")
 	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "SMTP server for send_email, smtp://user:pass@host:port?tls=none|starttls|tls (ROWFLOW_SMTP_URL)")
 	fs.StringVar(&c.SlackAPIURL, "slack-api-url", c.SlackAPIURL, "Slack Web API root, default https://slack.com/api/ (ROWFLOW_SLACK_API_URL)")
@@ -146,6 +181,14 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ScheduleMinInterval, "schedule-min-interval", c.ScheduleMinInterval, "shortest time between two fires of a schedule (ROWFLOW_SCHEDULE_MIN_INTERVAL)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug | info | warn | error (ROWFLOW_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text | json (ROWFLOW_LOG_FORMAT)")
+	fs.DurationVar(&c.ReadHeaderTimeout, "http-read-header-timeout", c.ReadHeaderTimeout, "a request's header must arrive within this (ROWFLOW_HTTP_READ_HEADER_TIMEOUT)")
+	fs.DurationVar(&c.ReadTimeout, "http-read-timeout", c.ReadTimeout, "a whole request must arrive within this (ROWFLOW_HTTP_READ_TIMEOUT)")
+	fs.DurationVar(&c.WriteTimeout, "http-write-timeout", c.WriteTimeout, "an answer must be written within this; event streams are exempt (ROWFLOW_HTTP_WRITE_TIMEOUT)")
+	fs.DurationVar(&c.IdleTimeout, "http-idle-timeout", c.IdleTimeout, "close keep-alive connections idle this long (ROWFLOW_HTTP_IDLE_TIMEOUT)")
+	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "most open HTTP connections (ROWFLOW_MAX_CONNS)")
+	fs.IntVar(&c.RateAuthFailures, "rate-auth-failures", c.RateAuthFailures, "failed authentications per minute per client IP; 0 = no limit (ROWFLOW_RATE_AUTH_FAILURES)")
+	fs.IntVar(&c.RateFormSubmits, "rate-form-submits", c.RateFormSubmits, "form submissions per minute per client IP; 0 = no limit (ROWFLOW_RATE_FORM_SUBMITS)")
+	fs.IntVar(&c.RateTokenRequests, "rate-token-requests", c.RateTokenRequests, "requests per second per token, burst twice; 0 = no limit (ROWFLOW_RATE_TOKEN_REQUESTS)")
 }
 
 // Validate checks the settings that have a fixed set of values.
@@ -163,6 +206,15 @@ func (c Config) Validate() error {
 	}
 	if c.ScheduleTick <= 0 || c.ScheduleLookahead < c.ScheduleTick || c.ScheduleMinInterval < time.Second {
 		return fmt.Errorf("schedule-tick must be > 0, schedule-lookahead ≥ schedule-tick (%s, %s), schedule-min-interval ≥ 1s", c.ScheduleTick, c.ScheduleLookahead)
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < MinAdminTokenLen {
+		return fmt.Errorf("ROWFLOW_ADMIN_TOKEN must be at least %d characters (it has full rights; e.g. openssl rand -hex 32)", MinAdminTokenLen)
+	}
+	if c.MaxConns < 1 || c.ReadHeaderTimeout <= 0 || c.ReadTimeout <= 0 || c.WriteTimeout <= 0 || c.IdleTimeout <= 0 {
+		return fmt.Errorf("max-conns and the HTTP timeouts must be positive")
+	}
+	if c.RateAuthFailures < 0 || c.RateFormSubmits < 0 || c.RateTokenRequests < 0 {
+		return fmt.Errorf("rate limits must be 0 (off) or positive")
 	}
 	if c.MaxWorkers < 1 || c.PoolMaxConns < 4 {
 		return fmt.Errorf("max-workers must be ≥ 1 and pool-max-conns ≥ 4")

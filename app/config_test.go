@@ -1,32 +1,31 @@
 package app
 
 import (
+	"flag"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 )
 
-// TestConfigFromEnv: the environment reaches the config — among others
-// ROWFLOW_INLINE_BACKSTOP=0, which turns inline execution off (the e2e
-// tests set the config value directly).
-func TestConfigFromEnv(t *testing.T) {
-	t.Setenv("ROWFLOW_INLINE_BACKSTOP", "0")
-	t.Setenv("ROWFLOW_ROLE", "worker")
-	t.Setenv("ROWFLOW_MAX_DEPTH", "3")
-	c, err := FromEnv()
-	require.NoError(t, err)
-	require.Zero(t, c.InlineBackstop)
-	require.NotZero(t, DefaultConfig().InlineBackstop, "inline execution is on by default")
-	require.Equal(t, "worker", c.Role)
-	require.Equal(t, 3, c.MaxDepth)
+// TestAdminTokenRules is the regression test of a weak or visible admin
+// token: one shorter than MinAdminTokenLen is refused at start, and there
+// is no -admin-token flag (a flag shows in ps).
+func TestAdminTokenRules(t *testing.T) {
+	t.Parallel()
+	c := DefaultConfig()
+	c.AdminToken = "short-token"
+	err := c.Validate()
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "at least 32 characters")
+	c.AdminToken = strings.Repeat("x", MinAdminTokenLen)
+	require.NoError(t, c.Validate())
+	c.AdminToken = ""
+	require.NoError(t, c.Validate())
 
-	t.Setenv("ROWFLOW_INLINE_BACKSTOP", "2m")
-	c, err = FromEnv()
-	require.NoError(t, err)
-	require.Equal(t, 2*time.Minute, c.InlineBackstop)
-
-	t.Setenv("ROWFLOW_INLINE_BACKSTOP", "soon")
-	_, err = FromEnv()
-	require.ErrorContains(t, err, "ROWFLOW_INLINE_BACKSTOP")
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(new(strings.Builder))
+	c.BindFlags(fs)
+	require.Nil(t, fs.Lookup("admin-token"))
+	require.Error(t, fs.Parse([]string{"-admin-token", strings.Repeat("x", 40)}))
 }

@@ -22,8 +22,9 @@ import (
 	"github.com/rowflow/rowflow/dbtest"
 )
 
-// AdminToken is the ROWFLOW_ADMIN_TOKEN of every test app.
-const AdminToken = "test-admin-token"
+// AdminToken is the ROWFLOW_ADMIN_TOKEN of every test app (at least
+// app.MinAdminTokenLen characters).
+const AdminToken = "test-admin-token-0123456789abcdefghij"
 
 // Env is one running rowflow for one test.
 type Env struct {
@@ -55,6 +56,9 @@ func StartWithLog(t testing.TB, w io.Writer, opts ...func(*app.Config)) *Env {
 	var key [32]byte
 	_, _ = rand.Read(key[:])
 	cfg.SecretKey = base64.StdEncoding.EncodeToString(key[:]) // connection secrets
+	// Tests make many requests from one address with one token; the rate
+	// limit tests turn the limits on with an option.
+	cfg.RateAuthFailures, cfg.RateFormSubmits, cfg.RateTokenRequests = 0, 0, 0
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -22,15 +22,20 @@ type TriggerSpec struct {
 }
 
 // BackoffSpec is how long a step waits between attempts: "exponential"
-// (delay_ms × 2^(attempt-1), the default) or "fixed" (delay_ms), capped at
-// one hour. delay_ms defaults to 1000.
+// (delay_ms × 2^(attempt-1), the default) or "fixed" (delay_ms), at most
+// max_delay_ms (default and limit one hour), spread by ±20 % when jitter.
+// Unset parts come from the action's defaults (kind.RetryOf: 1 s, no
+// jitter for record actions; 1 s with jitter for actions that call out).
 type BackoffSpec struct {
-	Type    string `json:"type,omitempty"`
-	DelayMS int    `json:"delay_ms,omitempty"`
+	Type       string `json:"type,omitempty"`
+	DelayMS    int    `json:"delay_ms,omitempty"`
+	MaxDelayMS int    `json:"max_delay_ms,omitempty"`
+	Jitter     *bool  `json:"jitter,omitempty"`
 }
 
 // RetrySpec is a step's retry policy. max_attempts counts the first try
-// (1 = no retry; default 3, at most 25).
+// (1 = no retry; at most 50). The default is the action's: 3 for record
+// actions, 36 (about 24 h) for actions that call out (send_webhook).
 type RetrySpec struct {
 	MaxAttempts int          `json:"max_attempts,omitempty"`
 	Backoff     *BackoffSpec `json:"backoff,omitempty"`
@@ -199,7 +204,9 @@ func (rt *Runtime) UpdateAutomation(ctx context.Context, id string, in Automatio
 	}
 	if in.Steps != nil {
 		def.Steps = *in.Steps
-		rt.restoreSecrets(cur.Steps, def.Steps)
+		if err := rt.restoreSecrets(cur.Steps, def.Steps); err != nil {
+			return Automation{}, err
+		}
 	}
 	if in.Enabled != nil {
 		enabled = *in.Enabled

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"time"
 
 	"github.com/rowflow/rowflow"
+	"github.com/rowflow/rowflow/automation/kind"
 	"github.com/rowflow/rowflow/db"
 	"github.com/rowflow/rowflow/pgtx"
 )
@@ -22,54 +24,96 @@ const (
 )
 
 // StepArgs is the River job of one step of one run. The retry policy is
-// copied from the step at enqueue time so NextRetry needs no database read.
+// copied from the step (over its kind's defaults) at enqueue time so
+// NextRetry needs no database read. Jobs enqueued before MaxDelayMS and
+// Jitter existed wait at most an hour, without jitter.
 type StepArgs struct {
 	RunID       string `json:"run_id"`
 	Index       int    `json:"index"`
 	BackoffType string `json:"backoff_type,omitempty"`
 	DelayMS     int    `json:"delay_ms,omitempty"`
+	MaxDelayMS  int    `json:"max_delay_ms,omitempty"`
+	Jitter      bool   `json:"jitter,omitempty"`
 }
 
 // Kind implements river.JobArgs.
 func (StepArgs) Kind() string { return "run_step" }
 
-// DefaultMaxAttempts is a step's max_attempts when its retry policy says none.
+// DefaultMaxAttempts is a step's max_attempts when neither its retry
+// policy nor its kind (kind.RetryDefaulter) says otherwise.
 const DefaultMaxAttempts = 3
 
+// MaxAttemptsLimit is the most attempts a step's retry may ask for.
+const MaxAttemptsLimit = 50
+
 // stepJob is the River job of step idx of a run, with the step's retry
-// policy, due at once (zero backstop) or at backstop (step_inline.go).
-func stepJob(runID string, idx int, step StepSpec, backstop time.Time) jobSpec {
-	args := StepArgs{RunID: runID, Index: idx, BackoffType: "exponential", DelayMS: 1000}
-	maxAttempts := DefaultMaxAttempts
+// policy over its kind's defaults (kind.RetryOf), due at once (zero
+// backstop) or at backstop (inline.go).
+func (rt *Runtime) stepJob(runID string, idx int, step StepSpec, backstop time.Time) jobSpec {
+	at, _ := rt.kinds.Action(step.Type)
+	p := kind.RetryOf(at)
 	if r := step.Retry; r != nil {
 		if r.MaxAttempts > 0 {
-			maxAttempts = r.MaxAttempts
+			p.MaxAttempts = r.MaxAttempts
 		}
 		if b := r.Backoff; b != nil {
 			if b.Type != "" {
-				args.BackoffType = b.Type
+				p.Exponential = b.Type != "fixed"
 			}
 			if b.DelayMS > 0 {
-				args.DelayMS = b.DelayMS
+				p.Delay = time.Duration(b.DelayMS) * time.Millisecond
+			}
+			if b.MaxDelayMS > 0 {
+				p.MaxDelay = time.Duration(b.MaxDelayMS) * time.Millisecond
+			}
+			if b.Jitter != nil {
+				p.Jitter = *b.Jitter
 			}
 		}
+	}
+	args := StepArgs{RunID: runID, Index: idx, BackoffType: "exponential", DelayMS: int(p.Delay / time.Millisecond),
+		MaxDelayMS: int(p.MaxDelay / time.Millisecond), Jitter: p.Jitter}
+	if !p.Exponential {
+		args.BackoffType = "fixed"
+	}
+	maxAttempts := p.MaxAttempts
+	if maxAttempts <= 0 {
+		maxAttempts = DefaultMaxAttempts
 	}
 	return jobSpec{args: args, maxAttempts: maxAttempts, scheduledAt: backstop}
 }
 
-// NextRetry is when a failed step runs again: delay × 2^(attempt-1)
-// (exponential) or delay (fixed), at most one hour.
+// NextRetry is when a failed step runs again after attempt: delay ×
+// 2^(attempt-1) (exponential) or delay (fixed), at most max_delay (one
+// hour when unset), spread by ±20 % when jitter is on. The jitter is a
+// pure function of (run, step, attempt), so the time the step's row shows
+// (next_attempt_at) is the time River uses.
 func NextRetry(args StepArgs, attempt int, now time.Time) time.Time {
+	return now.Add(retryDelay(args, attempt))
+}
+
+func retryDelay(args StepArgs, attempt int) time.Duration {
 	delay := time.Duration(args.DelayMS) * time.Millisecond
 	if delay <= 0 {
 		delay = time.Second
 	}
+	limit := time.Duration(args.MaxDelayMS) * time.Millisecond
+	if limit <= 0 {
+		limit = time.Hour
+	}
 	if args.BackoffType != "fixed" {
-		for i := 1; i < attempt && delay < time.Hour; i++ {
+		for i := 1; i < attempt && delay < limit; i++ {
 			delay *= 2
 		}
 	}
-	return now.Add(min(delay, time.Hour))
+	delay = min(delay, limit)
+	if args.Jitter {
+		h := fnv.New64a()
+		fmt.Fprintf(h, "%s/%d/%d", args.RunID, args.Index, attempt)
+		f := 0.8 + 0.4*float64(h.Sum64()%1_000_000)/1_000_000
+		delay = time.Duration(float64(delay) * f)
+	}
+	return delay
 }
 
 // initialStatus is a new run's status: failed at once (loop_detected, a
@@ -153,7 +197,7 @@ func (rt *Runtime) prepareRuns(ctx context.Context, q *db.Queries, starts []runS
 			if s.inline {
 				status, backstop = RunRunning, now.Add(rt.inlineBackstop)
 			}
-			j := stepJob(id, 0, def.Steps[0], backstop)
+			j := rt.stepJob(id, 0, def.Steps[0], backstop)
 			enc, _ := json.Marshal(j.args)
 			jobArgs, maxAttempts, at = string(enc), int32(j.maxAttempts), backstop
 			if !s.inline && !s.notBefore.IsZero() {

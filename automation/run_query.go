@@ -18,7 +18,9 @@ import (
 const StepNotRun = "not_run"
 
 // RunStep is one step's record in a run: status, attempts, the rendered
-// input (secrets redacted), output, error and timings.
+// input (secrets redacted), output, error and timings. NextAttemptAt is
+// set while the step waits to be tried again (after a retryable failure
+// or a Retry-After): when it runs next.
 type RunStep struct {
 	ID   string `json:"id"`
 	Type string `json:"type"`
@@ -31,6 +33,9 @@ type RunStep struct {
 	Error      *string         `json:"error"`
 	StartedAt  *time.Time      `json:"started_at"`
 	FinishedAt *time.Time      `json:"finished_at"`
+	// NextAttemptAt is when a step waiting for a retry runs next (null
+	// otherwise).
+	NextAttemptAt *time.Time `json:"next_attempt_at"`
 }
 
 // RunTrigger is what started a run.
@@ -63,7 +68,8 @@ func runFromRow(r db.Run, steps []db.RunStep) Run {
 		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Steps: []RunStep{}}
 	for _, s := range steps {
 		out.Steps = append(out.Steps, RunStep{ID: s.StepID, Type: s.Type, Status: s.Status, Attempts: int(s.Attempts),
-			Input: s.Input, Output: s.Output, Error: s.Error, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt})
+			Input: s.Input, Output: s.Output, Error: s.Error, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt,
+			NextAttemptAt: s.NextAttemptAt})
 	}
 	return out
 }

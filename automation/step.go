@@ -149,7 +149,8 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 		var ae *kind.ActionError
 		if errors.As(err, &ae) && ae.RetryAfter > 0 && st.snoozes < MaxSnoozes {
 			st.snoozes++
-			if _, serr := rt.saveStep(ctx, rt.q, st, "running", ae.Output, nil, fmt.Sprintf("%s (waiting %s as asked by Retry-After)", err, ae.RetryAfter)); serr != nil {
+			next := rt.now().Add(ae.RetryAfter)
+			if _, serr := rt.saveStep(ctx, rt.q, st, "running", ae.Output, &next, fmt.Sprintf("%s (waiting %s as asked by Retry-After)", err, ae.RetryAfter)); serr != nil {
 				return serr
 			}
 			return river.JobSnooze(ae.RetryAfter)
@@ -217,8 +218,9 @@ func isRetryable(err error) bool {
 // River job is cancelled with the cause (river.JobCancel).
 func (rt *Runtime) failStep(ctx context.Context, job *river.Job[StepArgs], st stepState, output any, cause error, retryable bool) error {
 	if retryable && job.Attempt < job.MaxAttempts {
+		next := NextRetry(job.Args, job.Attempt, rt.now())
 		msg := fmt.Sprintf("%s (attempt %d of %d; will retry)", cause, job.Attempt, job.MaxAttempts)
-		if _, err := rt.saveStep(ctx, rt.q, st, "running", output, nil, msg); err != nil {
+		if _, err := rt.saveStep(ctx, rt.q, st, "running", output, &next, msg); err != nil {
 			return err
 		}
 		return fmt.Errorf("step %s attempt %d of %d: %w", st.step.ID, job.Attempt, job.MaxAttempts, cause)
@@ -268,7 +270,7 @@ func (rt *Runtime) finishStep(ctx context.Context, q *db.Queries, st stepState, 
 		msg := fmt.Sprintf("step %s (%s) failed: %s", st.step.ID, st.step.Type, errText)
 		p.RunStatus, p.RunError = RunFailed, &msg
 	case next < len(st.def.Steps):
-		j := stepJob(st.run.ID, next, st.def.Steps[next], time.Time{})
+		j := rt.stepJob(st.run.ID, next, st.def.Steps[next], time.Time{})
 		p.NextArgs, _ = json.Marshal(j.args)
 		p.NextMaxAttempts = int16(j.maxAttempts)
 		p.Notify = rt.notify.due(rt.now())
@@ -314,12 +316,12 @@ func stepRowValues(st stepState, output any, errText string) (in, out json.RawMe
 
 // saveStep upserts the step's row (status, attempts, input, output, error)
 // and returns 0 when the row was already final (see UpsertRunStep).
-func (rt *Runtime) saveStep(ctx context.Context, q *db.Queries, st stepState, status string, output any, finished *time.Time, errText string) (int64, error) {
+func (rt *Runtime) saveStep(ctx context.Context, q *db.Queries, st stepState, status string, output any, nextAttempt *time.Time, errText string) (int64, error) {
 	in, out, errp := stepRowValues(st, output, errText)
 	return q.UpsertRunStep(ctx, db.UpsertRunStepParams{
 		RunID: st.run.ID, StepIndex: int32(st.index), StepID: st.step.ID, Type: st.step.Type, Status: status,
 		Attempts: int32(st.attempt), Snoozes: int32(st.snoozes), Input: in, Output: out, Error: errp,
-		StartedAt: &st.started, FinishedAt: finished,
+		StartedAt: &st.started, NextAttemptAt: nextAttempt,
 	})
 }
 

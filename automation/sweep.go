@@ -55,7 +55,7 @@ func (rt *Runtime) SweepBackstops(ctx context.Context) (int, error) {
 				} else if err != nil {
 					rt.log.WarnContext(ctx, "sweep: reading a run's automation failed", "run_id", r.ID, "error", err)
 				}
-				jobs = append(jobs, stepJob(r.ID, 0, step, time.Time{}))
+				jobs = append(jobs, rt.stepJob(r.ID, 0, step, time.Time{}))
 			}
 			n = len(rows)
 			_, err = rt.insertJobs(ctx, q, jobs)

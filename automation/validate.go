@@ -204,8 +204,8 @@ func (rt *Runtime) validateDefinition(ctx context.Context, baseID string, def *d
 			v.Add(loc+".on_error", "must be stop or continue")
 		}
 		if r := s.Retry; r != nil {
-			if r.MaxAttempts < 0 || r.MaxAttempts > 25 {
-				v.Add(loc+".retry.max_attempts", "must be between 1 and 25")
+			if r.MaxAttempts < 0 || r.MaxAttempts > MaxAttemptsLimit {
+				v.Add(loc+".retry.max_attempts", "must be between 1 and %d", MaxAttemptsLimit)
 			}
 			if b := r.Backoff; b != nil {
 				if b.Type != "" && b.Type != "exponential" && b.Type != "fixed" {
@@ -213,6 +213,9 @@ func (rt *Runtime) validateDefinition(ctx context.Context, baseID string, def *d
 				}
 				if b.DelayMS < 0 || b.DelayMS > 3_600_000 {
 					v.Add(loc+".retry.backoff.delay_ms", "must be between 0 and 3600000")
+				}
+				if b.MaxDelayMS < 0 || b.MaxDelayMS > 3_600_000 {
+					v.Add(loc+".retry.backoff.max_delay_ms", "must be between 0 and 3600000")
 				}
 			}
 		}

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-const adminToken = "bench-admin-token"
+const adminToken = "bench-admin-token-0123456789abcdefghij"
 
 // api is a keep-alive JSON client of the rowflow under test.
 type api struct {

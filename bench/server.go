@@ -40,7 +40,7 @@ func startServer(ctx context.Context, binary, databaseURL string, env []string) 
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.Command(binary, "serve")
 	cmd.Env = append(os.Environ(),
-		"DATABASE_URL="+databaseURL, "ROWFLOW_ADDR="+addr, "ROWFLOW_ADMIN_TOKEN="+adminToken,
+		"DATABASE_URL="+databaseURL, "ROWFLOW_ADDR="+addr, "ROWFLOW_ADMIN_TOKEN="+adminToken, "ROWFLOW_RATE_TOKEN_REQUESTS=0",
 		"ROWFLOW_OUTBOUND_ALLOW_CIDRS=127.0.0.0/8", "ROWFLOW_LOG_LEVEL=warn")
 	cmd.Env = append(cmd.Env, env...)
 	logf, err := os.CreateTemp("", "rowflow-bench-*.log")

@@ -2,6 +2,7 @@ package condition
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -50,4 +51,20 @@ func BenchmarkMatch(b *testing.B) {
 	b.Run("formula", func(b *testing.B) {
 		benchMatch(b, `{"formula":"AND({Status} = 'Done', {Amount} > 1000, FIND('ACME', {Name}) > 0)"}`)
 	})
+}
+
+// BenchmarkDeepNesting decodes a condition nested far beyond MaxDepth: the
+// cost must stay linear in the input (it was quadratic: 8 s at 4,000).
+func BenchmarkDeepNesting(b *testing.B) {
+	for _, depth := range []int{11, 1000, 4000} {
+		raw := json.RawMessage(deepFilter(depth))
+		b.Run(strconv.Itoa(depth), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := CompileJSON(raw, testFields()); err == nil {
+					b.Fatal("want an error")
+				}
+			}
+		})
+	}
 }

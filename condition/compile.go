@@ -119,7 +119,10 @@ func CompileJSON(raw json.RawMessage, fields []field.Field) (*Condition, error) 
 	if len(raw) == 0 || string(raw) == "null" {
 		return &Condition{}, nil
 	}
-	g, err := decodeGroup(raw, "")
+	if err := checkNesting(raw); err != nil {
+		return nil, err
+	}
+	g, err := decodeGroup(raw, "", 1, &decodeState{})
 	if err != nil {
 		return nil, err
 	}

@@ -66,7 +66,10 @@ func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]
 // UnmarshalJSON decodes a group strictly: only match, rules and formula
 // keys, rules a list of rules. Errors are *PathError relative to the group.
 func (g *Group) UnmarshalJSON(data []byte) error {
-	out, err := decodeGroup(data, "")
+	if err := checkNesting(data); err != nil {
+		return err
+	}
+	out, err := decodeGroup(data, "", 1, &decodeState{})
 	if err != nil {
 		return err
 	}
@@ -77,7 +80,10 @@ func (g *Group) UnmarshalJSON(data []byte) error {
 // UnmarshalJSON decodes a rule strictly (see Rule). Errors are *PathError
 // relative to the rule.
 func (r *Rule) UnmarshalJSON(data []byte) error {
-	out, err := decodeRule(data, "")
+	if err := checkNesting(data); err != nil {
+		return err
+	}
+	out, err := decodeRule(data, "", 2, &decodeState{})
 	if err != nil {
 		return err
 	}
@@ -141,11 +147,22 @@ func decodeString(raw json.RawMessage, path string) (string, error) {
 	return *s, nil
 }
 
-// decodeGroup decodes a group whose JSON path is path.
-func decodeGroup(data []byte, path string) (Group, error) {
+// decodeState counts the rules decoded so far, so that decoding stops at
+// the first rule beyond MaxRules.
+type decodeState struct{ rules int }
+
+// decodeGroup decodes a group whose JSON path is path, at nesting level
+// depth (the top group is 1). The bounds Compile enforces (MaxDepth,
+// MaxRules) are checked here, before the subtree is decoded: each level
+// decodes its own bytes once, so a group nested far deeper than MaxDepth
+// costs at most MaxDepth+1 linear scans, never one per level.
+func decodeGroup(data []byte, path string, depth int, st *decodeState) (Group, error) {
 	var g Group
 	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
 		return g, nil
+	}
+	if depth > MaxDepth {
+		return g, pathErr(path, "groups nest more than %d levels deep", MaxDepth)
 	}
 	m, err := decodeObject(data, path, "group", "formula", "match", "rules")
 	if err != nil {
@@ -166,17 +183,23 @@ func decodeGroup(data []byte, path string) (Group, error) {
 	if err := json.Unmarshal(raw, &list); err != nil {
 		return g, pathErr(rp, "must be a list of rules")
 	}
-	g.Rules = make([]Rule, len(list))
+	g.Rules = make([]Rule, 0, min(len(list), MaxRules))
 	for i, item := range list {
-		if g.Rules[i], err = decodeRule(item, index(rp, i)); err != nil {
+		st.rules++
+		if st.rules > MaxRules {
+			return g, pathErr(index(rp, i), "too many rules (at most %d in a condition)", MaxRules)
+		}
+		g.Rules = append(g.Rules, Rule{})
+		if g.Rules[i], err = decodeRule(item, index(rp, i), depth, st); err != nil {
 			return g, err
 		}
 	}
 	return g, nil
 }
 
-// decodeRule decodes a leaf or a nested group whose JSON path is path.
-func decodeRule(data []byte, path string) (Rule, error) {
+// decodeRule decodes a leaf or a nested group whose JSON path is path, a
+// rule of a group at level depth.
+func decodeRule(data []byte, path string, depth int, st *decodeState) (Rule, error) {
 	m, err := decodeObject(data, path, "rule", "field", "formula", "match", "op", "rules", "value")
 	if err != nil {
 		return Rule{}, err
@@ -193,7 +216,7 @@ func decodeRule(data []byte, path string) (Rule, error) {
 	case leaf && group:
 		return Rule{}, pathErr(path, "a rule is either a leaf (field, op, value) or a group (match, rules or formula), not both")
 	case group:
-		g, err := decodeGroup(data, path)
+		g, err := decodeGroup(data, path, depth+1, st)
 		if err != nil {
 			return Rule{}, err
 		}
@@ -296,4 +319,70 @@ func isEmpty(v any) bool {
 		return len(x) == 0
 	}
 	return false
+}
+
+// maxJSONDepth is the deepest JSON nesting a condition may have: two
+// levels per group (the object and its rules list), a leaf, and a few for
+// a leaf's value ({"past_days": 7}, a list).
+const maxJSONDepth = 2*MaxDepth + 6
+
+// checkNesting scans data once (a few bytes of state per level, no
+// decoding) and refuses JSON nested deeper than maxJSONDepth, naming the
+// place where it does. It runs before anything is decoded, so a condition
+// nested thousands deep costs one linear scan. Malformed JSON is left to
+// the decoder.
+func checkNesting(data []byte) error {
+	type level struct {
+		array bool
+		index int
+		key   []byte
+	}
+	var stack []level
+	inString, escaped := false, false
+	strStart := 0
+	var lastString []byte
+	for i, c := range data {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+				lastString = data[strStart:i]
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString, strStart = true, i+1
+		case ':':
+			if n := len(stack); n > 0 && !stack[n-1].array {
+				stack[n-1].key = lastString
+			}
+		case ',':
+			if n := len(stack); n > 0 && stack[n-1].array {
+				stack[n-1].index++
+			}
+		case '{', '[':
+			if len(stack) >= maxJSONDepth {
+				path := ""
+				for _, l := range stack {
+					if l.array {
+						path = index(path, l.index)
+					} else {
+						path = join(path, string(l.key))
+					}
+				}
+				return pathErr(path, "nests too deep (groups nest at most %d levels)", MaxDepth)
+			}
+			stack = append(stack, level{array: c == '['})
+		case '}', ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		}
+	}
+	return nil
 }

@@ -692,3 +692,51 @@ func TestConcurrentMatch(t *testing.T) {
 	wg.Wait()
 	require.Equal(t, []bool{true, true, true, true, true, true, true, true}, results)
 }
+
+// deepFilter is a condition nested depth groups deep, a leaf at the bottom.
+func deepFilter(depth int) string {
+	return strings.Repeat(`{"rules":[`, depth) + `{"field":"Name","op":"is","value":"x"}` + strings.Repeat(`]}`, depth)
+}
+
+// TestDeepNestingFailsFast is the regression test of a filter nested 4,000
+// deep: decoding re-read the subtree at every level (8 s, +360 MiB) and
+// the depth limit was checked only afterwards. Now the depth is checked
+// while decoding and the answer comes in well under 10 ms.
+func TestDeepNestingFailsFast(t *testing.T) {
+	t.Parallel()
+	for _, depth := range []int{MaxDepth + 1, 100, 4000, 9000} {
+		raw := json.RawMessage(deepFilter(depth))
+		best := time.Hour
+		for range 5 { // the best of five: the CPU is shared
+			start := time.Now()
+			_, err := CompileJSON(raw, testFields())
+			best = min(best, time.Since(start))
+			var pe *PathError
+			require.ErrorAs(t, err, &pe, "depth %d", depth)
+			require.Contains(t, pe.Msg, "nest", "depth %d", depth)
+			require.Contains(t, pe.Msg, "10 levels", "depth %d", depth)
+			require.True(t, strings.HasPrefix(pe.Path, strings.Repeat("rules[0].", MaxDepth-1)+"rules[0]"), "depth %d: %s", depth, pe.Path)
+			var g Group
+			require.Error(t, json.Unmarshal(raw, &g))
+		}
+		require.Less(t, best, 10*time.Millisecond, "depth %d", depth)
+		t.Logf("FIGURE condition nested %d deep refused in %s (best of 5)", depth, best)
+	}
+	// Exactly MaxDepth deep still compiles.
+	_, err := CompileJSON(json.RawMessage(deepFilter(MaxDepth)), testFields())
+	require.NoError(t, err)
+}
+
+// TestManyRulesStopEarly: rules beyond MaxRules are refused while decoding,
+// at the same place Compile names.
+func TestManyRulesStopEarly(t *testing.T) {
+	t.Parallel()
+	leaf := `{"field":"Name","op":"is","value":"x"}`
+	raw := `{"rules":[` + strings.TrimSuffix(strings.Repeat(leaf+",", 100_000), ",") + `]}`
+	start := time.Now()
+	_, err := CompileJSON(json.RawMessage(raw), testFields())
+	require.Less(t, time.Since(start), time.Second)
+	var pe *PathError
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, "rules[200]", pe.Path)
+}

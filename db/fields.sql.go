@@ -10,6 +10,20 @@ import (
 	"encoding/json"
 )
 
+const countFieldsLocked = `-- name: CountFieldsLocked :one
+SELECT count(*)::int AS n FROM fields
+WHERE table_id = (SELECT t.id FROM tables t WHERE t.id = $1 FOR UPDATE)
+`
+
+// Locks the table's row (concurrent field creations wait for this
+// transaction) and counts its fields.
+func (q *Queries) CountFieldsLocked(ctx context.Context, tableID string) (int32, error) {
+	row := q.db.QueryRow(ctx, countFieldsLocked, tableID)
+	var n int32
+	err := row.Scan(&n)
+	return n, err
+}
+
 const createField = `-- name: CreateField :one
 INSERT INTO fields (id, table_id, name, type, options, position)
 VALUES ($1, $2, $3, $4, $5,

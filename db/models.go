@@ -208,18 +208,19 @@ type Run struct {
 }
 
 type RunStep struct {
-	RunID      string          `json:"run_id"`
-	StepIndex  int32           `json:"step_index"`
-	StepID     string          `json:"step_id"`
-	Type       string          `json:"type"`
-	Status     string          `json:"status"`
-	Attempts   int32           `json:"attempts"`
-	Snoozes    int32           `json:"snoozes"`
-	Input      json.RawMessage `json:"input"`
-	Output     json.RawMessage `json:"output"`
-	Error      *string         `json:"error"`
-	StartedAt  *time.Time      `json:"started_at"`
-	FinishedAt *time.Time      `json:"finished_at"`
+	RunID         string          `json:"run_id"`
+	StepIndex     int32           `json:"step_index"`
+	StepID        string          `json:"step_id"`
+	Type          string          `json:"type"`
+	Status        string          `json:"status"`
+	Attempts      int32           `json:"attempts"`
+	Snoozes       int32           `json:"snoozes"`
+	Input         json.RawMessage `json:"input"`
+	Output        json.RawMessage `json:"output"`
+	Error         *string         `json:"error"`
+	StartedAt     *time.Time      `json:"started_at"`
+	FinishedAt    *time.Time      `json:"finished_at"`
+	NextAttemptAt *time.Time      `json:"next_attempt_at"`
 }
 
 type Table struct {

@@ -40,7 +40,8 @@ WITH run AS (
     FROM run
     ON CONFLICT (run_id, step_index) DO UPDATE
     SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
-        error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at
+        error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
+        next_attempt_at = NULL
     WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped')
     RETURNING run_id
 ), next AS (
@@ -117,7 +118,8 @@ WITH step AS (
            $11::text, $12::timestamptz, clock_timestamp()
     ON CONFLICT (run_id, step_index) DO UPDATE
     SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
-        error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at
+        error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
+        next_attempt_at = NULL
     WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped')
     RETURNING run_id
 ), run AS (
@@ -298,7 +300,7 @@ func (q *Queries) HandBackInlineStep(ctx context.Context, arg HandBackInlineStep
 }
 
 const listRunSteps = `-- name: ListRunSteps :many
-SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at FROM run_steps WHERE run_id = $1 ORDER BY step_index
+SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at FROM run_steps WHERE run_id = $1 ORDER BY step_index
 `
 
 func (q *Queries) ListRunSteps(ctx context.Context, runID string) ([]RunStep, error) {
@@ -323,6 +325,7 @@ func (q *Queries) ListRunSteps(ctx context.Context, runID string) ([]RunStep, er
 			&i.Error,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.NextAttemptAt,
 		); err != nil {
 			return nil, err
 		}
@@ -335,7 +338,7 @@ func (q *Queries) ListRunSteps(ctx context.Context, runID string) ([]RunStep, er
 }
 
 const listRunStepsOfRuns = `-- name: ListRunStepsOfRuns :many
-SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at FROM run_steps WHERE run_id = ANY ($1::text[]) ORDER BY run_id, step_index
+SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at FROM run_steps WHERE run_id = ANY ($1::text[]) ORDER BY run_id, step_index
 `
 
 func (q *Queries) ListRunStepsOfRuns(ctx context.Context, runIds []string) ([]RunStep, error) {
@@ -360,6 +363,7 @@ func (q *Queries) ListRunStepsOfRuns(ctx context.Context, runIds []string) ([]Ru
 			&i.Error,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.NextAttemptAt,
 		); err != nil {
 			return nil, err
 		}
@@ -637,27 +641,29 @@ func (q *Queries) SweepRunBackstops(ctx context.Context, lim int32) ([]SweepRunB
 }
 
 const upsertRunStep = `-- name: UpsertRunStep :execrows
-INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 ON CONFLICT (run_id, step_index) DO UPDATE
 SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
-    error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at
+    error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
+    next_attempt_at = EXCLUDED.next_attempt_at
 WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped')
 `
 
 type UpsertRunStepParams struct {
-	RunID      string          `json:"run_id"`
-	StepIndex  int32           `json:"step_index"`
-	StepID     string          `json:"step_id"`
-	Type       string          `json:"type"`
-	Status     string          `json:"status"`
-	Attempts   int32           `json:"attempts"`
-	Snoozes    int32           `json:"snoozes"`
-	Input      json.RawMessage `json:"input"`
-	Output     json.RawMessage `json:"output"`
-	Error      *string         `json:"error"`
-	StartedAt  *time.Time      `json:"started_at"`
-	FinishedAt *time.Time      `json:"finished_at"`
+	RunID         string          `json:"run_id"`
+	StepIndex     int32           `json:"step_index"`
+	StepID        string          `json:"step_id"`
+	Type          string          `json:"type"`
+	Status        string          `json:"status"`
+	Attempts      int32           `json:"attempts"`
+	Snoozes       int32           `json:"snoozes"`
+	Input         json.RawMessage `json:"input"`
+	Output        json.RawMessage `json:"output"`
+	Error         *string         `json:"error"`
+	StartedAt     *time.Time      `json:"started_at"`
+	FinishedAt    *time.Time      `json:"finished_at"`
+	NextAttemptAt *time.Time      `json:"next_attempt_at"`
 }
 
 // Writes a step's row unless it is already final: a final row is the
@@ -677,6 +683,7 @@ func (q *Queries) UpsertRunStep(ctx context.Context, arg UpsertRunStepParams) (i
 		arg.Error,
 		arg.StartedAt,
 		arg.FinishedAt,
+		arg.NextAttemptAt,
 	)
 	if err != nil {
 		return 0, err

@@ -130,7 +130,7 @@ func TestCrashLosesAndDoublesNothing(t *testing.T) {
 	for _, n := range byMsg {
 		redelivered += n - 1
 	}
-	t.Logf("%d records written before the kill; %d runs, %d create_record effects, %d webhook-ids delivered, %d redeliveries (same webhook-id)",
+	t.Logf("FIGURE kill -9 during a burst: %d records written before the kill; %d runs, %d create_record effects, %d webhook-ids delivered, %d redeliveries (same webhook-id)",
 		written, runs, logRows, len(byMsg), redelivered)
 }
 
@@ -150,9 +150,9 @@ func startServe(t *testing.T, bin, dbURL string) *serveProc {
 	cmd := exec.Command(bin, "serve")
 	// The data folder (its secret key file) is the test's own, the same
 	// across the restart.
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "ROWFLOW_ADDR="+addr, "ROWFLOW_ADMIN_TOKEN=crash-admin",
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "ROWFLOW_ADDR="+addr, "ROWFLOW_ADMIN_TOKEN=crash-admin-token-0123456789abcdefghij",
 		"ROWFLOW_DATA_DIR="+filepath.Join(filepath.Dir(bin), "data"),
-		"ROWFLOW_OUTBOUND_ALLOW_CIDRS=127.0.0.0/8", "ROWFLOW_LOG_LEVEL=error", "ROWFLOW_MAX_WORKERS=20",
+		"ROWFLOW_OUTBOUND_ALLOW_CIDRS=127.0.0.0/8", "ROWFLOW_LOG_LEVEL=error", "ROWFLOW_MAX_WORKERS=20", "ROWFLOW_RATE_TOKEN_REQUESTS=0",
 		"ROWFLOW_JOB_TIMEOUT=2s", "ROWFLOW_RESCUE_STUCK_JOBS_AFTER=3s", "ROWFLOW_INLINE_BACKSTOP=3s")
 	cmd.Stderr = os.Stderr
 	require.NoError(t, cmd.Start())
@@ -181,7 +181,7 @@ type crashAPI struct {
 func (a *crashAPI) request(path string, body any) (*http.Response, error) {
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequest("POST", a.base+path, bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer crash-admin")
+	req.Header.Set("Authorization", "Bearer crash-admin-token-0123456789abcdefghij")
 	req.Header.Set("Content-Type", "application/json")
 	return http.DefaultClient.Do(req)
 }

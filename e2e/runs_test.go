@@ -91,7 +91,7 @@ func TestRunDetailShowsEveryStep(t *testing.T) {
 	ok, refused := newReceiver(t), newReceiver(t, 400)
 	aut := f.automation(t, map[string]any{"name": "detail", "trigger": f.trigger("record_created", nil), "steps": []any{
 		map[string]any{"id": "notify", "type": "send_webhook", "config": map[string]any{
-			"url": ok.URL, "secret": "whsec-top", "headers": map[string]any{"Authorization": "Bearer tok-123", "X-Order": "{{trigger.record.fields.Name}}"},
+			"url": ok.URL, "secret": "whsec-top", "headers": map[string]any{"Authorization": "Bearer tok-123", "X-Request-Id": "{{trigger.record.fields.Name}}", "X-Order": "{{trigger.record.fields.Name}}"},
 			"body": map[string]any{"id": "{{trigger.record.id}}", "amount": "{{trigger.record.fields.Amount}}"},
 		}},
 		webhookStep("refused", refused.URL, map[string]any{"on_error": "continue"}),
@@ -101,6 +101,7 @@ func TestRunDetailShowsEveryStep(t *testing.T) {
 	d := ok.wait(t)
 	require.Equal(t, "Bearer tok-123", d.Header.Get("Authorization"), "the real secret is sent")
 	require.Equal(t, "A-7", d.Header.Get("X-Order"))
+	require.Equal(t, "A-7", d.Header.Get("X-Request-Id"))
 
 	summary := f.waitExactly(t, aut, 1)[0]
 	run := f.getRun(t, summary["id"].(string))
@@ -134,7 +135,8 @@ func TestRunDetailShowsEveryStep(t *testing.T) {
 	require.Equal(t, "********", in["secret"])
 	headers := in["headers"].(map[string]any)
 	require.Equal(t, "********", headers["Authorization"])
-	require.Equal(t, "A-7", headers["X-Order"], "templates are rendered")
+	require.Equal(t, "A-7", headers["X-Request-Id"], "templates are rendered")
+	require.Equal(t, "********", headers["X-Order"], "a header not known to be harmless is hidden")
 	require.Equal(t, map[string]any{"id": id, "amount": 9.5}, in["body"])
 	require.NotContains(t, string(mustJSON(t, run)), "whsec-top")
 	require.NotContains(t, string(mustJSON(t, run)), "tok-123")

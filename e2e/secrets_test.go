@@ -29,7 +29,7 @@ func TestSecretsAreNeverAnswered(t *testing.T) {
 	step := func(body string, secret string) map[string]any {
 		return map[string]any{"id": "notify", "type": "send_webhook", "config": map[string]any{
 			"url": rcv.URL, "secret": secret, "body": map[string]any{"v": body},
-			"headers": map[string]any{"Authorization": "Bearer T0K3N-credential_x", "X-Trace": "plain"},
+			"headers": map[string]any{"Authorization": "Bearer T0K3N-credential_x", "Content-Type": "application/json", "X-Api-Key": "XK3Y-credential_y"},
 		}}
 	}
 	created := f.env.JSON("POST", "/api/v1/bases/"+f.baseID+"/automations", map[string]any{
@@ -43,7 +43,9 @@ func TestSecretsAreNeverAnswered(t *testing.T) {
 		cfg := a["steps"].([]any)[0].(map[string]any)["config"].(map[string]any)
 		require.Equal(t, "********", cfg["secret"])
 		require.Equal(t, "********", cfg["headers"].(map[string]any)["Authorization"])
-		require.Equal(t, "plain", cfg["headers"].(map[string]any)["X-Trace"])
+		require.Equal(t, "application/json", cfg["headers"].(map[string]any)["Content-Type"])
+		require.Equal(t, "********", cfg["headers"].(map[string]any)["X-Api-Key"])
+		require.NotContains(t, string(mustJSON(t, a)), "XK3Y-credential_y")
 		require.NotContains(t, string(mustJSON(t, a)), "S3CR3T-value_one")
 		require.NotContains(t, string(mustJSON(t, a)), "T0K3N-credential_x")
 	}
@@ -51,6 +53,7 @@ func TestSecretsAreNeverAnswered(t *testing.T) {
 	f.create(t, map[string]any{"Name": "a"})
 	d := rcv.wait(t)
 	require.Equal(t, "Bearer T0K3N-credential_x", d.Header.Get("Authorization"))
+	require.Equal(t, "XK3Y-credential_y", d.Header.Get("X-Api-Key"))
 	require.Equal(t, signature("S3CR3T-value_one", d), d.Header.Get("webhook-signature"))
 
 	// The redacted step sent back (with another body) keeps both secrets.
@@ -79,4 +82,52 @@ func TestSecretsAreNeverAnswered(t *testing.T) {
 			require.NotContains(t, raw, secret)
 		}
 	}
+}
+
+// TestHiddenSecretStaysWithItsDestination is the regression test of an
+// editor exfiltrating a hidden secret: PATCH the step's url to another
+// host (here another port) while sending back "********" — the stored
+// bearer token and signing secret would have gone there. The save is
+// refused (422 naming each secret), nothing is written, and the same
+// destination with another path still keeps them.
+func TestHiddenSecretStaysWithItsDestination(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	rcv, evil := newReceiver(t), newReceiver(t)
+	aut := f.automation(t, map[string]any{"name": "exfil", "trigger": f.trigger("record_created", nil), "steps": []any{
+		map[string]any{"id": "notify", "type": "send_webhook", "config": map[string]any{
+			"url": rcv.URL + "/in", "secret": "S1GN-secret_value", "headers": map[string]any{"Authorization": "Bearer B34RER-token_x"},
+		}},
+	}})
+	got := f.env.JSON("GET", "/api/v1/automations/"+aut, nil, 200)
+	steps := got["steps"].([]any)
+	cfg := steps[0].(map[string]any)["config"].(map[string]any)
+	cfg["url"] = evil.URL + "/in"
+	status, p, raw := f.send(t, "PATCH", "/api/v1/automations/"+aut, map[string]any{"steps": steps})
+	require.Equal(t, 422, status, "%s", raw)
+	locs := map[string]bool{}
+	for _, e := range p.Errors {
+		locs[e.Location] = true
+		require.Contains(t, e.Message, "send this secret again")
+	}
+	require.True(t, locs["body.steps[0].config.headers.Authorization"] || locs["steps[0].config.headers.Authorization"], "%s", raw)
+	require.True(t, locs["body.steps[0].config.secret"] || locs["steps[0].config.secret"], "%s", raw)
+	require.Equal(t, got["version"], f.env.JSON("GET", "/api/v1/automations/"+aut, nil, 200)["version"], "nothing written")
+
+	// Redacted with no stored secret behind it is refused too.
+	cfg["url"] = rcv.URL + "/in"
+	cfg["headers"] = map[string]any{"Authorization": "********", "X-New": "********"}
+	status, _, raw = f.send(t, "PATCH", "/api/v1/automations/"+aut, map[string]any{"steps": steps})
+	require.Equal(t, 422, status, "%s", raw)
+	require.Contains(t, string(raw), "X-New")
+
+	// Same scheme, host and port, another path: the secrets are kept.
+	cfg["headers"] = map[string]any{"Authorization": "********"}
+	cfg["url"] = rcv.URL + "/other"
+	f.env.JSON("PATCH", "/api/v1/automations/"+aut, map[string]any{"steps": steps}, 200)
+	f.create(t, map[string]any{"Name": "a"})
+	d := rcv.wait(t)
+	require.Equal(t, "Bearer B34RER-token_x", d.Header.Get("Authorization"))
+	require.Equal(t, signature("S1GN-secret_value", d), d.Header.Get("webhook-signature"))
+	require.Equal(t, 0, evil.count())
 }

@@ -162,7 +162,7 @@ func TestAutomationValidation(t *testing.T) {
 		}, "steps[0].on_error", "stop or continue"},
 		{"max_attempts 99", func(b map[string]any) {
 			b["steps"] = []any{withStep(hook("notify"), map[string]any{"retry": map[string]any{"max_attempts": 99}})}
-		}, "steps[0].retry.max_attempts", "between 1 and 25"},
+		}, "steps[0].retry.max_attempts", "between 1 and 50"},
 		{"bad backoff type", func(b map[string]any) {
 			b["steps"] = []any{withStep(hook("notify"), map[string]any{"retry": map[string]any{"backoff": map[string]any{"type": "random"}}})}
 		}, "steps[0].retry.backoff.type", ""},

@@ -54,6 +54,8 @@ type Opts struct {
 	Ready func(ctx context.Context) error
 	// Version is reported in the OpenAPI document.
 	Version string
+	// Limits are the request rate limits (zero: none).
+	Limits RateLimits
 }
 
 // Server is the HTTP handler plus the huma API (tests walk its operations).
@@ -72,7 +74,7 @@ func New(opts Opts) *Server {
 		opts.Version = "0.1.0"
 	}
 	r := chi.NewMux()
-	r.Use(middleware.RequestID, requestLogger(opts.Logger), middleware.Recoverer, defaultJSON, memo)
+	r.Use(streaming, requestID, requestLogger(opts.Logger), middleware.Recoverer, defaultJSON, memo)
 
 	cfg := huma.DefaultConfig("rowflow API", opts.Version)
 	cfg.Info.Description = "rowflow: the automation engine of an Airtable-style product. " +
@@ -88,7 +90,8 @@ func New(opts Opts) *Server {
 	cfg.Security = []map[string][]string{{"bearer": {}}}
 	api := humachi.New(r, cfg)
 	setSchemaKinds(opts.Kinds)
-	api.UseMiddleware(authMiddleware(api, opts.Tokens, opts.AdminToken))
+	limits := newLimiters(opts.Limits)
+	api.UseMiddleware(formRateMiddleware(api, limits), authMiddleware(api, opts.Tokens, opts.AdminToken, limits))
 
 	h := &handlers{records: opts.Records, tokens: opts.Tokens, auto: opts.Automations, conns: opts.Connections, webhooks: opts.Webhooks, log: opts.Logger,
 		users: opts.Users, notes: opts.Notifications, hub: opts.Hub}
@@ -111,7 +114,7 @@ func New(opts Opts) *Server {
 	r.Handle("/docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	r.Mount("/docs/", v5emb.New("rowflow API", "/openapi.json", "/docs/"))
 	if opts.RiverUI != nil {
-		ui := riverUIAuth(opts.Tokens, opts.AdminToken, opts.RiverUI)
+		ui := riverUIAuth(opts.Tokens, opts.AdminToken, limits, opts.RiverUI)
 		r.Handle("/riverui", http.RedirectHandler("/riverui/", http.StatusMovedPermanently))
 		r.Mount("/riverui/", ui)
 	}

@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -24,8 +26,9 @@ type anonymousKey struct{}
 
 // authMiddleware resolves the bearer token of every operation into the
 // principal of the request context; the services enforce base
-// scoping and roles from it.
-func authMiddleware(api huma.API, tokens *auth.Tokens, adminToken string) func(huma.Context, func(huma.Context)) {
+// scoping and roles from it. A client IP that failed authentication too
+// often, and a token that made too many requests, get 429 (RateLimits).
+func authMiddleware(api huma.API, tokens *auth.Tokens, adminToken string, limits *limiters) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		mode, _ := ctx.Operation().Metadata["auth"].(string)
 		if mode == authNone {
@@ -46,15 +49,26 @@ func authMiddleware(api huma.API, tokens *auth.Tokens, adminToken string) func(h
 			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "missing bearer token: send Authorization: Bearer <token>")
 			return
 		}
+		ip := clientIP(ctx.RemoteAddr())
+		if blocked, wait := limits.authFailures.blocked(ip); blocked {
+			tooMany(api, ctx, wait, "failed authentications from this address")
+			return
+		}
 		p, err := tokens.Authenticate(ctx.Context(), secret, adminToken)
 		if err != nil {
 			status := http.StatusUnauthorized
 			msg := "invalid token"
 			if rowflow.ErrorCode(err) != rowflow.CodeUnauthorized {
 				status, msg = http.StatusServiceUnavailable, "cannot check the token right now"
+			} else {
+				limits.authFailures.take(ip)
 			}
 			ctx.SetHeader("WWW-Authenticate", `Bearer realm="rowflow"`)
 			_ = huma.WriteErr(api, ctx, status, msg)
+			return
+		}
+		if ok, wait := limits.tokens.take(tokenKey(secret)); !ok {
+			tooMany(api, ctx, wait, "requests with this token")
 			return
 		}
 		next(huma.WithContext(ctx, rowflow.WithPrincipal(ctx.Context(), p)))
@@ -71,15 +85,36 @@ func bearer(h string) (string, bool) {
 
 // riverUIAuth lets only owners (or the admin token) reach River UI. A
 // browser gets a Basic challenge: any user name, the token as password.
-// Bearer tokens work too, for scripts.
-func riverUIAuth(tokens *auth.Tokens, adminToken string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// Bearer tokens work too, for scripts. Because a browser attaches Basic
+// credentials to any request, even one a foreign page makes, unsafe
+// methods (POST, PUT, PATCH, DELETE) whose Origin or Sec-Fetch-Site is not
+// our own are refused with 403 before anything else
+// (http.CrossOriginProtection); clients that send neither (curl, scripts)
+// are not browsers and go through.
+//
+// Failed passwords count against the client IP's failed-authentication
+// limit, as on the API.
+func riverUIAuth(tokens *auth.Tokens, adminToken string, limits *limiters, next http.Handler) http.Handler {
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "cross-origin request refused: River UI accepts changes only from its own pages", http.StatusForbidden)
+	}))
+	return csrf.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secret, ok := bearer(r.Header.Get("Authorization"))
 		if !ok {
 			_, secret, ok = r.BasicAuth()
 		}
 		if ok {
+			ip := clientIP(r.RemoteAddr)
+			if blocked, wait := limits.authFailures.blocked(ip); blocked {
+				w.Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(wait.Seconds())), 1)))
+				http.Error(w, "too many failed authentications from this address", http.StatusTooManyRequests)
+				return
+			}
 			p, err := tokens.Authenticate(r.Context(), secret, adminToken)
+			if err != nil && rowflow.ErrorCode(err) == rowflow.CodeUnauthorized {
+				limits.authFailures.take(ip)
+			}
 			if err == nil && (p.System || (p.Role == rowflow.RoleOwner && p.BaseIDs == nil)) {
 				next.ServeHTTP(w, r)
 				return
@@ -91,7 +126,7 @@ func riverUIAuth(tokens *auth.Tokens, adminToken string, next http.Handler) http
 		}
 		w.Header().Set("WWW-Authenticate", `Basic realm="rowflow River UI (password: an owner token)", charset="UTF-8"`)
 		http.Error(w, "authentication required: use an owner token as the password", http.StatusUnauthorized)
-	})
+	}))
 }
 
 func isAnonymous(ctx interface{ Value(any) any }) bool {

@@ -723,3 +723,33 @@ func TestRiverUIAuth(t *testing.T) {
 	resp, _ = get(t, "/riverui", nil)
 	require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "the redirect is followed to the gate")
 }
+
+// TestRiverUICrossSite is the regression test of a cross-site request to
+// River UI: the browser attaches the Basic credentials by itself, so a
+// page on http://evil.example could POST (text/plain, no preflight) to
+// /riverui/api/jobs/delete. Unsafe methods whose Origin or Sec-Fetch-Site
+// is not our own are refused (403) before River UI sees them; our own
+// origin and non-browser clients (neither header) go through.
+func TestRiverUICrossSite(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	_, owner := createToken(t, env, "owner")
+	post := func(t *testing.T, header map[string]string) int {
+		req, err := http.NewRequest("POST", env.URL+"/riverui/api/jobs/delete", strings.NewReader(`{"job_ids":[1]}`))
+		require.NoError(t, err)
+		req.SetBasicAuth("anyone", owner)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Equal(t, http.StatusForbidden, post(t, map[string]string{"Content-Type": "text/plain", "Origin": "http://evil.example"}))
+	require.Equal(t, http.StatusForbidden, post(t, map[string]string{"Content-Type": "text/plain", "Sec-Fetch-Site": "cross-site"}))
+	require.Equal(t, http.StatusForbidden, post(t, map[string]string{"Content-Type": "application/json", "Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}))
+	require.NotEqual(t, http.StatusForbidden, post(t, map[string]string{"Content-Type": "application/json", "Origin": env.URL, "Sec-Fetch-Site": "same-origin"}))
+	require.NotEqual(t, http.StatusForbidden, post(t, map[string]string{"Content-Type": "application/json"}))
+}

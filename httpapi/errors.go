@@ -13,6 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/rowflow/rowflow"
+	"github.com/rowflow/rowflow/pgtx"
 )
 
 // statusOf maps each rowflow error code to its one HTTP status.
@@ -43,6 +44,9 @@ func (h *handlers) problem(ctx context.Context, err error) error {
 	}
 	if errors.Is(err, context.Canceled) {
 		return huma.NewError(499, "request cancelled")
+	}
+	if pgtx.Unavailable(err) {
+		return unavailable(ctx, h.log, err)
 	}
 	reqID := middleware.GetReqID(ctx)
 	h.log.LogAttrs(ctx, slog.LevelError, "internal error", slog.String("request_id", reqID), slog.String("error", err.Error()))

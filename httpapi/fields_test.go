@@ -198,3 +198,56 @@ func TestFieldOptionsThroughAPI(t *testing.T) {
 	require.Equal(t, map[string]any{"time_zone": "Europe/Paris"}, byName["Copy of At"]["options"])
 	require.Equal(t, map[string]any{"label": "Ship"}, byName["Copy of Go"]["options"])
 }
+
+// TestFieldLimitEveryPath is the regression test of the 500-field limit
+// being checked only on create-table (8,041 fields were added one by
+// one): adding a field, and a link that would add its inverse field to a
+// full table, are refused with 422 and nothing is written.
+func TestFieldLimitEveryPath(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	base := doJSON(t, env, "POST", "/api/v1/bases", map[string]any{"name": "b"}, 201)["id"].(string)
+	fields := make([]any, 500)
+	for i := range fields {
+		fields[i] = map[string]any{"name": fmt.Sprintf("F%d", i), "type": "text"}
+	}
+	full := doJSON(t, env, "POST", "/api/v1/bases/"+base+"/tables", map[string]any{"name": "Full", "fields": fields}, 201)["id"].(string)
+	other := doJSON(t, env, "POST", "/api/v1/bases/"+base+"/tables", map[string]any{"name": "Other"}, 201)["id"].(string)
+
+	status, raw := do(t, env, "POST", "/api/v1/tables/"+full+"/fields", admin, map[string]any{"name": "One more", "type": "text"})
+	require.Equal(t, http.StatusUnprocessableEntity, status, "%s", raw)
+	require.Contains(t, string(raw), "500 fields")
+	status, raw = do(t, env, "POST", "/api/v1/tables/"+other+"/fields", admin, map[string]any{"name": "Link", "type": "link_to_record", "options": map[string]any{"table_id": full}})
+	require.Equal(t, http.StatusUnprocessableEntity, status, "%s", raw)
+	require.Contains(t, string(raw), "options.table_id")
+	got := doJSON(t, env, "GET", "/api/v1/tables/"+full, nil, 200)
+	require.Len(t, got["fields"], 500)
+	require.Empty(t, doJSON(t, env, "GET", "/api/v1/tables/"+other, nil, 200)["fields"], "the link's own field was rolled back")
+}
+
+// TestRowSizeLimit: cell by cell, a record cannot grow past
+// record.MaxRowBytes; the write that would is refused and changes nothing.
+func TestRowSizeLimit(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	base := doJSON(t, env, "POST", "/api/v1/bases", map[string]any{"name": "b"}, 201)["id"].(string)
+	fields := make([]any, 12)
+	for i := range fields {
+		fields[i] = map[string]any{"name": fmt.Sprintf("T%d", i), "type": "long_text"}
+	}
+	tbl := doJSON(t, env, "POST", "/api/v1/bases/"+base+"/tables", map[string]any{"name": "Big", "fields": fields}, 201)["id"].(string)
+	id := createRecord(t, env, tbl, map[string]any{"T0": strings.Repeat("a", 99_000)})
+	refused := -1
+	for i := 1; i < 12; i++ {
+		status, raw := do(t, env, "PATCH", "/api/v1/tables/"+tbl+"/records/"+id, admin, map[string]any{"fields": map[string]any{fmt.Sprintf("T%d", i): strings.Repeat("b", 99_000)}})
+		if status == http.StatusUnprocessableEntity {
+			require.Contains(t, string(raw), "at most 1048576")
+			refused = i
+			break
+		}
+		require.Equal(t, http.StatusOK, status, "%s", raw)
+	}
+	require.Equal(t, 10, refused, "the 11th cell of 99,000 bytes passes 1 MiB")
+	got := doJSON(t, env, "GET", "/api/v1/tables/"+tbl+"/records/"+id, nil, 200)["fields"].(map[string]any)
+	require.Nil(t, got["T10"], "nothing written")
+}

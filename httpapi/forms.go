@@ -66,7 +66,7 @@ func registerForms(api huma.API, h *handlers) {
 	huma.Register(api, huma.Operation{
 		OperationID: "submit-form", Method: http.MethodPost, Path: "/api/v1/forms/{form_id}/submit",
 		Summary: "Submit a form: creates a record", Description: "No token is needed for a public form.",
-		Tags: []string{"forms"}, DefaultStatus: http.StatusCreated, Metadata: map[string]any{"auth": authOptional},
+		Tags: []string{"forms"}, DefaultStatus: http.StatusCreated, Metadata: map[string]any{"auth": authOptional, "rate": rateFormSubmit},
 	}, func(ctx context.Context, in *struct {
 		FormPath
 		Body struct {

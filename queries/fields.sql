@@ -18,3 +18,9 @@ UPDATE fields SET options = $2 WHERE id = $1;
 
 -- name: DeleteField :execrows
 DELETE FROM fields WHERE id = $1;
+
+-- name: CountFieldsLocked :one
+-- Locks the table's row (concurrent field creations wait for this
+-- transaction) and counts its fields.
+SELECT count(*)::int AS n FROM fields
+WHERE table_id = (SELECT t.id FROM tables t WHERE t.id = sqlc.arg(table_id) FOR UPDATE);

@@ -18,6 +18,11 @@ import (
 // MaxBatch is the most records one batch call may create, update or delete.
 const MaxBatch = 100
 
+// MaxRowBytes is the most a record's cells may take, as JSON, after a
+// write (each text cell holds at most 100,000 bytes; a request body at
+// most 1 MiB). docs/limits.md lists every limit.
+const MaxRowBytes = 1 << 20
+
 // Record is a stored record; Cells are canonical values keyed by field id.
 type Record struct {
 	ID        string         `json:"id"`

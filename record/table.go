@@ -125,8 +125,8 @@ func (s *Service) CreateTable(ctx context.Context, baseID, name string, fields [
 	if err := rowflow.CheckName("name", name); err != nil {
 		return nil, err
 	}
-	if len(fields) > 500 {
-		return nil, rowflow.Invalid("fields", "at most 500 fields per table")
+	if len(fields) > MaxFields {
+		return nil, rowflow.Invalid("fields", "at most %d fields per table", MaxFields)
 	}
 	seen := map[string]bool{}
 	for i, f := range fields {
@@ -189,6 +189,9 @@ func (s *Service) createField(ctx context.Context, q *db.Queries, baseID, tableI
 	if err != nil {
 		return field.Field{}, fieldError(err, loc)
 	}
+	if err := checkFieldRoom(ctx, q, tableID, at("name")); err != nil {
+		return field.Field{}, err
+	}
 	id := rowflow.NewID(rowflow.PrefixField)
 	s.forgetCachedTables(ctx, tableID)
 	var link field.LinkOptions
@@ -200,6 +203,11 @@ func (s *Service) createField(ctx context.Context, q *db.Queries, baseID, tableI
 		}
 		if err != nil {
 			return field.Field{}, err
+		}
+		if link.TableID != tableID {
+			if err := checkFieldRoom(ctx, q, link.TableID, at("options.table_id")); err != nil {
+				return field.Field{}, err
+			}
 		}
 		s.forgetCachedTables(ctx, link.TableID)
 		// The inverse field lives in the linked table and points back.
@@ -261,4 +269,23 @@ func fieldError(err error, loc string) error {
 		return rowflow.Invalid(l, "%s", fe.Reason)
 	}
 	return rowflow.Invalid(loc, "%s", err.Error())
+}
+
+// MaxFields is the most fields a table may have, however they are added
+// (create-table, add-field, the inverse field a link adds to the linked
+// table).
+const MaxFields = 500
+
+// checkFieldRoom refuses a new field of a table that has MaxFields. It
+// locks the table's row for the rest of the transaction, so concurrent
+// additions cannot pass the limit together.
+func checkFieldRoom(ctx context.Context, q *db.Queries, tableID, loc string) error {
+	n, err := q.CountFieldsLocked(ctx, tableID)
+	if err != nil {
+		return err
+	}
+	if n >= MaxFields {
+		return rowflow.Invalid(loc, "the table already has %d fields, the most a table may have", MaxFields)
+	}
+	return nil
 }

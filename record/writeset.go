@@ -151,6 +151,9 @@ func (ws *writeSet) set(id string, p *pendingRecord, cells map[string]any, loc s
 			p.after[f.ID] = v
 		}
 	}
+	if b, err := json.Marshal(p.after); err == nil && len(b) > MaxRowBytes {
+		return rowflow.Invalid(loc, "the record's cells would take %d bytes, at most %d", len(b), MaxRowBytes)
+	}
 	return nil
 }
 

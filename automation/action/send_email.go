@@ -173,3 +173,7 @@ func MessageID(runID, stepID, from string) string {
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.NewReplacer("\r", " ", "\n", " ").Replace(s)), " ")
 }
+
+// RetryDefaults implements kind.RetryDefaulter: a server that is down for
+// a while gets the external schedule (about a day, at most an hour apart).
+func (SendEmail) RetryDefaults() kind.RetryPolicy { return kind.ExternalRetry }

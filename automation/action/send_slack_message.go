@@ -111,3 +111,7 @@ func (a SendSlackMessage) Execute(ctx context.Context, s *kind.StepContext, cfg 
 	}
 	return map[string]any{"ok": res.OK, "channel": res.Channel, "ts": res.TS}, nil
 }
+
+// RetryDefaults implements kind.RetryDefaulter: a server that is down for
+// a while gets the external schedule (about a day, at most an hour apart).
+func (SendSlackMessage) RetryDefaults() kind.RetryPolicy { return kind.ExternalRetry }

@@ -90,3 +90,7 @@ func (a SendTeamsMessage) Execute(ctx context.Context, s *kind.StepContext, cfg 
 	}
 	return map[string]any{"ok": true, "status": status}, nil
 }
+
+// RetryDefaults implements kind.RetryDefaulter: a server that is down for
+// a while gets the external schedule (about a day, at most an hour apart).
+func (SendTeamsMessage) RetryDefaults() kind.RetryPolicy { return kind.ExternalRetry }

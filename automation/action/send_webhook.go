@@ -59,6 +59,13 @@ func (SendWebhook) Secrets() []string {
 	return []string{"secret", "headers.authorization", "headers.proxy-authorization"}
 }
 
+// RetryDefaults implements kind.RetryDefaulter: a receiver may be down
+// for hours (kind.ExternalRetry).
+func (SendWebhook) RetryDefaults() kind.RetryPolicy { return kind.ExternalRetry }
+
+// Destination implements kind.Destined: the secrets go to url.
+func (SendWebhook) Destination() string { return "url" }
+
 // Validate implements kind.Action.
 func (SendWebhook) Validate(v kind.Validator, cfg any, loc string) {
 	c := cfg.(*SendWebhookConfig)
