@@ -27,6 +27,7 @@ import (
 	"github.com/rowflow/rowflow/migrations"
 	"github.com/rowflow/rowflow/outbound"
 	"github.com/rowflow/rowflow/record"
+	"github.com/rowflow/rowflow/script"
 )
 
 // App is one rowflow process: API, workers, or both.
@@ -78,7 +79,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 	a.Records = record.New(record.Opts{Pool: pool, Logger: log})
 	a.Tokens = auth.New(pool)
 	a.Automations = automation.New(automation.Opts{Pool: pool, Logger: log, Records: a.Records,
-		Kinds:    Kinds(KindDeps{Records: a.Records, HTTP: outbound.NewGuard(allow).Client(0)}),
+		Kinds: Kinds(KindDeps{Records: a.Records, HTTP: outbound.NewGuard(allow).Client(0),
+			Scripts: script.NewRunner(script.Opts{Concurrency: cfg.ScriptConcurrency})}),
 		MaxDepth: cfg.MaxDepth, InlineBackstop: cfg.InlineBackstop, InlineEvents: cfg.Role == "all", JobTimeout: cfg.JobTimeout})
 	a.Records.SetHook(a.Automations)
 

@@ -7,6 +7,7 @@ import (
 	"github.com/rowflow/rowflow/automation/kind"
 	"github.com/rowflow/rowflow/automation/trigger"
 	"github.com/rowflow/rowflow/record"
+	"github.com/rowflow/rowflow/script"
 )
 
 // KindDeps is what the kinds are built from: every dependency a trigger or
@@ -16,6 +17,8 @@ type KindDeps struct {
 	Records *record.Service
 	// HTTP is the outbound guard's client: every outgoing call (SSRF).
 	HTTP *http.Client
+	// Scripts runs run_script steps (its concurrency bounds their memory).
+	Scripts *script.Runner
 }
 
 // Kinds returns the registry of every trigger and action kind rowflow has,
@@ -38,6 +41,7 @@ func Kinds(deps KindDeps) *kind.Registry {
 			action.DeleteRecord{Records: deps.Records},
 			action.LinkRecords{Records: deps.Records},
 			action.SendWebhook{HTTP: deps.HTTP},
+			action.RunScript{Runner: deps.Scripts, Records: deps.Records},
 		},
 	)
 }

@@ -93,14 +93,16 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 	data := templateData(run, prior, rt.now())
 	var rawCfg any
 	_ = json.Unmarshal(orEmpty(step.Config), &rawCfg)
-	rendered, err := template.Render(rawCfg, data)
-	if err != nil {
-		return rt.failStep(ctx, job, st, nil, fmt.Errorf("rendering config: %w", err), false)
-	}
 	at, ok := rt.kinds.Action(step.Type)
 	if !ok {
 		return rt.failStep(ctx, job, st, nil, fmt.Errorf("unknown step type %q", step.Type), false)
 	}
+	rawCfg, verbatim := splitVerbatim(at, rawCfg)
+	rendered, err := template.Render(rawCfg, data)
+	if err != nil {
+		return rt.failStep(ctx, job, st, nil, fmt.Errorf("rendering config: %w", err), false)
+	}
+	rendered = joinVerbatim(rendered, verbatim)
 	st.input = kind.Redact(rendered, kind.SecretsOf(at))
 	cfg := at.NewConfig()
 	renderedJSON, _ := json.Marshal(rendered)
@@ -109,7 +111,7 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 	}
 	trigger, _ := data["trigger"].(map[string]any)
 	sc := &kind.StepContext{RunID: run.ID, AutomationID: run.AutomationID, BaseID: run.BaseID, StepID: step.ID,
-		Attempt: job.Attempt, Depth: int(run.Depth), IdempotencyKey: "msg_" + run.ID + "_" + step.ID,
+		Attempt: job.Attempt, RetryDeclared: step.Retry != nil && step.Retry.MaxAttempts > 0, Depth: int(run.Depth), IdempotencyKey: "msg_" + run.ID + "_" + step.ID,
 		Trigger: trigger, Now: rt.now()}
 	actx := rowflow.WithCause(rowflow.WithPrincipal(ctx, rowflow.Principal{Role: rowflow.RoleOwner, BaseIDs: []string{run.BaseID}}),
 		rowflow.Cause{Kind: "automation", ID: run.AutomationID, RunID: run.ID, Depth: int(run.Depth)})
