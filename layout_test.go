@@ -95,7 +95,9 @@ func TestLayoutRules(t *testing.T) {
 			func(d string) bool { return d == "automation/kind" }, false,
 			func(imp string) bool { return rel(imp) == "automation" || under(imp, "db") || isRiver(imp) }},
 		{"kinds import kind, record, outbound and the evaluators, never the runtime, db or River",
-			func(d string) bool { return under(module+"/"+d, "automation/action") || under(module+"/"+d, "automation/trigger") }, false,
+			func(d string) bool {
+				return under(module+"/"+d, "automation/action") || under(module+"/"+d, "automation/trigger")
+			}, false,
 			func(imp string) bool {
 				return rel(imp) == "automation" || under(imp, "db") || isRiver(imp) || under(imp, "jobs") || under(imp, "httpapi") || under(imp, "app")
 			}},
