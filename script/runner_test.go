@@ -211,3 +211,54 @@ func TestOutputJSON(t *testing.T) {
 	raw, _ := json.Marshal(res.Output)
 	require.JSONEq(t, `{"a":{"b":[1,"x",null]},"u":null}`, string(raw))
 }
+
+// panicBase panics inside a host function, the way a bug in the engine
+// or in a Base would.
+type panicBase struct{ fakeBase }
+
+func (panicBase) Table(context.Context, string) (Table, error) { panic("boom in the host") }
+
+func TestPanicFailsTheExecutionNotTheProcess(t *testing.T) {
+	t.Parallel()
+	r := NewRunner(Opts{Concurrency: 1})
+	_, err := r.Run(context.Background(), Request{Code: "base.getTable('x')", Base: panicBase{}, Timeout: time.Second})
+	var se *Error
+	require.True(t, errors.As(err, &se), "%v", err)
+	require.Equal(t, KindInternal, se.Kind)
+	require.Contains(t, se.Message, "boom in the host")
+	// The slot was given back and the next script runs.
+	res, err := r.Run(context.Background(), Request{Code: "output.set('ok', 1)", Timeout: time.Second})
+	require.NoError(t, err)
+	require.JSONEq(t, "1", string(res.Output["ok"]))
+}
+
+// stuckBase blocks in Table, ignoring its context, until release closes.
+type stuckBase struct {
+	fakeBase
+	release chan struct{}
+}
+
+func (b stuckBase) Table(context.Context, string) (Table, error) {
+	<-b.release
+	return Table{}, errors.New("late")
+}
+
+// TestOverrunIsAbandoned: engine work that does not check the deadline (a
+// stuck built-in; here a host function) does not hold Run past the
+// deadline plus abandonGrace, and its slot is freed once it returns.
+func TestOverrunIsAbandoned(t *testing.T) {
+	t.Parallel()
+	r := NewRunner(Opts{Concurrency: 1})
+	release := make(chan struct{})
+	start := time.Now()
+	_, err := r.Run(context.Background(), Request{Code: "base.getTable('x')", Timeout: 100 * time.Millisecond, Base: stuckBase{release: release}})
+	took := time.Since(start)
+	var se *Error
+	require.True(t, errors.As(err, &se), "%v", err)
+	require.Equal(t, KindTimeout, se.Kind)
+	require.Less(t, took, 100*time.Millisecond+abandonGrace+50*time.Millisecond)
+	close(release)
+	res, err := r.Run(context.Background(), Request{Code: "output.set('ok', 1)", Timeout: time.Second})
+	require.NoError(t, err, "the slot came back")
+	require.JSONEq(t, "1", string(res.Output["ok"]))
+}
