@@ -43,6 +43,8 @@ type Opts struct {
 	// LatencyOnly skips the throughput, write-overhead and load-cost phases
 	// (for quick experiments on one rate).
 	LatencyOnly bool
+	// ScriptOnly measures only the run_script rows (bench/script.go).
+	ScriptOnly bool
 	// OutDir receives <timestamp>.json (default bench/results).
 	OutDir string
 	Out    io.Writer
@@ -59,6 +61,7 @@ type Result struct {
 	Throughput  ThroughputRow  `json:"throughput"`
 	Overhead    []OverheadRow  `json:"write_overhead"`
 	Cost        CostRow        `json:"cost"`
+	Script      ScriptRow      `json:"script"`
 	Settings    map[string]any `json:"settings"`
 	DurationSec float64        `json:"duration_sec"`
 }
@@ -111,6 +114,13 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 	a := newAPI(srv.url)
 	fmt.Fprintf(o.Out, "rowflow bench (%s) — server %s, receiver %s, %d CPUs\n", map[bool]string{true: "short", false: "full"}[o.Short], srv.url, rcv.srv.URL, res.CPUs)
 
+	if o.ScriptOnly {
+		if res.Script, err = scriptRows(ctx, a, srv, pool, map[bool]int{true: 100, false: 500}[o.Short], map[bool]int{true: 1000, false: 5000}[o.Short]); err != nil {
+			return nil, err
+		}
+		fmt.Fprintln(o.Out, "run_script (step start → end ms; sustained scripts/s; RSS while 2 scripts fill memory_mb)\n  "+res.Script.String())
+		return res, nil
+	}
 	// Idle cost, before any load.
 	idle := 5 * time.Second
 	if o.Short {
@@ -209,6 +219,11 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 	for _, r := range res.Overhead {
 		fmt.Fprintln(o.Out, "  "+r.String())
 	}
+	if res.Script, err = scriptRows(ctx, a, srv, pool, map[bool]int{true: 100, false: 500}[o.Short], map[bool]int{true: 1000, false: 5000}[o.Short]); err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(o.Out, "\nrun_script (step start → end ms; sustained scripts/s; RSS while 2 scripts fill memory_mb)")
+	fmt.Fprintln(o.Out, "  "+res.Script.String())
 	fmt.Fprintf(o.Out, "\ncost: rss idle=%.1f MiB peak=%.1f MiB | idle db_commits/s=%.1f idle cpu=%.1f%% | cpu under load=%.0f%% of one core\n",
 		res.Cost.RSSIdleMiB, res.Cost.RSSPeakMiB, res.Cost.IdleCommitsSec, res.Cost.IdleCPUPercent, res.Cost.PeakCPUPercent)
 	fmt.Fprintln(o.Out, "schedule lateness, incoming-webhook → run: not measured (those triggers do not exist yet)")

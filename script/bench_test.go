@@ -2,8 +2,12 @@ package script
 
 import (
 	"context"
+	"errors"
+	"os"
 	"runtime"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -58,3 +62,65 @@ func reportPercentiles(b *testing.B, lat []time.Duration) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }
+
+// BenchmarkFullMemory runs 2 scripts at once, each filling its memory
+// limit (the maximum), and reports the process's resident memory before,
+// at its peak (sampled every 2 ms) and after.
+func BenchmarkFullMemory(b *testing.B) {
+	r := NewRunner(Opts{Concurrency: 2})
+	req := Request{Code: hungryScript, Timeout: 20 * time.Second, MemoryBytes: MaxMemoryBytes}
+	before := rssMiB()
+	peak := before
+	for b.Loop() {
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = r.Run(context.Background(), req)
+			}()
+		}
+		stop := make(chan struct{})
+		go func() { wg.Wait(); close(stop) }()
+		tick := time.NewTicker(2 * time.Millisecond)
+	sample:
+		for {
+			select {
+			case <-stop:
+				break sample
+			case <-tick.C:
+				peak = max(peak, rssMiB())
+			}
+		}
+		tick.Stop()
+		for _, err := range errs {
+			var se *Error
+			if !errors.As(err, &se) || se.Kind != KindMemory {
+				b.Fatalf("want an out-of-memory error, got %v", err)
+			}
+		}
+	}
+	b.ReportMetric(before, "rss-before-MiB")
+	b.ReportMetric(peak, "rss-peak-MiB")
+	b.ReportMetric(rssMiB(), "rss-after-MiB")
+}
+
+// rssMiB is the process's resident set (VmRSS) in MiB.
+func rssMiB() float64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// hungryScript fills its memory limit with 1000-byte strings (every byte
+// written), the worst case for resident memory.
+const hungryScript = "const a = []; for (;;) a.push('x'.repeat(1000) + a.length)"

@@ -21,6 +21,7 @@ func benchCmd(ctx context.Context, cfg app.Config, args []string) error {
 	out := fs.String("out", "bench/results", "folder for the JSON result")
 	rates := fs.String("rates", "50,200,1000", "comma-separated write rates of the latency phase")
 	latencyOnly := fs.Bool("latency-only", false, "measure only the latency phase (no JSON file)")
+	scriptOnly := fs.Bool("script-only", false, "measure only the run_script rows (no JSON file)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,6 +47,6 @@ func benchCmd(ctx context.Context, cfg app.Config, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, err = bench.Run(ctx, bench.Opts{AdminURL: adminURL, Binary: exe, Short: *short, Rates: rs, LatencyOnly: *latencyOnly, OutDir: *out, Out: os.Stdout, Logger: log})
+	_, err = bench.Run(ctx, bench.Opts{AdminURL: adminURL, Binary: exe, Short: *short, Rates: rs, LatencyOnly: *latencyOnly, ScriptOnly: *scriptOnly, OutDir: *out, Out: os.Stdout, Logger: log})
 	return err
 }
