@@ -152,7 +152,13 @@ func (x *execution) timedOut(err error) error {
 	return e
 }
 
+// canceled is the error of a script whose caller's context ended: its
+// deadline (a timeout, like the script's own) or a cancellation
+// (shutdown: KindCanceled, worth running again).
 func (x *execution) canceled(parent context.Context) error {
+	if errors.Is(parent.Err(), context.DeadlineExceeded) {
+		return &Error{Kind: KindTimeout, Message: "the script was stopped at its step's deadline, before its own timeout (" + x.timeout.String() + ")"}
+	}
 	return &Error{Kind: KindCanceled, Message: "the script was stopped: " + context.Cause(parent).Error()}
 }
 

@@ -127,6 +127,14 @@ func (r *Runner) Run(ctx context.Context, req Request) (*Result, error) {
 	case <-timer.C:
 		return &Result{Output: map[string]json.RawMessage{}, Waited: res.Waited, Ran: time.Since(begun)},
 			&Error{Kind: KindTimeout, Message: fmt.Sprintf("the script ran longer than its timeout (%s)", timeout)}
+	case <-ctx.Done():
+		select {
+		case err := <-done:
+			res.Ran = time.Since(begun)
+			return res, err
+		case <-time.After(abandonGrace):
+			return &Result{Output: map[string]json.RawMessage{}, Waited: res.Waited, Ran: time.Since(begun)}, x.canceled(ctx)
+		}
 	}
 }
 

@@ -262,3 +262,22 @@ func TestOverrunIsAbandoned(t *testing.T) {
 	require.NoError(t, err, "the slot came back")
 	require.JSONEq(t, "1", string(res.Output["ok"]))
 }
+
+func TestCallerDeadlineIsATimeoutAndCancelIsNot(t *testing.T) {
+	t.Parallel()
+	r := NewRunner(Opts{Concurrency: 2})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := r.Run(ctx, Request{Code: "for(;;){}", Timeout: 5 * time.Second})
+	var se *Error
+	require.True(t, errors.As(err, &se), "%v", err)
+	require.Equal(t, KindTimeout, se.Kind, "%v", se)
+
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel2)
+	start := time.Now()
+	_, err = r.Run(ctx2, Request{Code: "for(;;){}", Timeout: 5 * time.Second})
+	require.True(t, errors.As(err, &se), "%v", err)
+	require.Equal(t, KindCanceled, se.Kind, "%v", se)
+	require.Less(t, time.Since(start), time.Second)
+}
