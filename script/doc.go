@@ -10,7 +10,11 @@
 //   - a memory limit on the JavaScript heap (SetMemoryLimit), and caps on
 //     everything that crosses into Go: code (MaxCodeBytes), input
 //     (MaxInputBytes), output (MaxOutputBytes), console lines
-//     (MaxLogLines, MaxLogBytes) and record reads (MaxReadBytes);
+//     (MaxLogLines, MaxLogBytes) and record reads (MaxReadBytes, MaxReads);
+//   - Array methods refuse lengths no array within the memory limit can
+//     have (the engine loops over an array-like's length in C, where the
+//     deadline is not checked), and Run returns at the deadline plus
+//     abandonGrace even if the engine is stuck in a built-in;
 //   - at most Opts.Concurrency executions at once per Runner, so the worst
 //     case is Concurrency × the memory limit;
 //   - a panic in the engine or in a host function closes that VM and

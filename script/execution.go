@@ -26,6 +26,7 @@ type execution struct {
 	ctx      context.Context
 	deadline time.Time
 
+	reads     int
 	outBytes  int
 	logBytes  int
 	logsFull  bool
@@ -286,9 +287,21 @@ func reply(v any, err error) string {
 
 var errNoBase = errors.New("this script has no base to read records from")
 
-func (x *execution) table(name string) string {
+// read counts one read and says why it may not happen (nil: it may).
+func (x *execution) read() error {
 	if x.req.Base == nil {
-		return reply(nil, errNoBase)
+		return errNoBase
+	}
+	x.reads++
+	if x.reads > MaxReads {
+		return fmt.Errorf("more than %d record reads in one script", MaxReads)
+	}
+	return nil
+}
+
+func (x *execution) table(name string) string {
+	if err := x.read(); err != nil {
+		return reply(nil, err)
 	}
 	t, err := x.req.Base.Table(x.ctx, name)
 	if t.Fields == nil {
@@ -298,8 +311,8 @@ func (x *execution) table(name string) string {
 }
 
 func (x *execution) selectRecords(tableID, opts string) string {
-	if x.req.Base == nil {
-		return reply(nil, errNoBase)
+	if err := x.read(); err != nil {
+		return reply(nil, err)
 	}
 	var q Query
 	dec := json.NewDecoder(bytes.NewReader([]byte(opts)))
@@ -315,8 +328,8 @@ func (x *execution) selectRecords(tableID, opts string) string {
 }
 
 func (x *execution) selectRecord(tableID, id string) string {
-	if x.req.Base == nil {
-		return reply(nil, errNoBase)
+	if err := x.read(); err != nil {
+		return reply(nil, err)
 	}
 	r, err := x.req.Base.SelectRecord(x.ctx, tableID, id)
 	if r == nil {

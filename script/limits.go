@@ -22,6 +22,10 @@ const (
 	maxLineChars = 16 << 10
 	// MaxReadBytes is the largest answer of one record read (as JSON).
 	MaxReadBytes = 4 << 20
+	// MaxReads is how many reads (getTable, selectRecordsAsync,
+	// selectRecordAsync) one execution may make: a script cannot turn
+	// into a load test of the database.
+	MaxReads = 200
 
 	// DefaultTimeout and MaxTimeout bound a script's wall-clock time.
 	DefaultTimeout = 30 * time.Second

@@ -281,3 +281,10 @@ func TestCallerDeadlineIsATimeoutAndCancelIsNot(t *testing.T) {
 	require.Equal(t, KindCanceled, se.Kind, "%v", se)
 	require.Less(t, time.Since(start), time.Second)
 }
+
+func TestReadsAreCapped(t *testing.T) {
+	t.Parallel()
+	_, err := run(t, "const t = base.getTable('Orders'); for (;;) await t.selectRecordAsync('rec_1')", func(r *Request) { r.Timeout = 5 * time.Second })
+	require.NotNil(t, err)
+	require.Contains(t, err.Message, "more than 200 record reads")
+}
