@@ -151,6 +151,9 @@ func TestActionsHaveOneEffectPerIdempotencyKey(t *testing.T) {
 		"delete_record": true,
 		"link_records":  true,
 		"send_webhook":  false,
+		// run_script only reads (as a viewer of its base): it has no
+		// effect but its output, stored with the step's completion.
+		"run_script": false,
 	}
 	kinds := app.Kinds(app.KindDeps{})
 	for _, at := range kinds.Actions() {

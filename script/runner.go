@@ -140,7 +140,7 @@ func (r *Runner) Run(ctx context.Context, req Request) (*Result, error) {
 
 // abandonGrace is how long after its deadline Run waits for an engine
 // busy in a built-in before it returns without it.
-const abandonGrace = 50 * time.Millisecond
+const abandonGrace = 25 * time.Millisecond
 
 // Check parses code the way Run would without running it, and returns an
 // *Error of KindSyntax (with line and column) when it does not parse, or
