@@ -17,9 +17,15 @@
     return n > 0 ? n : 0;
   }
   const AP = Array.prototype;
-  for (const name of Object.getOwnPropertyNames(AP)) {
+  // The methods that walk an array-like's indexes in C (the others are
+  // O(1), call a function for every index, or go through an iterator,
+  // where the deadline is checked).
+  const walkers = ['concat', 'copyWithin', 'every', 'fill', 'filter', 'flat', 'flatMap', 'forEach', 'includes', 'indexOf',
+    'join', 'lastIndexOf', 'map', 'reduce', 'reduceRight', 'reverse', 'shift', 'slice', 'some', 'sort', 'splice',
+    'toLocaleString', 'toReversed', 'toSorted', 'toSpliced', 'toString', 'unshift', 'with'];
+  for (const name of walkers) {
     const orig = AP[name];
-    if (name === 'constructor' || typeof orig !== 'function') continue;
+    if (typeof orig !== 'function') continue;
     const guarded = function rowflow$array(...args) {
       if (rowflow$length(this) > maxLength) throw new RangeError('Array.prototype.' + name + ': a length of ' + rowflow$length(this) + ' is more than a script may use');
       if (name === 'concat') {

@@ -145,6 +145,8 @@ func TestHostile(t *testing.T) {
 		{"array-like indexOf", "Array.prototype.indexOf.call({length: 2**40}, 1)", []string{KindThrown}, "more than a script may use"},
 		{"array-like concat", "[].concat({length: 2**40, [Symbol.isConcatSpreadable]: true})", []string{KindThrown}, "more than a script may use"},
 		{"sparse array sort", "const a = []; a.length = 2**32 - 1; a.sort()", []string{KindThrown}, "more than a script may use"},
+		{"array-like find", "Array.prototype.find.call({length: 2**40}, () => false)", []string{KindTimeout}, "timeout"},
+		{"array-like toString", "Array.prototype.toString.call({length: 2**40, join: Array.prototype.join})", []string{KindThrown}, "more than a script may use"},
 		{"Atomics.wait", "Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)", []string{KindThrown}, "cannot block"},
 	}
 	// One at a time: each case's time is measured.
