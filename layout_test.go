@@ -106,6 +106,9 @@ func TestLayoutRules(t *testing.T) {
 				return d != "app" && !under(module+"/"+d, "automation/action") && !under(module+"/"+d, "automation/trigger")
 			}, false,
 			func(imp string) bool { return under(imp, "automation/action") || under(imp, "automation/trigger") }},
+		{"script (the JavaScript sandbox) is a leaf: it imports nothing of rowflow",
+			func(d string) bool { return d == "script" }, true,
+			func(imp string) bool { return imp == module || strings.HasPrefix(imp, module+"/") }},
 		{"httpapi never imports db",
 			func(d string) bool { return d == "httpapi" }, false,
 			func(imp string) bool { return under(imp, "db") }},

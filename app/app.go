@@ -34,6 +34,7 @@ import (
 	"github.com/rowflow/rowflow/outbound/teams"
 	"github.com/rowflow/rowflow/record"
 	"github.com/rowflow/rowflow/schedule"
+	"github.com/rowflow/rowflow/script"
 	"github.com/rowflow/rowflow/webhook"
 )
 
@@ -133,7 +134,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 	a.Automations = automation.New(automation.Opts{Pool: pool, Logger: log, Records: a.Records,
 		Kinds: Kinds(KindDeps{Records: a.Records, HTTP: httpClient, Notifications: a.Notifications, Schedules: a.Schedules,
 			Connections: a.Connections, Mail: a.Mail, DefaultSMTP: defaultSMTP, DefaultMail: a.DefaultMail, Slack: slackClient, Teams: teamsClient,
-			Webhooks: a.Webhooks}),
+			Webhooks: a.Webhooks, Scripts: script.NewRunner(script.Opts{Concurrency: cfg.ScriptConcurrency})}),
 		MaxDepth: cfg.MaxDepth, InlineBackstop: cfg.InlineBackstop, InlineEvents: cfg.Role == "all", JobTimeout: cfg.JobTimeout})
 	a.Records.SetHook(a.Automations)
 	a.Webhooks.SetRuntime(a.Automations)

@@ -47,9 +47,12 @@ type Config struct {
 	ScheduleTick        time.Duration
 	ScheduleLookahead   time.Duration
 	ScheduleMinInterval time.Duration
-	PoolMaxConns        int
-	LogLevel            string // debug | info | warn | error
-	LogFormat           string // text | json
+	// ScriptConcurrency is how many run_script steps run at once in this
+	// process (0: one per CPU); the worst case is this × memory_mb.
+	ScriptConcurrency int
+	PoolMaxConns      int
+	LogLevel          string // debug | info | warn | error
+	LogFormat         string // text | json
 	// HTTP server timeouts: a request's header must arrive within
 	// ReadHeaderTimeout and its whole body within ReadTimeout; an answer
 	// must be written within WriteTimeout (streams — Accept:
@@ -140,6 +143,7 @@ func FromEnv() (Config, error) {
 	num(&c.MaxWorkers, "ROWFLOW_MAX_WORKERS")
 	num(&c.MaxDepth, "ROWFLOW_MAX_DEPTH")
 	num(&c.PoolMaxConns, "ROWFLOW_POOL_MAX_CONNS")
+	num(&c.ScriptConcurrency, "ROWFLOW_SCRIPT_CONCURRENCY")
 	dur(&c.FetchCooldown, "ROWFLOW_FETCH_COOLDOWN")
 	dur(&c.FetchPollInterval, "ROWFLOW_FETCH_POLL_INTERVAL")
 	dur(&c.RescueStuckJobsAfter, "ROWFLOW_RESCUE_STUCK_JOBS_AFTER")
@@ -171,6 +175,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxWorkers, "max-workers", c.MaxWorkers, "River workers in this process (ROWFLOW_MAX_WORKERS)")
 	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "loop protection: deepest run causation chain (ROWFLOW_MAX_DEPTH)")
 	fs.IntVar(&c.PoolMaxConns, "pool-max-conns", c.PoolMaxConns, "database connections of this process (ROWFLOW_POOL_MAX_CONNS)")
+	fs.IntVar(&c.ScriptConcurrency, "script-concurrency", c.ScriptConcurrency, "run_script steps at once in this process; 0 = one per CPU (ROWFLOW_SCRIPT_CONCURRENCY)")
 	fs.DurationVar(&c.FetchCooldown, "fetch-cooldown", c.FetchCooldown, "River fetch cooldown (ROWFLOW_FETCH_COOLDOWN)")
 	fs.DurationVar(&c.FetchPollInterval, "fetch-poll-interval", c.FetchPollInterval, "River fetch poll interval (ROWFLOW_FETCH_POLL_INTERVAL)")
 	fs.DurationVar(&c.RescueStuckJobsAfter, "rescue-stuck-jobs-after", c.RescueStuckJobsAfter, "retry a job whose worker died after this long (ROWFLOW_RESCUE_STUCK_JOBS_AFTER)")
@@ -215,6 +220,9 @@ func (c Config) Validate() error {
 	}
 	if c.RateAuthFailures < 0 || c.RateFormSubmits < 0 || c.RateTokenRequests < 0 {
 		return fmt.Errorf("rate limits must be 0 (off) or positive")
+	}
+	if c.ScriptConcurrency < 0 {
+		return fmt.Errorf("script-concurrency must be ≥ 0")
 	}
 	if c.MaxWorkers < 1 || c.PoolMaxConns < 4 {
 		return fmt.Errorf("max-workers must be ≥ 1 and pool-max-conns ≥ 4")

@@ -13,6 +13,7 @@ import (
 	"github.com/rowflow/rowflow/outbound/teams"
 	"github.com/rowflow/rowflow/record"
 	"github.com/rowflow/rowflow/schedule"
+	"github.com/rowflow/rowflow/script"
 )
 
 // KindDeps is what the kinds are built from: every dependency a trigger or
@@ -39,6 +40,8 @@ type KindDeps struct {
 	Teams *teams.Client
 	// Webhooks is the incoming webhooks service (webhook_received).
 	Webhooks trigger.Webhooks
+	// Scripts runs run_script steps (its concurrency bounds their memory).
+	Scripts *script.Runner
 }
 
 // Kinds returns the registry of every trigger and action kind rowflow has,
@@ -69,6 +72,7 @@ func Kinds(deps KindDeps) *kind.Registry {
 			action.SendEmail{Connections: deps.Connections, Mail: deps.Mail, Default: deps.DefaultSMTP, DefaultMail: deps.DefaultMail},
 			action.SendSlackMessage{Connections: deps.Connections, Slack: deps.Slack},
 			action.SendTeamsMessage{Connections: deps.Connections, Teams: deps.Teams},
+			action.RunScript{Runner: deps.Scripts, Records: deps.Records},
 		},
 	)
 }

@@ -98,11 +98,15 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 	var rawCfg any
 	_ = json.Unmarshal(orEmpty(step.Config), &rawCfg)
 	at, ok := rt.kinds.Action(step.Type)
+	rawCfg, verbatim := splitVerbatim(at, rawCfg)
 	var escape func(path string) func(string) string
 	if esc, isEsc := at.(kind.Escaper); isEsc {
 		escape = esc.Escape
 	}
 	rendered, missing, err := template.RenderChecked(rawCfg, data, escape)
+	if err == nil {
+		rendered = joinVerbatim(rendered, verbatim)
+	}
 	st.input = kind.Redact(rendered, kind.SecretsOf(at))
 	if err != nil {
 		return rt.failStep(ctx, job, st, nil, fmt.Errorf("rendering config: %w", err), false)
@@ -120,7 +124,7 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 	}
 	trigger, _ := data["trigger"].(map[string]any)
 	sc := &kind.StepContext{RunID: run.ID, AutomationID: run.AutomationID, BaseID: run.BaseID, StepID: step.ID,
-		Attempt: job.Attempt, Depth: int(run.Depth), IdempotencyKey: "msg_" + run.ID + "_" + step.ID,
+		Attempt: job.Attempt, RetryDeclared: step.Retry != nil && step.Retry.MaxAttempts > 0, Depth: int(run.Depth), IdempotencyKey: "msg_" + run.ID + "_" + step.ID,
 		Trigger: trigger, Now: rt.now()}
 	// Steps write computed values: numbers are rounded to their field's
 	// precision, even when the run started inside an API request.

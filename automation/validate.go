@@ -168,7 +168,9 @@ func (rt *Runtime) validateDefinition(ctx context.Context, baseID string, def *d
 			v.Add(loc+".type", "unknown step type %q; one of %s", s.Type, strings.Join(rt.kinds.ActionNames(), ", "))
 		} else {
 			var raw any
-			if err := json.Unmarshal(orEmpty(s.Config), &raw); err != nil {
+			err := json.Unmarshal(orEmpty(s.Config), &raw)
+			raw, _ = splitVerbatim(at, raw)
+			if err != nil {
 				v.Add(loc+".config", "%s", kind.JSONProblem(err))
 			} else if err := template.CheckValue(raw, loc+".config"); err != nil {
 				v.Add(templateLoc(err, loc+".config"), "%s", templateMsg(err))

@@ -54,6 +54,8 @@ type Opts struct {
 	Email, EmailOnly bool
 	// IncomingOnly runs only the incoming-webhook rows (incoming.go).
 	IncomingOnly bool
+	// ScriptOnly measures only the run_script rows (bench/script.go).
+	ScriptOnly bool
 	// OutDir receives <timestamp>.json (default bench/results).
 	OutDir string
 	Out    io.Writer
@@ -74,6 +76,7 @@ type Result struct {
 	Schedule    *ScheduleRow    `json:"schedule_lateness,omitempty"`
 	Email       *EmailRow       `json:"email,omitempty"`
 	Incoming    *IncomingResult `json:"incoming_webhook,omitempty"`
+	Script      ScriptRow       `json:"script"`
 	Settings    map[string]any  `json:"settings"`
 	DurationSec float64         `json:"duration_sec"`
 }
@@ -159,6 +162,13 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 		return res, err
 	}
 
+	if o.ScriptOnly {
+		if res.Script, err = scriptRows(ctx, a, srv, pool, map[bool]int{true: 100, false: 500}[o.Short], map[bool]int{true: 1000, false: 5000}[o.Short]); err != nil {
+			return nil, err
+		}
+		fmt.Fprintln(o.Out, "run_script (step start → end ms; sustained scripts/s; RSS while 2 scripts fill memory_mb)\n  "+res.Script.String())
+		return res, nil
+	}
 	// Idle cost, before any load.
 	idle := 5 * time.Second
 	if o.Short {
@@ -269,6 +279,11 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 	if err := notifyRow(); err != nil {
 		return nil, err
 	}
+	if res.Script, err = scriptRows(ctx, a, srv, pool, map[bool]int{true: 100, false: 500}[o.Short], map[bool]int{true: 1000, false: 5000}[o.Short]); err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(o.Out, "\nrun_script (step start → end ms; sustained scripts/s; RSS while 2 scripts fill memory_mb)")
+	fmt.Fprintln(o.Out, "  "+res.Script.String())
 	fmt.Fprintf(o.Out, "\ncost: rss idle=%.1f MiB peak=%.1f MiB | idle db_commits/s=%.1f idle cpu=%.1f%% | cpu under load=%.0f%% of one core\n",
 		res.Cost.RSSIdleMiB, res.Cost.RSSPeakMiB, res.Cost.IdleCommitsSec, res.Cost.IdleCPUPercent, res.Cost.PeakCPUPercent)
 	row, err := scheduleLateness(ctx, o.Binary, dbURL, pool, rcv.srv.URL, fires)

@@ -123,6 +123,13 @@ type Transactional interface {
 	Transactional()
 }
 
+// Verbatim is an Action whose config has top-level keys whose strings are
+// not templates (a script's code): the runtime neither checks nor renders
+// {{…}} in them, so "{{" stays literal and run data can never become code.
+type Verbatim interface {
+	VerbatimKeys() []string
+}
+
 // SecretHolder is a kind whose config holds secrets, at the paths Secrets
 // lists: dot-separated object keys, matched without regard to case, "*"
 // for any key ("secret", "headers.authorization"). Redact hides them.

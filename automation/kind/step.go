@@ -12,7 +12,11 @@ type StepContext struct {
 	BaseID       string
 	StepID       string
 	Attempt      int
-	Depth        int
+	// RetryDeclared: the step has a retry policy of its own
+	// (retry.max_attempts). Kinds whose failures repeat on every try (a
+	// script's) retry only then.
+	RetryDeclared bool
+	Depth         int
 	// IdempotencyKey is the same on every attempt of this step of this run
 	// (the webhook-id of send_webhook).
 	IdempotencyKey string

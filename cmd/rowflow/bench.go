@@ -25,6 +25,7 @@ func benchCmd(ctx context.Context, args []string) error {
 	email := fs.Bool("email", true, "add the send_email rows")
 	emailOnly := fs.Bool("email-only", false, "measure only the send_email rows (no JSON file)")
 	incomingOnly := fs.Bool("incoming-only", false, "run only the incoming-webhook rows")
+	scriptOnly := fs.Bool("script-only", false, "measure only the run_script rows (no JSON file)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -55,6 +56,6 @@ func benchCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	_, err = bench.Run(ctx, bench.Opts{AdminURL: adminURL, Binary: exe, Short: *short, Rates: rs, LatencyOnly: *latencyOnly, NotifyOnly: *notifyOnly,
-		ScheduleOnly: *scheduleOnly, Email: *email, EmailOnly: *emailOnly, IncomingOnly: *incomingOnly, OutDir: *out, Out: stdout, Logger: log})
+		ScheduleOnly: *scheduleOnly, Email: *email, EmailOnly: *emailOnly, IncomingOnly: *incomingOnly, ScriptOnly: *scriptOnly, OutDir: *out, Out: stdout, Logger: log})
 	return err
 }
