@@ -33,6 +33,14 @@ func (rt *Runtime) ClickButton(ctx context.Context, tableID, recordID, fieldID s
 	}
 	p := rowflow.PrincipalFrom(ctx)
 	user := map[string]any{"token_id": p.TokenID, "role": p.Role}
+	if p.UserID != "" {
+		// {{trigger.user.email}}: the person who clicked, when their
+		// token belongs to a user.
+		user["id"] = p.UserID
+		if u, err := rt.q.GetUser(ctx, p.UserID); err == nil {
+			user["email"], user["name"] = u.Email, u.Name
+		}
+	}
 	occ := Occurrence{Type: ButtonTrigger, BaseID: t.BaseID, Config: map[string]any{"table_id": t.ID, "field_id": f.ID},
 		Key: "btn:" + rowflow.NewID(""), Table: t, Cells: rec.Cells, Cause: rowflow.CauseFrom(ctx),
 		Data: map[string]any{"table_id": t.ID, "field_id": f.ID, "field": f.Name,

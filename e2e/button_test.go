@@ -93,3 +93,24 @@ func createTokenE2E(t *testing.T, f *fixture, role string) (string, string) {
 	tok := f.env.JSON("POST", "/api/v1/tokens", map[string]any{"name": role, "role": role}, 201)
 	return tok["id"].(string), tok["token"].(string)
 }
+
+// TestButtonClickedByAUser: the run of a click with a user's token sees
+// who clicked as {{trigger.user.email}} (and id, name).
+func TestButtonClickedByAUser(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	button := f.env.JSON("POST", "/api/v1/tables/"+f.tableID+"/fields", map[string]any{"name": "Ship", "type": "button"}, 201)["id"].(string)
+	rec := f.create(t, map[string]any{"Name": "Order 1"})
+	rcv := newReceiver(t)
+	f.automation(t, map[string]any{"name": "ship",
+		"trigger": map[string]any{"type": "button_clicked", "config": map[string]any{"table_id": f.tableID, "field_id": button}},
+		"steps": []any{map[string]any{"id": "tell", "type": "send_webhook", "config": map[string]any{"url": rcv.URL,
+			"body": map[string]any{"who": "{{trigger.user.email}}", "name": "{{trigger.user.name}}"}}}}})
+	user := f.env.JSON("POST", "/api/v1/users", map[string]any{"email": "ada@example.com", "name": "Ada"}, 201)["id"].(string)
+	token := f.env.JSON("POST", "/api/v1/tokens", map[string]any{"name": "ada", "role": "editor", "user_id": user}, 201)["token"].(string)
+	st, raw := f.env.Do("POST", "/api/v1/tables/"+f.tableID+"/records/"+rec+"/buttons/"+button, token, nil)
+	require.Equal(t, 202, st, "%s", raw)
+	d := rcv.wait(t)
+	require.Equal(t, "ada@example.com", d.Body["who"])
+	require.Equal(t, "Ada", d.Body["name"])
+}
