@@ -19,7 +19,7 @@ run ./e2e/ 'TestReceiverDownTenSeconds|TestCrashLosesAndDoublesNothing|TestKillW
 run ./httpapi/ 'TestDatabaseLostAnswers503|TestRateLimits|TestFormAndTokenRateLimits|TestServerTimeouts|TestMaxConns'
 run ./automation/ 'TestJobRowsMatchRiver|TestExternalRetrySchedule|TestRetryJitter'
 run ./condition/ 'TestDeepNestingFailsFast|TestManyRulesStopEarly'
-for target in ./condition/:FuzzCompileJSON ./formula/:FuzzParse ./template/:FuzzRender; do
+for target in ./condition/:FuzzCompileJSON ./formula/:FuzzParse ./template/:FuzzRender ./webhook/:FuzzMapping ./schedule/:FuzzParse; do
   pkg=${target%%:*} fn=${target##*:}
   if out=$(go test -run '^$' -fuzz="^${fn}\$" -fuzztime="$fuzztime" "$pkg" 2>&1); then
     echo "FIGURE fuzz $fn: $(echo "$out" | grep -oE 'execs: [0-9]+' | tail -1) in $fuzztime, no failure"
