@@ -154,13 +154,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 	if cfg.Role != "api" {
 		workers := river.NewWorkers()
 		jobs.Register(workers, a.Automations)
-		river.AddWorker(workers, &jobs.ScheduleTickWorker{Schedules: a.Schedules, Runtime: a.Automations})
 		rcfg.Workers = workers
 		rcfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
-		// First steps of runs whose inline execution died go to River
-		// through the sweeper (sweep.go), not a periodic River job; the
-		// leader fires due schedules (schedule/doc.go).
-		rcfg.PeriodicJobs = []*river.PeriodicJob{jobs.ScheduleTick(cfg.ScheduleTick)}
+		// The backstop sweep and the schedule tick are goroutines of every
+		// worker process (sweep.go), not River periodic jobs.
 	}
 	a.River, err = river.NewClient(riverpgxv5.New(pool), rcfg)
 	if err != nil {
@@ -215,7 +212,7 @@ func (a *App) Start(ctx context.Context) error {
 		if err := a.River.Start(ctx); err != nil {
 			return fmt.Errorf("starting river: %w", err)
 		}
-		a.stopSweep = a.startSweeper()
+		a.stopSweep = a.startPeriodic()
 	}
 	if a.Server == nil {
 		return nil

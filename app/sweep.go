@@ -5,30 +5,58 @@ import (
 	"time"
 
 	"github.com/rowflow/rowflow/automation"
+	"github.com/rowflow/rowflow/jobs"
 )
 
-// startSweeper runs the backstop sweep (automation.Runtime.SweepBackstops:
-// first steps of runs whose inline execution died go to River) in this
-// worker process: once at start, then every automation.SweepInterval.
+// The periodic work of a worker process runs in goroutines of its own,
+// not as River periodic jobs, so River UI lists the work (run_step jobs)
+// and not a housekeeping job every second or few. Every worker process
+// runs them; each claims its rows FOR UPDATE SKIP LOCKED, so concurrent
+// processes share the work instead of repeating it:
 //
-// It is a goroutine, not a River periodic job, so River UI lists the work
-// (run_step jobs) and not a run_backstop_sweep job every few seconds. Every
-// worker process sweeps; the sweep statement takes runs FOR UPDATE SKIP
-// LOCKED, so concurrent sweeps share the work instead of repeating it.
-// The returned function stops it and waits for a sweep in progress.
-func (a *App) startSweeper() (stop func()) {
+//   - the backstop sweep (automation.Runtime.SweepBackstops): first steps
+//     of runs whose inline execution died go to River, every
+//     automation.SweepInterval;
+//   - the schedule tick (schedule.Service.Tick): due schedules fire once
+//     each, every ScheduleTick (a fire is unique per automation and fire
+//     time, whichever process inserts it).
+
+// startPeriodic starts the sweep and the schedule tick; the returned
+// function stops both and waits for a round in progress.
+func (a *App) startPeriodic() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
+	start := jobs.StartFires(a.Automations)
+	stops := []func(){
+		a.every(ctx, automation.SweepInterval(a.Config.InlineBackstop), "backstop sweep", func(ctx context.Context) (int, error) {
+			return a.Automations.SweepBackstops(ctx)
+		}),
+		a.every(ctx, a.Config.ScheduleTick, "schedule tick", func(ctx context.Context) (int, error) {
+			return a.Schedules.Tick(ctx, start)
+		}),
+	}
+	return func() {
+		cancel()
+		for _, s := range stops {
+			s()
+		}
+	}
+}
+
+// every runs fn at once and then every interval until ctx ends; the
+// returned function waits for it to end. A failed round is logged and
+// tried again at the next interval; a round that did work says how much
+// at debug level.
+func (a *App) every(ctx context.Context, interval time.Duration, name string, fn func(ctx context.Context) (int, error)) (wait func()) {
 	done := make(chan struct{})
-	interval := automation.SweepInterval(a.Config.InlineBackstop)
 	go func() {
 		defer close(done)
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
-			if n, err := a.Automations.SweepBackstops(ctx); err != nil && ctx.Err() == nil {
-				a.Log.Warn("backstop sweep failed; retrying at the next interval", "error", err)
+			if n, err := fn(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Warn(name+" failed; retrying at the next interval", "error", err)
 			} else if n > 0 {
-				a.Log.Info("backstop sweep gave first steps to River", "runs", n)
+				a.Log.Debug(name, "count", n)
 			}
 			select {
 			case <-ctx.Done():
@@ -37,8 +65,5 @@ func (a *App) startSweeper() (stop func()) {
 			}
 		}
 	}()
-	return func() {
-		cancel()
-		<-done
-	}
+	return func() { <-done }
 }

@@ -1,8 +1,8 @@
 // Package schedule keeps the `scheduled` trigger's fire times: parsing a
 // schedule (a cron expression in a time zone, or a fixed interval),
 // computing its next fires with the daylight-saving guard, the catch-up
-// policy after downtime, and the durable rows (automation_schedules) the
-// leader's periodic tick claims and fires.
+// policy after downtime, and the durable rows (automation_schedules) the periodic
+// tick of every worker process claims and fires (app/sweep.go).
 //
 // One row per enabled scheduled automation:
 //
