@@ -73,6 +73,7 @@ func Kinds(deps KindDeps) *kind.Registry {
 			action.SendSlackMessage{Connections: deps.Connections, Slack: deps.Slack},
 			action.SendTeamsMessage{Connections: deps.Connections, Teams: deps.Teams},
 			action.RunScript{Runner: deps.Scripts, Records: deps.Records},
+			action.Delay{},
 		},
 	)
 }

@@ -71,9 +71,22 @@
 //	           ┌──────────── loop_detected / bad condition ─────────────┐
 //	           │                                                         ▼
 //	match ─▶ queued ──first step starts──▶ running ──last step done──▶ succeeded
-//	           │                              │
-//	           │ (no steps)                   └─step failed, on_error=stop──▶ failed
+//	           │                             │ ▲ │
+//	           │        delay step done ─────┘ │ └─step failed, on_error=stop──▶ failed
+//	           │        (kind.Waiter)   ▼      │
+//	           │                     waiting ──┘ resume_at came: next step starts
+//	           │ (no steps)
 //	           └──────────────────────────────────────────────────────▶ succeeded
+//
+// A delay step (a kind.Waiter) completes at once; its completion
+// statement (FinishStep / FinishInlineStep, next_scheduled_at) inserts
+// the next step's job due at the resume time and sets the run waiting
+// with resume_at. No worker is held while it waits, and a restart changes
+// nothing: the job is in River's table (available, fetched once its
+// scheduled_at has come). The next step's StartRun moves the run back to
+// running and clears resume_at. A resume time not ahead (until in the
+// past, for 0s) is no wait: the next job is available at once, the run
+// stays running. A delay that is the last step ends the run at once.
 //
 // A run of a kind.CurrentOnly trigger (scheduled: inserted ahead of its
 // fire time, its first step's job due then) ends skipped at its first

@@ -17,6 +17,7 @@ import (
 const (
 	RunQueued    = "queued"
 	RunRunning   = "running"
+	RunWaiting   = "waiting"
 	RunSucceeded = "succeeded"
 	RunFailed    = "failed"
 	RunSkipped   = "skipped"

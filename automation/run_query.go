@@ -59,13 +59,16 @@ type Run struct {
 	CreatedAt    time.Time  `json:"created_at"`
 	StartedAt    *time.Time `json:"started_at"`
 	FinishedAt   *time.Time `json:"finished_at"`
+	// ResumeAt is when a waiting run (after a delay step) goes on with its
+	// next step; null otherwise.
+	ResumeAt *time.Time `json:"resume_at"`
 }
 
 func runFromRow(r db.Run, steps []db.RunStep) Run {
 	out := Run{ID: r.ID, AutomationID: r.AutomationID, Version: int(r.Version), Status: r.Status, Error: r.Error,
 		Depth: int(r.Depth), OriginRunID: r.OriginRunID, IsTest: r.IsTest,
 		Trigger:   RunTrigger{Type: r.TriggerType, Data: r.TriggerData},
-		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Steps: []RunStep{}}
+		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, ResumeAt: r.ResumeAt, Steps: []RunStep{}}
 	for _, s := range steps {
 		out.Steps = append(out.Steps, RunStep{ID: s.StepID, Type: s.Type, Status: s.Status, Attempts: int(s.Attempts),
 			Input: s.Input, Output: s.Output, Error: s.Error, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt,
@@ -121,9 +124,9 @@ func (rt *Runtime) ListRuns(ctx context.Context, automationID, status, cursor st
 		return nil, "", err
 	}
 	switch status {
-	case "", RunQueued, RunRunning, RunSucceeded, RunFailed, RunSkipped, RunCancelled:
+	case "", RunQueued, RunRunning, RunWaiting, RunSucceeded, RunFailed, RunSkipped, RunCancelled:
 	default:
-		return nil, "", rowflow.Invalid("status", "must be one of queued, running, succeeded, failed, skipped, cancelled")
+		return nil, "", rowflow.Invalid("status", "must be one of queued, running, waiting, succeeded, failed, skipped, cancelled")
 	}
 	if limit <= 0 {
 		limit = 50

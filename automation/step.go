@@ -257,7 +257,8 @@ func (rt *Runtime) completeStep(ctx context.Context, st stepState, status string
 var errStepAlreadyFinal = errors.New("step already completed by another execution")
 
 // finishStep stores the step's final state and moves the run on (next
-// step, or the run's end) in one statement with q (FinishStep, or
+// step — due at once, or at a kind.Waiter's resume time with the run
+// waiting meanwhile — or the run's end) in one statement with q (FinishStep, or
 // FinishInlineStep, which claims an inline step's run backstop): inside
 // the caller's transaction for record actions, on its own otherwise.
 func (rt *Runtime) finishStep(ctx context.Context, q *db.Queries, st stepState, status string, output any, cause error) error {
@@ -277,7 +278,12 @@ func (rt *Runtime) finishStep(ctx context.Context, q *db.Queries, st stepState, 
 		j := rt.stepJob(st.run.ID, next, st.def.Steps[next], time.Time{})
 		p.NextArgs, _ = json.Marshal(j.args)
 		p.NextMaxAttempts = int16(j.maxAttempts)
-		p.Notify = rt.notify.due(rt.now())
+		if status == "succeeded" {
+			p.NextScheduledAt = rt.resumeAt(st.step, output)
+		}
+		if !p.NextScheduledAt.After(rt.now()) {
+			p.Notify = rt.notify.due(rt.now())
+		}
 	default:
 		p.RunStatus = RunSucceeded
 	}
@@ -286,7 +292,7 @@ func (rt *Runtime) finishStep(ctx context.Context, q *db.Queries, st stepState, 
 		row, err := q.FinishInlineStep(ctx, db.FinishInlineStepParams{Notify: p.Notify, RunStatus: p.RunStatus, RunError: p.RunError,
 			RunID: p.RunID, StepIndex: p.StepIndex, StepID: p.StepID, Type: p.Type, Status: p.Status, Attempts: p.Attempts,
 			Snoozes: p.Snoozes, Input: p.Input, Output: p.Output, Error: p.Error, StartedAt: p.StartedAt,
-			NextArgs: p.NextArgs, NextMaxAttempts: p.NextMaxAttempts})
+			NextArgs: p.NextArgs, NextMaxAttempts: p.NextMaxAttempts, NextScheduledAt: p.NextScheduledAt})
 		if err != nil {
 			return fmt.Errorf("completing step %s of %s: %w", st.step.ID, st.run.ID, err)
 		}
@@ -302,6 +308,21 @@ func (rt *Runtime) finishStep(ctx context.Context, q *db.Queries, st stepState, 
 		return errStepAlreadyFinal
 	}
 	return nil
+}
+
+// resumeAt is when the step after a completed step may start: a
+// kind.Waiter's (a delay's) resume time, zero for every other kind (at
+// once). The next step's job is inserted due then and the run waits.
+func (rt *Runtime) resumeAt(step StepSpec, output any) time.Time {
+	at, ok := rt.kinds.Action(step.Type)
+	if !ok {
+		return time.Time{}
+	}
+	w, ok := at.(kind.Waiter)
+	if !ok {
+		return time.Time{}
+	}
+	return w.ResumeAt(output)
 }
 
 // stepRowValues is a step row's input, output and error as stored.

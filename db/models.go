@@ -205,6 +205,7 @@ type Run struct {
 	StartedAt    *time.Time      `json:"started_at"`
 	FinishedAt   *time.Time      `json:"finished_at"`
 	BackstopAt   *time.Time      `json:"backstop_at"`
+	ResumeAt     *time.Time      `json:"resume_at"`
 }
 
 type RunStep struct {

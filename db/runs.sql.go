@@ -25,18 +25,21 @@ func (q *Queries) ClearRunBackstop(ctx context.Context, id string) error {
 const finishInlineStep = `-- name: FinishInlineStep :one
 WITH run AS (
     UPDATE runs SET backstop_at = NULL,
-        status = CASE WHEN $2::text <> '' THEN $2::text ELSE runs.status END,
-        error = CASE WHEN $2::text <> '' THEN $3::text ELSE runs.error END,
-        finished_at = CASE WHEN $2::text <> '' THEN clock_timestamp() ELSE runs.finished_at END
+        status = CASE WHEN $2::text <> '' THEN $2::text
+                      WHEN $3::timestamptz > now() THEN 'waiting' ELSE runs.status END,
+        error = CASE WHEN $2::text <> '' THEN $4::text ELSE runs.error END,
+        finished_at = CASE WHEN $2::text <> '' THEN clock_timestamp() ELSE runs.finished_at END,
+        resume_at = CASE WHEN $2::text = '' AND $3::timestamptz > now()
+                         THEN $3::timestamptz END
     -- coalesce(…): the run is found by its primary key, never by walking the
     -- partial index of every run in flight (as queries/jobs.sql explains).
-    WHERE runs.id = $4::text AND coalesce(runs.backstop_at, '-infinity') > '-infinity'
+    WHERE runs.id = $5::text AND coalesce(runs.backstop_at, '-infinity') > '-infinity'
     RETURNING runs.id
 ), step AS (
     INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at)
-    SELECT run.id, $5::int, $6::text, $7::text, $8::text,
-           $9::int, $10::int, $11::jsonb, $12::jsonb,
-           $13::text, $14::timestamptz, clock_timestamp()
+    SELECT run.id, $6::int, $7::text, $8::text, $9::text,
+           $10::int, $11::int, $12::jsonb, $13::jsonb,
+           $14::text, $15::timestamptz, clock_timestamp()
     FROM run
     ON CONFLICT (run_id, step_index) DO UPDATE
     SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
@@ -46,8 +49,9 @@ WITH run AS (
     RETURNING run_id
 ), next AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT $15::jsonb, 'run_step', $16::smallint, 1, 'default', 'available', now(), '{}', '{}'
-    FROM step WHERE $15::jsonb IS NOT NULL
+    SELECT $16::jsonb, 'run_step', $17::smallint, 1, 'default', 'available',
+           greatest(now(), $3::timestamptz), '{}', '{}'
+    FROM step WHERE $16::jsonb IS NOT NULL
     RETURNING id
 )
 SELECT (SELECT count(*) FROM step)::int AS written,
@@ -58,6 +62,7 @@ SELECT (SELECT count(*) FROM step)::int AS written,
 type FinishInlineStepParams struct {
 	Notify          bool            `json:"notify"`
 	RunStatus       string          `json:"run_status"`
+	NextScheduledAt time.Time       `json:"next_scheduled_at"`
 	RunError        *string         `json:"run_error"`
 	RunID           string          `json:"run_id"`
 	StepIndex       int32           `json:"step_index"`
@@ -85,11 +90,13 @@ type FinishInlineStepRow struct {
 // when run_status is set — but only while it is still set: otherwise the
 // sweep gave the step to River, which owns it now, and nothing is written
 // (written = 0). Then the step's final row and the next step's job, as in
-// FinishStep. Asynchronous commit, as FinishStep.
+// FinishStep (next_scheduled_at ahead: due then, the run waiting).
+// Asynchronous commit, as FinishStep.
 func (q *Queries) FinishInlineStep(ctx context.Context, arg FinishInlineStepParams) (FinishInlineStepRow, error) {
 	row := q.db.QueryRow(ctx, finishInlineStep,
 		arg.Notify,
 		arg.RunStatus,
+		arg.NextScheduledAt,
 		arg.RunError,
 		arg.RunID,
 		arg.StepIndex,
@@ -123,13 +130,18 @@ WITH step AS (
     WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped')
     RETURNING run_id
 ), run AS (
-    UPDATE runs SET status = $13::text, error = $14::text, finished_at = clock_timestamp()
-    WHERE runs.id IN (SELECT step.run_id FROM step) AND $13::text <> ''
+    UPDATE runs SET status = CASE WHEN $13::text <> '' THEN $13::text ELSE 'waiting' END,
+        error = CASE WHEN $13::text <> '' THEN $14::text ELSE runs.error END,
+        finished_at = CASE WHEN $13::text <> '' THEN clock_timestamp() ELSE runs.finished_at END,
+        resume_at = CASE WHEN $13::text <> '' THEN NULL ELSE $15::timestamptz END
+    WHERE runs.id IN (SELECT step.run_id FROM step)
+      AND ($13::text <> '' OR $15::timestamptz > now())
     RETURNING runs.id
 ), next AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT $15::jsonb, 'run_step', $16::smallint, 1, 'default', 'available', now(), '{}', '{}'
-    FROM step WHERE $15::jsonb IS NOT NULL
+    SELECT $16::jsonb, 'run_step', $17::smallint, 1, 'default', 'available',
+           greatest(now(), $15::timestamptz), '{}', '{}'
+    FROM step WHERE $16::jsonb IS NOT NULL
     RETURNING id
 )
 SELECT (SELECT count(*) FROM step)::int AS written,
@@ -152,6 +164,7 @@ type FinishStepParams struct {
 	StartedAt       time.Time       `json:"started_at"`
 	RunStatus       string          `json:"run_status"`
 	RunError        *string         `json:"run_error"`
+	NextScheduledAt time.Time       `json:"next_scheduled_at"`
 	NextArgs        json.RawMessage `json:"next_args"`
 	NextMaxAttempts int16           `json:"next_max_attempts"`
 }
@@ -165,7 +178,11 @@ type FinishStepRow struct {
 // Completes a step River ran in ONE statement: writes the step's final
 // row unless it already is final (UpsertRunStep), and then moves the run
 // on: run_status (” = leave it) ends the run, next_args enqueues the
-// next step's job (as queries/jobs.sql, available at once). written is 0
+// next step's job (as queries/jobs.sql, available at once — or, when
+// next_scheduled_at is ahead (a delay step), due then: River fetches an
+// available job only once its scheduled_at has come, and the run waits
+// meanwhile, status 'waiting' with resume_at; a zero or past
+// next_scheduled_at is today's behaviour). written is 0
 // when the step was not written: a concurrent execution won.
 // The commit is asynchronous (synchronous_commit off for this transaction
 // only): run state follows from the record write, which commits
@@ -188,6 +205,7 @@ func (q *Queries) FinishStep(ctx context.Context, arg FinishStepParams) (FinishS
 		arg.StartedAt,
 		arg.RunStatus,
 		arg.RunError,
+		arg.NextScheduledAt,
 		arg.NextArgs,
 		arg.NextMaxAttempts,
 	)
@@ -197,7 +215,7 @@ func (q *Queries) FinishStep(ctx context.Context, arg FinishStepParams) (FinishS
 }
 
 const getRun = `-- name: GetRun :one
-SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at FROM runs WHERE id = $1
+SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at FROM runs WHERE id = $1
 `
 
 func (q *Queries) GetRun(ctx context.Context, id string) (Run, error) {
@@ -220,12 +238,13 @@ func (q *Queries) GetRun(ctx context.Context, id string) (Run, error) {
 		&i.StartedAt,
 		&i.FinishedAt,
 		&i.BackstopAt,
+		&i.ResumeAt,
 	)
 	return i, err
 }
 
 const getRunForUpdate = `-- name: GetRunForUpdate :one
-SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at FROM runs WHERE id = $1 FOR UPDATE
+SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at FROM runs WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetRunForUpdate(ctx context.Context, id string) (Run, error) {
@@ -248,6 +267,7 @@ func (q *Queries) GetRunForUpdate(ctx context.Context, id string) (Run, error) {
 		&i.StartedAt,
 		&i.FinishedAt,
 		&i.BackstopAt,
+		&i.ResumeAt,
 	)
 	return i, err
 }
@@ -376,7 +396,7 @@ func (q *Queries) ListRunStepsOfRuns(ctx context.Context, runIds []string) ([]Ru
 }
 
 const listRuns = `-- name: ListRuns :many
-SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at FROM runs
+SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at FROM runs
 WHERE automation_id = $1
   AND ($2::text IS NULL OR status = $2::text)
   AND ($3::timestamptz IS NULL
@@ -425,6 +445,7 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.BackstopAt,
+			&i.ResumeAt,
 		); err != nil {
 			return nil, err
 		}
@@ -437,8 +458,8 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 }
 
 const startRun = `-- name: StartRun :one
-UPDATE runs SET status = 'running', started_at = coalesce(started_at, clock_timestamp())
-WHERE id = $1 AND status IN ('queued', 'running')
+UPDATE runs SET status = 'running', started_at = coalesce(started_at, clock_timestamp()), resume_at = NULL
+WHERE id = $1 AND status IN ('queued', 'running', 'waiting')
 RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, depth,
     coalesce((SELECT s.status FROM run_steps s WHERE s.run_id = runs.id AND s.step_index = $2::int), '')::text AS step_status
 `
@@ -461,7 +482,8 @@ type StartRunRow struct {
 
 // Marks a run running and returns it with the status of step step_index
 // (NULL before its first completion); no row when the run is no longer
-// queued or running.
+// queued, running or waiting. A waiting run (a delay step's wait is over:
+// this is its next step) is running again, without resume_at.
 func (q *Queries) StartRun(ctx context.Context, arg StartRunParams) (StartRunRow, error) {
 	row := q.db.QueryRow(ctx, startRun, arg.ID, arg.StepIndex)
 	var i StartRunRow

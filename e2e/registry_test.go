@@ -170,6 +170,9 @@ func TestActionsHaveOneEffectPerIdempotencyKey(t *testing.T) {
 		// run_script only reads (as a viewer of its base): it has no
 		// effect but its output, stored with the step's completion.
 		"run_script": false,
+		// delay has no effect but its output: the next step's job, due at
+		// the resume time, commits with the step's completion.
+		"delay": false,
 	}
 	kinds := app.Kinds(app.KindDeps{})
 	for _, at := range kinds.Actions() {

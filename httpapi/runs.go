@@ -18,7 +18,7 @@ func registerRuns(api huma.API, h *handlers) {
 		Summary: "An automation's run history, newest first", Tags: []string{"runs"},
 	}, func(ctx context.Context, in *struct {
 		AutomationIDPath
-		Status string `query:"status" enum:"queued,running,succeeded,failed,skipped,cancelled" doc:"only runs with this status"`
+		Status string `query:"status" enum:"queued,running,waiting,succeeded,failed,skipped,cancelled" doc:"only runs with this status"`
 		Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
 		Cursor string `query:"cursor" doc:"next_cursor of the previous page"`
 	}) (*listBody[automation.Run], error) {

@@ -34,9 +34,10 @@ WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped');
 -- name: StartRun :one
 -- Marks a run running and returns it with the status of step step_index
 -- (NULL before its first completion); no row when the run is no longer
--- queued or running.
-UPDATE runs SET status = 'running', started_at = coalesce(started_at, clock_timestamp())
-WHERE id = sqlc.arg(id) AND status IN ('queued', 'running')
+-- queued, running or waiting. A waiting run (a delay step's wait is over:
+-- this is its next step) is running again, without resume_at.
+UPDATE runs SET status = 'running', started_at = coalesce(started_at, clock_timestamp()), resume_at = NULL
+WHERE id = sqlc.arg(id) AND status IN ('queued', 'running', 'waiting')
 RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, depth,
     coalesce((SELECT s.status FROM run_steps s WHERE s.run_id = runs.id AND s.step_index = sqlc.arg(step_index)::int), '')::text AS step_status;
 
@@ -100,7 +101,11 @@ FROM ins LEFT JOIN job ON job.run_id = ins.id;
 -- Completes a step River ran in ONE statement: writes the step's final
 -- row unless it already is final (UpsertRunStep), and then moves the run
 -- on: run_status ('' = leave it) ends the run, next_args enqueues the
--- next step's job (as queries/jobs.sql, available at once). written is 0
+-- next step's job (as queries/jobs.sql, available at once — or, when
+-- next_scheduled_at is ahead (a delay step), due then: River fetches an
+-- available job only once its scheduled_at has come, and the run waits
+-- meanwhile, status 'waiting' with resume_at; a zero or past
+-- next_scheduled_at is today's behaviour). written is 0
 -- when the step was not written: a concurrent execution won.
 -- The commit is asynchronous (synchronous_commit off for this transaction
 -- only): run state follows from the record write, which commits
@@ -119,12 +124,17 @@ WITH step AS (
     WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped')
     RETURNING run_id
 ), run AS (
-    UPDATE runs SET status = sqlc.arg(run_status)::text, error = sqlc.narg(run_error)::text, finished_at = clock_timestamp()
-    WHERE runs.id IN (SELECT step.run_id FROM step) AND sqlc.arg(run_status)::text <> ''
+    UPDATE runs SET status = CASE WHEN sqlc.arg(run_status)::text <> '' THEN sqlc.arg(run_status)::text ELSE 'waiting' END,
+        error = CASE WHEN sqlc.arg(run_status)::text <> '' THEN sqlc.narg(run_error)::text ELSE runs.error END,
+        finished_at = CASE WHEN sqlc.arg(run_status)::text <> '' THEN clock_timestamp() ELSE runs.finished_at END,
+        resume_at = CASE WHEN sqlc.arg(run_status)::text <> '' THEN NULL ELSE sqlc.arg(next_scheduled_at)::timestamptz END
+    WHERE runs.id IN (SELECT step.run_id FROM step)
+      AND (sqlc.arg(run_status)::text <> '' OR sqlc.arg(next_scheduled_at)::timestamptz > now())
     RETURNING runs.id
 ), next AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT sqlc.arg(next_args)::jsonb, 'run_step', sqlc.arg(next_max_attempts)::smallint, 1, 'default', 'available', now(), '{}', '{}'
+    SELECT sqlc.arg(next_args)::jsonb, 'run_step', sqlc.arg(next_max_attempts)::smallint, 1, 'default', 'available',
+           greatest(now(), sqlc.arg(next_scheduled_at)::timestamptz), '{}', '{}'
     FROM step WHERE sqlc.arg(next_args)::jsonb IS NOT NULL
     RETURNING id
 )
@@ -138,12 +148,16 @@ SELECT (SELECT count(*) FROM step)::int AS written,
 -- when run_status is set — but only while it is still set: otherwise the
 -- sweep gave the step to River, which owns it now, and nothing is written
 -- (written = 0). Then the step's final row and the next step's job, as in
--- FinishStep. Asynchronous commit, as FinishStep.
+-- FinishStep (next_scheduled_at ahead: due then, the run waiting).
+-- Asynchronous commit, as FinishStep.
 WITH run AS (
     UPDATE runs SET backstop_at = NULL,
-        status = CASE WHEN sqlc.arg(run_status)::text <> '' THEN sqlc.arg(run_status)::text ELSE runs.status END,
+        status = CASE WHEN sqlc.arg(run_status)::text <> '' THEN sqlc.arg(run_status)::text
+                      WHEN sqlc.arg(next_scheduled_at)::timestamptz > now() THEN 'waiting' ELSE runs.status END,
         error = CASE WHEN sqlc.arg(run_status)::text <> '' THEN sqlc.narg(run_error)::text ELSE runs.error END,
-        finished_at = CASE WHEN sqlc.arg(run_status)::text <> '' THEN clock_timestamp() ELSE runs.finished_at END
+        finished_at = CASE WHEN sqlc.arg(run_status)::text <> '' THEN clock_timestamp() ELSE runs.finished_at END,
+        resume_at = CASE WHEN sqlc.arg(run_status)::text = '' AND sqlc.arg(next_scheduled_at)::timestamptz > now()
+                         THEN sqlc.arg(next_scheduled_at)::timestamptz END
     -- coalesce(…): the run is found by its primary key, never by walking the
     -- partial index of every run in flight (as queries/jobs.sql explains).
     WHERE runs.id = sqlc.arg(run_id)::text AND coalesce(runs.backstop_at, '-infinity') > '-infinity'
@@ -162,7 +176,8 @@ WITH run AS (
     RETURNING run_id
 ), next AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT sqlc.arg(next_args)::jsonb, 'run_step', sqlc.arg(next_max_attempts)::smallint, 1, 'default', 'available', now(), '{}', '{}'
+    SELECT sqlc.arg(next_args)::jsonb, 'run_step', sqlc.arg(next_max_attempts)::smallint, 1, 'default', 'available',
+           greatest(now(), sqlc.arg(next_scheduled_at)::timestamptz), '{}', '{}'
     FROM step WHERE sqlc.arg(next_args)::jsonb IS NOT NULL
     RETURNING id
 )

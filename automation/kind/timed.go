@@ -22,3 +22,13 @@ type NextFire struct {
 	Local time.Time `json:"local" doc:"in the schedule's time zone"`
 	UTC   time.Time `json:"utc"`
 }
+
+// Waiter is an Action that makes its run wait (delay): after a successful
+// Execute, ResumeAt reads from its output when the run's next step may
+// start. The runtime completes the step at once and inserts the next
+// step's job due then, in the step's completion statement: no worker is
+// held, and a restart changes nothing. The run shows waiting with
+// resume_at meanwhile. A time not after now (or a zero one) means no wait.
+type Waiter interface {
+	ResumeAt(output any) time.Time
+}
