@@ -205,6 +205,7 @@ type Run struct {
 	StartedAt    *time.Time      `json:"started_at"`
 	FinishedAt   *time.Time      `json:"finished_at"`
 	BackstopAt   *time.Time      `json:"backstop_at"`
+	ReplayOf     *string         `json:"replay_of"`
 }
 
 type RunStep struct {
