@@ -69,7 +69,7 @@ func TestOperationExamples(t *testing.T) {
 	// leaves them.
 	steered := doJSON(t, env, "POST", "/api/v1/bases/"+base+"/automations", map[string]any{"name": "steered",
 		"trigger": map[string]any{"type": "record_created", "config": map[string]any{"table_id": table}},
-		"steps": []any{map[string]any{"id": "find", "type": "find_records", "config": map[string]any{"table_id": table, "limit": 1}}}}, 201)["id"].(string)
+		"steps":   []any{map[string]any{"id": "find", "type": "find_records", "config": map[string]any{"table_id": table, "limit": 1}}}}, 201)["id"].(string)
 	queuedRun, failedRun := "run_01m8examplequeuedrun000000", "run_01m8examplefailedrun000000"
 	_, err = env.App.Pool.Exec(context.Background(), `INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, event_key)
 		VALUES ($1, $3, 1, $4, 'record_created', '{}', 'queued', NULL, 'example:queued'),
