@@ -110,8 +110,8 @@ var opDocs = map[string]opDoc{
 	"replay-run":         {description: "Starts a new run with the same trigger data on the automation's current version, linked by `replay_of` to the original. Editor or owner."},
 
 	"list-automation-versions":   {description: "Lists the immutable versions of an automation (one per save), newest first, secrets redacted; `cursor` pages."},
-	"get-automation-version":     {description: "Returns version `version` of an automation: name, trigger, conditions and steps as saved, secrets redacted."},
-	"restore-automation-version": {description: "Saves a new version equal to version `version` (validated as a save: 422 with locations when it no longer fits the base). Editor or owner."},
+	"get-automation-version":     {description: "Returns version `n` of an automation: name, trigger, conditions and steps as saved, secrets redacted."},
+	"restore-automation-version": {description: "Saves a new version equal to version `n` (validated as a save: 422 with locations when it no longer fits the base). Editor or owner."},
 }
 
 // responseExamples are live answers of a fresh server to the request

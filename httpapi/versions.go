@@ -11,10 +11,10 @@ import (
 	"github.com/rowflow/rowflow/automation"
 )
 
-// VersionPath is the {automation_id} and {version} path parameters.
+// VersionPath is the {automation_id} and {n} path parameters.
 type VersionPath struct {
 	AutomationIDPath
-	Version int `path:"version" minimum:"1" example:"1" doc:"version number"`
+	N int `path:"n" minimum:"1" example:"1" doc:"version number"`
 }
 
 type versionBody struct {
@@ -51,10 +51,10 @@ func registerVersions(api huma.API, h *handlers) {
 	})
 
 	huma.Register(api, huma.Operation{
-		OperationID: "get-automation-version", Method: http.MethodGet, Path: "/api/v1/automations/{automation_id}/versions/{version}",
+		OperationID: "get-automation-version", Method: http.MethodGet, Path: "/api/v1/automations/{automation_id}/versions/{n}",
 		Summary: "One saved version of an automation (secrets redacted)", Tags: []string{"automations"},
 	}, func(ctx context.Context, in *VersionPath) (*versionBody, error) {
-		v, err := h.auto.GetVersion(ctx, in.AutomationID, in.Version)
+		v, err := h.auto.GetVersion(ctx, in.AutomationID, in.N)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
@@ -62,10 +62,10 @@ func registerVersions(api huma.API, h *handlers) {
 	})
 
 	huma.Register(api, huma.Operation{
-		OperationID: "restore-automation-version", Method: http.MethodPost, Path: "/api/v1/automations/{automation_id}/versions/{version}/restore",
+		OperationID: "restore-automation-version", Method: http.MethodPost, Path: "/api/v1/automations/{automation_id}/versions/{n}/restore",
 		Summary: "Save a new version equal to an earlier one", Tags: []string{"automations"},
 	}, func(ctx context.Context, in *VersionPath) (*automationBody, error) {
-		a, err := h.auto.RestoreVersion(ctx, in.AutomationID, in.Version)
+		a, err := h.auto.RestoreVersion(ctx, in.AutomationID, in.N)
 		if err != nil {
 			return nil, h.problem(ctx, err)
 		}
