@@ -46,19 +46,21 @@ type RunTrigger struct {
 
 // Run is one execution of an automation.
 type Run struct {
-	ID           string     `json:"id"`
-	AutomationID string     `json:"automation_id"`
-	Version      int        `json:"version"`
-	Status       string     `json:"status"`
-	Error        *string    `json:"error"`
-	Depth        int        `json:"depth"`
-	OriginRunID  *string    `json:"origin_run_id"`
-	IsTest       bool       `json:"is_test"`
-	Trigger      RunTrigger `json:"trigger"`
-	Steps        []RunStep  `json:"steps"`
-	CreatedAt    time.Time  `json:"created_at"`
-	StartedAt    *time.Time `json:"started_at"`
-	FinishedAt   *time.Time `json:"finished_at"`
+	ID           string  `json:"id"`
+	AutomationID string  `json:"automation_id"`
+	Version      int     `json:"version"`
+	Status       string  `json:"status"`
+	Error        *string `json:"error"`
+	Depth        int     `json:"depth"`
+	OriginRunID  *string `json:"origin_run_id"`
+	// ReplayOf is the run this one replays (POST /runs/{id}/replay).
+	ReplayOf   *string    `json:"replay_of"`
+	IsTest     bool       `json:"is_test"`
+	Trigger    RunTrigger `json:"trigger"`
+	Steps      []RunStep  `json:"steps"`
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  *time.Time `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at"`
 	// ResumeAt is when a waiting run (after a delay step) goes on with its
 	// next step; null otherwise.
 	ResumeAt *time.Time `json:"resume_at"`
@@ -66,7 +68,7 @@ type Run struct {
 
 func runFromRow(r db.Run, steps []db.RunStep) Run {
 	out := Run{ID: r.ID, AutomationID: r.AutomationID, Version: int(r.Version), Status: r.Status, Error: r.Error,
-		Depth: int(r.Depth), OriginRunID: r.OriginRunID, IsTest: r.IsTest,
+		Depth: int(r.Depth), OriginRunID: r.OriginRunID, ReplayOf: r.ReplayOf, IsTest: r.IsTest,
 		Trigger:   RunTrigger{Type: r.TriggerType, Data: r.TriggerData},
 		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, ResumeAt: r.ResumeAt, Steps: []RunStep{}}
 	for _, s := range steps {
@@ -117,37 +119,93 @@ func (rt *Runtime) listNotRun(ctx context.Context, run *Run, rows []db.RunStep) 
 	}
 }
 
-// ListRuns returns an automation's runs, newest first, optionally of one
-// status, after the cursor; and the next page's cursor ("" at the end).
-func (rt *Runtime) ListRuns(ctx context.Context, automationID, status, cursor string, limit int) ([]Run, string, error) {
+// RunFilter selects runs of a run list; zero fields select everything.
+// From and To bound created_at: From ≤ created_at < To.
+type RunFilter struct {
+	Status   string
+	IsTest   *bool
+	RecordID string
+	From, To *time.Time
+	Cursor   string
+	// Limit is the page size (default 50).
+	Limit int
+}
+
+// ListRuns returns an automation's runs, newest first, selected by f, and
+// the next page's cursor ("" at the end).
+func (rt *Runtime) ListRuns(ctx context.Context, automationID string, f RunFilter) ([]Run, string, error) {
 	if _, err := rt.GetAutomation(ctx, automationID); err != nil {
 		return nil, "", err
 	}
-	switch status {
-	case "", RunQueued, RunRunning, RunWaiting, RunSucceeded, RunFailed, RunSkipped, RunCancelled:
-	default:
-		return nil, "", rowflow.Invalid("status", "must be one of queued, running, waiting, succeeded, failed, skipped, cancelled")
-	}
-	if limit <= 0 {
-		limit = 50
-	}
-	p := db.ListRunsParams{AutomationID: automationID, Lim: int32(limit + 1)}
-	if status != "" {
-		p.Status = &status
-	}
-	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		ts, id, ok := strings.Cut(string(b), "|")
-		t, terr := time.Parse(time.RFC3339Nano, ts)
-		if err != nil || !ok || terr != nil {
-			return nil, "", rowflow.Invalid("cursor", "malformed cursor")
-		}
-		p.BeforeCreated, p.BeforeID = &t, id
-	}
-	rows, err := rt.q.ListRuns(ctx, p)
+	p, err := runListParams(f)
 	if err != nil {
 		return nil, "", err
 	}
+	rows, err := rt.q.ListRuns(ctx, db.ListRunsParams{AutomationID: automationID, Status: p.Status, IsTest: p.IsTest,
+		RecordID: p.RecordID, CreatedFrom: p.CreatedFrom, CreatedTo: p.CreatedTo, BeforeCreated: p.BeforeCreated, BeforeID: p.BeforeID, Lim: p.Lim})
+	if err != nil {
+		return nil, "", err
+	}
+	return rt.runPage(ctx, rows, int(p.Lim)-1)
+}
+
+// ListBaseRuns returns the runs of every automation of a base, newest
+// first, selected by f, and the next page's cursor ("" at the end).
+func (rt *Runtime) ListBaseRuns(ctx context.Context, baseID string, f RunFilter) ([]Run, string, error) {
+	if _, err := rt.records.GetBase(ctx, baseID); err != nil {
+		return nil, "", err
+	}
+	p, err := runListParams(f)
+	if err != nil {
+		return nil, "", err
+	}
+	p.BaseID = baseID
+	rows, err := rt.q.ListBaseRuns(ctx, p)
+	if err != nil {
+		return nil, "", err
+	}
+	return rt.runPage(ctx, rows, int(p.Lim)-1)
+}
+
+// runListParams checks a run filter and turns it into the list
+// statements' parameters (one row more than the page, to see a next page).
+func runListParams(f RunFilter) (db.ListBaseRunsParams, error) {
+	var p db.ListBaseRunsParams
+	switch f.Status {
+	case "", RunQueued, RunRunning, RunWaiting, RunSucceeded, RunFailed, RunSkipped, RunCancelled:
+	default:
+		return p, rowflow.Invalid("status", "must be one of queued, running, waiting, succeeded, failed, skipped, cancelled")
+	}
+	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
+		return p, rowflow.Invalid("to", "must be after from")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	p.Lim = int32(limit + 1)
+	if f.Status != "" {
+		p.Status = &f.Status
+	}
+	if f.RecordID != "" {
+		p.RecordID = &f.RecordID
+	}
+	p.IsTest, p.CreatedFrom, p.CreatedTo = f.IsTest, f.From, f.To
+	if f.Cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
+		ts, id, ok := strings.Cut(string(b), "|")
+		t, terr := time.Parse(time.RFC3339Nano, ts)
+		if err != nil || !ok || terr != nil {
+			return p, rowflow.Invalid("cursor", "malformed cursor")
+		}
+		p.BeforeCreated, p.BeforeID = &t, id
+	}
+	return p, nil
+}
+
+// runPage turns up to limit+1 listed run rows into a page of runs with
+// their steps, and the next page's cursor ("" when there is none).
+func (rt *Runtime) runPage(ctx context.Context, rows []db.Run, limit int) ([]Run, string, error) {
 	next := ""
 	if len(rows) > limit {
 		rows = rows[:limit]

@@ -153,6 +153,45 @@ func (q *Queries) InsertAutomationVersion(ctx context.Context, arg InsertAutomat
 	return err
 }
 
+const listAutomationVersions = `-- name: ListAutomationVersions :many
+SELECT automation_id, version, definition, created_at FROM automation_versions
+WHERE automation_id = $1 AND ($2::int = 0 OR version < $2::int)
+ORDER BY version DESC
+LIMIT $3
+`
+
+type ListAutomationVersionsParams struct {
+	AutomationID string `json:"automation_id"`
+	Before       int32  `json:"before"`
+	Lim          int32  `json:"lim"`
+}
+
+// An automation's versions, newest first, below version before (0: all).
+func (q *Queries) ListAutomationVersions(ctx context.Context, arg ListAutomationVersionsParams) ([]AutomationVersion, error) {
+	rows, err := q.db.Query(ctx, listAutomationVersions, arg.AutomationID, arg.Before, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AutomationVersion
+	for rows.Next() {
+		var i AutomationVersion
+		if err := rows.Scan(
+			&i.AutomationID,
+			&i.Version,
+			&i.Definition,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listAutomations = `-- name: ListAutomations :many
 SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at FROM automations WHERE base_id = $1 ORDER BY created_at, id
 `

@@ -206,6 +206,7 @@ type Run struct {
 	FinishedAt   *time.Time      `json:"finished_at"`
 	BackstopAt   *time.Time      `json:"backstop_at"`
 	ResumeAt     *time.Time      `json:"resume_at"`
+	ReplayOf     *string         `json:"replay_of"`
 }
 
 type RunStep struct {

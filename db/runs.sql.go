@@ -11,6 +11,27 @@ import (
 	"time"
 )
 
+const cancelRun = `-- name: CancelRun :execrows
+UPDATE runs SET status = 'cancelled', error = $1::text, finished_at = clock_timestamp()
+WHERE id = $2 AND status IN ('queued', 'running', 'waiting')
+`
+
+type CancelRunParams struct {
+	Reason string `json:"reason"`
+	ID     string `json:"id"`
+}
+
+// Cancels a run still queued, running or waiting (a delay): its next step job finds it
+// ended (StartRun) and does nothing; a step executing now completes its
+// row but moves the run no further (FinishStep). 0 rows: the run ended.
+func (q *Queries) CancelRun(ctx context.Context, arg CancelRunParams) (int64, error) {
+	result, err := q.db.Exec(ctx, cancelRun, arg.Reason, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const clearRunBackstop = `-- name: ClearRunBackstop :exec
 UPDATE runs SET backstop_at = NULL WHERE id = $1
 `
@@ -24,13 +45,15 @@ func (q *Queries) ClearRunBackstop(ctx context.Context, id string) error {
 
 const finishInlineStep = `-- name: FinishInlineStep :one
 WITH run AS (
+    -- A cancelled run stays cancelled (CancelRun).
     UPDATE runs SET backstop_at = NULL,
-        status = CASE WHEN $2::text <> '' THEN $2::text
+        status = CASE WHEN runs.status NOT IN ('queued', 'running', 'waiting') THEN runs.status
+                      WHEN $2::text <> '' THEN $2::text
                       WHEN $3::timestamptz > now() THEN 'waiting' ELSE runs.status END,
-        error = CASE WHEN $2::text <> '' THEN $4::text ELSE runs.error END,
-        finished_at = CASE WHEN $2::text <> '' THEN clock_timestamp() ELSE runs.finished_at END,
+        error = CASE WHEN $2::text <> '' AND runs.status IN ('queued', 'running', 'waiting') THEN $4::text ELSE runs.error END,
+        finished_at = CASE WHEN $2::text <> '' AND runs.status IN ('queued', 'running', 'waiting') THEN clock_timestamp() ELSE runs.finished_at END,
         resume_at = CASE WHEN $2::text = '' AND $3::timestamptz > now()
-                         THEN $3::timestamptz END
+                          AND runs.status IN ('queued', 'running', 'waiting') THEN $3::timestamptz END
     -- coalesce(…): the run is found by its primary key, never by walking the
     -- partial index of every run in flight (as queries/jobs.sql explains).
     WHERE runs.id = $5::text AND coalesce(runs.backstop_at, '-infinity') > '-infinity'
@@ -52,6 +75,7 @@ WITH run AS (
     SELECT $16::jsonb, 'run_step', $17::smallint, 1, 'default', 'available',
            greatest(now(), $3::timestamptz), '{}', '{}'
     FROM step WHERE $16::jsonb IS NOT NULL
+      AND EXISTS (SELECT 1 FROM runs c WHERE c.id = $5::text AND c.status IN ('queued', 'running', 'waiting'))
     RETURNING id
 )
 SELECT (SELECT count(*) FROM step)::int AS written,
@@ -130,18 +154,24 @@ WITH step AS (
     WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped')
     RETURNING run_id
 ), run AS (
+    -- A cancelled (or otherwise ended) run stays as it is (CancelRun); a
+    -- delay's run waits.
     UPDATE runs SET status = CASE WHEN $13::text <> '' THEN $13::text ELSE 'waiting' END,
         error = CASE WHEN $13::text <> '' THEN $14::text ELSE runs.error END,
         finished_at = CASE WHEN $13::text <> '' THEN clock_timestamp() ELSE runs.finished_at END,
         resume_at = CASE WHEN $13::text <> '' THEN NULL ELSE $15::timestamptz END
     WHERE runs.id IN (SELECT step.run_id FROM step)
       AND ($13::text <> '' OR $15::timestamptz > now())
+      AND runs.status IN ('queued', 'running', 'waiting')
     RETURNING runs.id
 ), next AS (
+    -- No next step for a run cancelled meanwhile (its job would find the
+    -- run ended anyway: StartRun).
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
     SELECT $16::jsonb, 'run_step', $17::smallint, 1, 'default', 'available',
            greatest(now(), $15::timestamptz), '{}', '{}'
     FROM step WHERE $16::jsonb IS NOT NULL
+      AND EXISTS (SELECT 1 FROM runs c WHERE c.id = $2::text AND c.status IN ('queued', 'running', 'waiting'))
     RETURNING id
 )
 SELECT (SELECT count(*) FROM step)::int AS written,
@@ -215,7 +245,7 @@ func (q *Queries) FinishStep(ctx context.Context, arg FinishStepParams) (FinishS
 }
 
 const getRun = `-- name: GetRun :one
-SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at FROM runs WHERE id = $1
+SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of FROM runs WHERE id = $1
 `
 
 func (q *Queries) GetRun(ctx context.Context, id string) (Run, error) {
@@ -239,12 +269,13 @@ func (q *Queries) GetRun(ctx context.Context, id string) (Run, error) {
 		&i.FinishedAt,
 		&i.BackstopAt,
 		&i.ResumeAt,
+		&i.ReplayOf,
 	)
 	return i, err
 }
 
 const getRunForUpdate = `-- name: GetRunForUpdate :one
-SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at FROM runs WHERE id = $1 FOR UPDATE
+SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of FROM runs WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetRunForUpdate(ctx context.Context, id string) (Run, error) {
@@ -268,6 +299,7 @@ func (q *Queries) GetRunForUpdate(ctx context.Context, id string) (Run, error) {
 		&i.FinishedAt,
 		&i.BackstopAt,
 		&i.ResumeAt,
+		&i.ReplayOf,
 	)
 	return i, err
 }
@@ -317,6 +349,82 @@ func (q *Queries) HandBackInlineStep(ctx context.Context, arg HandBackInlineStep
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const listBaseRuns = `-- name: ListBaseRuns :many
+SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of FROM runs
+WHERE base_id = $1
+  AND ($2::text IS NULL OR status = $2::text)
+  AND ($3::bool IS NULL OR is_test = $3::bool)
+  AND ($4::text IS NULL OR trigger_data->'record'->>'id' = $4::text)
+  AND ($5::timestamptz IS NULL OR created_at >= $5::timestamptz)
+  AND ($6::timestamptz IS NULL OR created_at < $6::timestamptz)
+  AND ($7::timestamptz IS NULL
+       OR (created_at, id) < ($7::timestamptz, $8::text))
+ORDER BY created_at DESC, id DESC
+LIMIT $9
+`
+
+type ListBaseRunsParams struct {
+	BaseID        string     `json:"base_id"`
+	Status        *string    `json:"status"`
+	IsTest        *bool      `json:"is_test"`
+	RecordID      *string    `json:"record_id"`
+	CreatedFrom   *time.Time `json:"created_from"`
+	CreatedTo     *time.Time `json:"created_to"`
+	BeforeCreated *time.Time `json:"before_created"`
+	BeforeID      string     `json:"before_id"`
+	Lim           int32      `json:"lim"`
+}
+
+// A base's runs (every automation's), newest first, with ListRuns' filters.
+func (q *Queries) ListBaseRuns(ctx context.Context, arg ListBaseRunsParams) ([]Run, error) {
+	rows, err := q.db.Query(ctx, listBaseRuns,
+		arg.BaseID,
+		arg.Status,
+		arg.IsTest,
+		arg.RecordID,
+		arg.CreatedFrom,
+		arg.CreatedTo,
+		arg.BeforeCreated,
+		arg.BeforeID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Run
+	for rows.Next() {
+		var i Run
+		if err := rows.Scan(
+			&i.ID,
+			&i.AutomationID,
+			&i.Version,
+			&i.BaseID,
+			&i.TriggerType,
+			&i.TriggerData,
+			&i.Status,
+			&i.Error,
+			&i.Depth,
+			&i.OriginRunID,
+			&i.IsTest,
+			&i.EventKey,
+			&i.CreatedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.BackstopAt,
+			&i.ResumeAt,
+			&i.ReplayOf,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listRunSteps = `-- name: ListRunSteps :many
@@ -396,27 +504,41 @@ func (q *Queries) ListRunStepsOfRuns(ctx context.Context, runIds []string) ([]Ru
 }
 
 const listRuns = `-- name: ListRuns :many
-SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at FROM runs
+SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of FROM runs
 WHERE automation_id = $1
   AND ($2::text IS NULL OR status = $2::text)
-  AND ($3::timestamptz IS NULL
-       OR (created_at, id) < ($3::timestamptz, $4::text))
+  AND ($3::bool IS NULL OR is_test = $3::bool)
+  AND ($4::text IS NULL OR trigger_data->'record'->>'id' = $4::text)
+  AND ($5::timestamptz IS NULL OR created_at >= $5::timestamptz)
+  AND ($6::timestamptz IS NULL OR created_at < $6::timestamptz)
+  AND ($7::timestamptz IS NULL
+       OR (created_at, id) < ($7::timestamptz, $8::text))
 ORDER BY created_at DESC, id DESC
-LIMIT $5
+LIMIT $9
 `
 
 type ListRunsParams struct {
 	AutomationID  string     `json:"automation_id"`
 	Status        *string    `json:"status"`
+	IsTest        *bool      `json:"is_test"`
+	RecordID      *string    `json:"record_id"`
+	CreatedFrom   *time.Time `json:"created_from"`
+	CreatedTo     *time.Time `json:"created_to"`
 	BeforeCreated *time.Time `json:"before_created"`
 	BeforeID      string     `json:"before_id"`
 	Lim           int32      `json:"lim"`
 }
 
+// An automation's runs, newest first, after the cursor, with the optional
+// filters (status, is_test, the trigger record's id, created in [from, to)).
 func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, error) {
 	rows, err := q.db.Query(ctx, listRuns,
 		arg.AutomationID,
 		arg.Status,
+		arg.IsTest,
+		arg.RecordID,
+		arg.CreatedFrom,
+		arg.CreatedTo,
 		arg.BeforeCreated,
 		arg.BeforeID,
 		arg.Lim,
@@ -446,6 +568,7 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 			&i.FinishedAt,
 			&i.BackstopAt,
 			&i.ResumeAt,
+			&i.ReplayOf,
 		); err != nil {
 			return nil, err
 		}
@@ -455,6 +578,49 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 		return nil, err
 	}
 	return items, nil
+}
+
+const reopenFailedRun = `-- name: ReopenFailedRun :execrows
+WITH run AS (
+    UPDATE runs SET status = 'running', error = NULL, finished_at = NULL
+    WHERE id = $1 AND status = 'failed'
+    RETURNING id
+), del AS (
+    DELETE FROM run_steps s USING run WHERE s.run_id = run.id AND s.step_index >= $2::int
+    RETURNING s.run_id
+)
+SELECT count(*) FROM run
+`
+
+type ReopenFailedRunParams struct {
+	ID        string `json:"id"`
+	StepIndex int32  `json:"step_index"`
+}
+
+// Puts a failed run back to running for a retry from step step_index:
+// that step's row is deleted (its job re-executes it from scratch), the
+// rows of the steps before it stay (their outputs feed the templates and
+// their side effects are not repeated). 0 rows: the run is not failed.
+func (q *Queries) ReopenFailedRun(ctx context.Context, arg ReopenFailedRunParams) (int64, error) {
+	result, err := q.db.Exec(ctx, reopenFailedRun, arg.ID, arg.StepIndex)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const setRunReplayOf = `-- name: SetRunReplayOf :exec
+UPDATE runs SET replay_of = $1::text WHERE id = $2
+`
+
+type SetRunReplayOfParams struct {
+	ReplayOf string `json:"replay_of"`
+	ID       string `json:"id"`
+}
+
+func (q *Queries) SetRunReplayOf(ctx context.Context, arg SetRunReplayOfParams) error {
+	_, err := q.db.Exec(ctx, setRunReplayOf, arg.ReplayOf, arg.ID)
+	return err
 }
 
 const startRun = `-- name: StartRun :one

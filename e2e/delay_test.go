@@ -165,3 +165,30 @@ func TestDelayValidation(t *testing.T) {
 			"steps": []any{delayStep("pause", ok)}}, 201)
 	}
 }
+
+// TestCancelEndsAWait: cancelling a run that waits after a delay ends it
+// (cancelled, no resume_at); when the wait is over, the next step's job
+// finds the run ended and the step never runs.
+func TestCancelEndsAWait(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	rcv := newReceiver(t)
+	aut := f.automation(t, map[string]any{"name": "wait", "trigger": f.trigger("record_created", nil),
+		"steps": []any{webhookStep("a", rcv.URL, nil), delayStep("pause", map[string]any{"for": "1s"}), webhookStep("b", rcv.URL, nil)}})
+	f.create(t, map[string]any{"Name": "x"})
+	rcv.wait(t)
+	run, resume := f.waitWaiting(t, aut)
+	cancelled := f.env.JSON("POST", "/api/v1/runs/"+run["id"].(string)+"/cancel", nil, 200)
+	require.Equal(t, "cancelled", cancelled["status"])
+	// Past the resume time, the next step's job has run and done nothing.
+	require.Eventually(t, func() bool {
+		var state string
+		err := f.env.App.Pool.QueryRow(context.Background(), `SELECT state::text FROM river_job WHERE kind = 'run_step' AND args->>'run_id' = $1 AND (args->>'index')::int = 2`, run["id"]).Scan(&state)
+		return err == nil && state == "completed" && time.Now().After(resume)
+	}, 30*time.Second, 20*time.Millisecond, "the next step's job ran")
+	require.Equal(t, 1, rcv.count(), "the step after the wait never ran")
+	got := f.getRun(t, run["id"].(string))
+	require.Equal(t, "cancelled", got["status"])
+	require.Len(t, stepsOf(got), 3)
+	require.Equal(t, "not_run", stepsOf(got)[2]["status"])
+}

@@ -104,6 +104,7 @@ func New(opts Opts) *Server {
 	registerTokens(api, h)
 	registerAutomations(api, h)
 	registerRuns(api, h)
+	registerVersions(api, h)
 	registerUsers(api, h)
 	registerNotifications(api, h)
 	registerConnections(api, h)

@@ -312,7 +312,7 @@ func TestTokenScopingOnEveryRoute(t *testing.T) {
 	t.Logf("base B %s: automation %s, run %s, connection %s", b.BaseID, automationB, runB, connectionB)
 	ids := map[string]string{
 		"base_id": b.BaseID, "table_id": b.ItemsID, "field_id": b.Fields["Go"], "record_id": recB,
-		"view_id": viewB, "form_id": formB, "token_id": tokenB, "automation_id": automationB, "run_id": runB,
+		"view_id": viewB, "form_id": formB, "token_id": tokenB, "automation_id": automationB, "run_id": runB, "n": "1",
 		"connection_id": connectionB,
 		"webhook_id":    webhookB, "request_id": requestB,
 	}

@@ -64,7 +64,22 @@ func TestOperationExamples(t *testing.T) {
 	button := doJSON(t, env, "POST", "/api/v1/tables/"+table+"/fields", map[string]any{"name": "Ship", "type": "button"}, 201)["id"].(string)
 	doJSON(t, env, "POST", "/api/v1/bases/"+base+"/automations", map[string]any{"name": "ship",
 		"trigger": map[string]any{"type": "button_clicked", "config": map[string]any{"table_id": table, "field_id": button}}, "steps": []any{}}, 201)
+	// A run to cancel (queued, no job yet) and a failed run to retry (its
+	// one step, a read-only find_records, failed), inserted as the runtime
+	// leaves them.
+	steered := doJSON(t, env, "POST", "/api/v1/bases/"+base+"/automations", map[string]any{"name": "steered",
+		"trigger": map[string]any{"type": "record_created", "config": map[string]any{"table_id": table}},
+		"steps":   []any{map[string]any{"id": "find", "type": "find_records", "config": map[string]any{"table_id": table, "limit": 1}}}}, 201)["id"].(string)
+	queuedRun, failedRun := "run_01m8examplequeuedrun000000", "run_01m8examplefailedrun000000"
+	_, err = env.App.Pool.Exec(context.Background(), `INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, event_key)
+		VALUES ($1, $3, 1, $4, 'record_created', '{}', 'queued', NULL, 'example:queued'),
+		       ($2, $3, 1, $4, 'record_created', '{}', 'failed', 'step find (find_records) failed: example', 'example:failed')`, queuedRun, failedRun, steered, base)
+	require.NoError(t, err)
+	_, err = env.App.Pool.Exec(context.Background(), `INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, error, started_at, finished_at)
+		VALUES ($1, 0, 'find', 'find_records', 'failed', 3, 'example', now(), now())`, failedRun)
+	require.NoError(t, err)
 	live := map[string]string{
+		"run_01jd0000000000000000000001": queuedRun, "run_01jd0000000000000000000002": failedRun,
 		"usr_01jd0000000000000000000000": user, "ntf_01jd0000000000000000000000": note,
 		"whk_01jd0000000000000000000000": hook, "whr_01jd0000000000000000000000": hookReq,
 		"con_01jd0000000000000000000000": conn,

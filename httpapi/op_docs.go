@@ -102,8 +102,16 @@ var opDocs = map[string]opDoc{
 	"enable-automation":  {description: "Enables an automation: its trigger fires again from now on."},
 	"disable-automation": {description: "Disables an automation: its trigger stops firing; runs in flight finish."},
 	"test-automation":    {request: map[string]any{"record_id": exRecord}},
-	"list-runs":          {description: "Lists an automation's runs, newest first, with their steps; `status` filters, `cursor` pages."},
 	"get-run":            {description: "Returns one run: trigger data, and every step with status (`not_run` for steps a stopped run never reached), attempts, rendered input (secrets redacted), output, error and times."},
+	"list-runs":          {description: "Lists an automation's runs, newest first, with their steps; `status`, `is_test`, `record_id` (the trigger record) and `from`/`to` (created in [from, to)) filter, `cursor` pages."},
+	"list-base-runs":     {description: "Lists the runs of every automation of a base, newest first, with the filters and paging of an automation's run list."},
+	"cancel-run":         {description: "Cancels a queued or running run: it ends `cancelled` at once and no later step starts; a step executing now (an external call) finishes or times out. 409 for a run that already ended. Editor or owner."},
+	"retry-run":          {description: "Resumes a failed run from the step that failed it, with the version the run pinned: the earlier steps are not executed again (their outputs are reused, their side effects not repeated). The run is `running` again. 409 unless the run failed. Editor or owner."},
+	"replay-run":         {description: "Starts a new run with the same trigger data on the automation's current version, linked by `replay_of` to the original. Editor or owner."},
+
+	"list-automation-versions":   {description: "Lists the immutable versions of an automation (one per save), newest first, secrets redacted; `cursor` pages."},
+	"get-automation-version":     {description: "Returns version `n` of an automation: name, trigger, conditions and steps as saved, secrets redacted."},
+	"restore-automation-version": {description: "Saves a new version equal to version `n` (validated as a save: 422 with locations when it no longer fits the base). Editor or owner."},
 }
 
 // responseExamples are live answers of a fresh server to the request
@@ -196,6 +204,7 @@ func patchSchemas(api huma.API) {
 		return s
 	}
 	set("Automation", "conditions", cond("the automation's conditions (absent: always)"))
+	set("AutomationVersion", "conditions", cond("the version's conditions (absent: always)"))
 	set("StepSpec", "if", cond("the step runs only when this holds for the trigger record (absent: always)"))
 	set("View", "filter", cond("the view's filter"))
 	set("StepSpec", "config", obj("the step type's config as saved (templates unrendered, secrets redacted); its schema is the step type's variant of AutomationBody.steps"))

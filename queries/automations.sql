@@ -36,6 +36,13 @@ INSERT INTO automation_versions (automation_id, version, definition) VALUES ($1,
 -- name: GetAutomationVersion :one
 SELECT * FROM automation_versions WHERE automation_id = $1 AND version = $2;
 
+-- name: ListAutomationVersions :many
+-- An automation's versions, newest first, below version before (0: all).
+SELECT * FROM automation_versions
+WHERE automation_id = sqlc.arg(automation_id) AND (sqlc.arg(before)::int = 0 OR version < sqlc.arg(before)::int)
+ORDER BY version DESC
+LIMIT sqlc.arg(lim);
+
 -- name: TriggeredAutomations :many
 -- The automations, enabled or not, of a trigger that is not a record
 -- write whose trigger config contains config (automation/start.go).

@@ -5,13 +5,58 @@ SELECT * FROM runs WHERE id = $1;
 SELECT * FROM runs WHERE id = $1 FOR UPDATE;
 
 -- name: ListRuns :many
+-- An automation's runs, newest first, after the cursor, with the optional
+-- filters (status, is_test, the trigger record's id, created in [from, to)).
 SELECT * FROM runs
 WHERE automation_id = sqlc.arg(automation_id)
   AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status)::text)
+  AND (sqlc.narg(is_test)::bool IS NULL OR is_test = sqlc.narg(is_test)::bool)
+  AND (sqlc.narg(record_id)::text IS NULL OR trigger_data->'record'->>'id' = sqlc.narg(record_id)::text)
+  AND (sqlc.narg(created_from)::timestamptz IS NULL OR created_at >= sqlc.narg(created_from)::timestamptz)
+  AND (sqlc.narg(created_to)::timestamptz IS NULL OR created_at < sqlc.narg(created_to)::timestamptz)
   AND (sqlc.narg(before_created)::timestamptz IS NULL
        OR (created_at, id) < (sqlc.narg(before_created)::timestamptz, sqlc.arg(before_id)::text))
 ORDER BY created_at DESC, id DESC
 LIMIT sqlc.arg(lim);
+
+-- name: ListBaseRuns :many
+-- A base's runs (every automation's), newest first, with ListRuns' filters.
+SELECT * FROM runs
+WHERE base_id = sqlc.arg(base_id)
+  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status)::text)
+  AND (sqlc.narg(is_test)::bool IS NULL OR is_test = sqlc.narg(is_test)::bool)
+  AND (sqlc.narg(record_id)::text IS NULL OR trigger_data->'record'->>'id' = sqlc.narg(record_id)::text)
+  AND (sqlc.narg(created_from)::timestamptz IS NULL OR created_at >= sqlc.narg(created_from)::timestamptz)
+  AND (sqlc.narg(created_to)::timestamptz IS NULL OR created_at < sqlc.narg(created_to)::timestamptz)
+  AND (sqlc.narg(before_created)::timestamptz IS NULL
+       OR (created_at, id) < (sqlc.narg(before_created)::timestamptz, sqlc.arg(before_id)::text))
+ORDER BY created_at DESC, id DESC
+LIMIT sqlc.arg(lim);
+
+-- name: CancelRun :execrows
+-- Cancels a run still queued, running or waiting (a delay): its next step job finds it
+-- ended (StartRun) and does nothing; a step executing now completes its
+-- row but moves the run no further (FinishStep). 0 rows: the run ended.
+UPDATE runs SET status = 'cancelled', error = sqlc.arg(reason)::text, finished_at = clock_timestamp()
+WHERE id = sqlc.arg(id) AND status IN ('queued', 'running', 'waiting');
+
+-- name: ReopenFailedRun :execrows
+-- Puts a failed run back to running for a retry from step step_index:
+-- that step's row is deleted (its job re-executes it from scratch), the
+-- rows of the steps before it stay (their outputs feed the templates and
+-- their side effects are not repeated). 0 rows: the run is not failed.
+WITH run AS (
+    UPDATE runs SET status = 'running', error = NULL, finished_at = NULL
+    WHERE id = sqlc.arg(id) AND status = 'failed'
+    RETURNING id
+), del AS (
+    DELETE FROM run_steps s USING run WHERE s.run_id = run.id AND s.step_index >= sqlc.arg(step_index)::int
+    RETURNING s.run_id
+)
+SELECT count(*) FROM run;
+
+-- name: SetRunReplayOf :exec
+UPDATE runs SET replay_of = sqlc.arg(replay_of)::text WHERE id = sqlc.arg(id);
 
 -- name: ListRunSteps :many
 SELECT * FROM run_steps WHERE run_id = $1 ORDER BY step_index;
@@ -124,18 +169,24 @@ WITH step AS (
     WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped')
     RETURNING run_id
 ), run AS (
+    -- A cancelled (or otherwise ended) run stays as it is (CancelRun); a
+    -- delay's run waits.
     UPDATE runs SET status = CASE WHEN sqlc.arg(run_status)::text <> '' THEN sqlc.arg(run_status)::text ELSE 'waiting' END,
         error = CASE WHEN sqlc.arg(run_status)::text <> '' THEN sqlc.narg(run_error)::text ELSE runs.error END,
         finished_at = CASE WHEN sqlc.arg(run_status)::text <> '' THEN clock_timestamp() ELSE runs.finished_at END,
         resume_at = CASE WHEN sqlc.arg(run_status)::text <> '' THEN NULL ELSE sqlc.arg(next_scheduled_at)::timestamptz END
     WHERE runs.id IN (SELECT step.run_id FROM step)
       AND (sqlc.arg(run_status)::text <> '' OR sqlc.arg(next_scheduled_at)::timestamptz > now())
+      AND runs.status IN ('queued', 'running', 'waiting')
     RETURNING runs.id
 ), next AS (
+    -- No next step for a run cancelled meanwhile (its job would find the
+    -- run ended anyway: StartRun).
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
     SELECT sqlc.arg(next_args)::jsonb, 'run_step', sqlc.arg(next_max_attempts)::smallint, 1, 'default', 'available',
            greatest(now(), sqlc.arg(next_scheduled_at)::timestamptz), '{}', '{}'
     FROM step WHERE sqlc.arg(next_args)::jsonb IS NOT NULL
+      AND EXISTS (SELECT 1 FROM runs c WHERE c.id = sqlc.arg(run_id)::text AND c.status IN ('queued', 'running', 'waiting'))
     RETURNING id
 )
 SELECT (SELECT count(*) FROM step)::int AS written,
@@ -151,13 +202,15 @@ SELECT (SELECT count(*) FROM step)::int AS written,
 -- FinishStep (next_scheduled_at ahead: due then, the run waiting).
 -- Asynchronous commit, as FinishStep.
 WITH run AS (
+    -- A cancelled run stays cancelled (CancelRun).
     UPDATE runs SET backstop_at = NULL,
-        status = CASE WHEN sqlc.arg(run_status)::text <> '' THEN sqlc.arg(run_status)::text
+        status = CASE WHEN runs.status NOT IN ('queued', 'running', 'waiting') THEN runs.status
+                      WHEN sqlc.arg(run_status)::text <> '' THEN sqlc.arg(run_status)::text
                       WHEN sqlc.arg(next_scheduled_at)::timestamptz > now() THEN 'waiting' ELSE runs.status END,
-        error = CASE WHEN sqlc.arg(run_status)::text <> '' THEN sqlc.narg(run_error)::text ELSE runs.error END,
-        finished_at = CASE WHEN sqlc.arg(run_status)::text <> '' THEN clock_timestamp() ELSE runs.finished_at END,
+        error = CASE WHEN sqlc.arg(run_status)::text <> '' AND runs.status IN ('queued', 'running', 'waiting') THEN sqlc.narg(run_error)::text ELSE runs.error END,
+        finished_at = CASE WHEN sqlc.arg(run_status)::text <> '' AND runs.status IN ('queued', 'running', 'waiting') THEN clock_timestamp() ELSE runs.finished_at END,
         resume_at = CASE WHEN sqlc.arg(run_status)::text = '' AND sqlc.arg(next_scheduled_at)::timestamptz > now()
-                         THEN sqlc.arg(next_scheduled_at)::timestamptz END
+                          AND runs.status IN ('queued', 'running', 'waiting') THEN sqlc.arg(next_scheduled_at)::timestamptz END
     -- coalesce(…): the run is found by its primary key, never by walking the
     -- partial index of every run in flight (as queries/jobs.sql explains).
     WHERE runs.id = sqlc.arg(run_id)::text AND coalesce(runs.backstop_at, '-infinity') > '-infinity'
@@ -179,6 +232,7 @@ WITH run AS (
     SELECT sqlc.arg(next_args)::jsonb, 'run_step', sqlc.arg(next_max_attempts)::smallint, 1, 'default', 'available',
            greatest(now(), sqlc.arg(next_scheduled_at)::timestamptz), '{}', '{}'
     FROM step WHERE sqlc.arg(next_args)::jsonb IS NOT NULL
+      AND EXISTS (SELECT 1 FROM runs c WHERE c.id = sqlc.arg(run_id)::text AND c.status IN ('queued', 'running', 'waiting'))
     RETURNING id
 )
 SELECT (SELECT count(*) FROM step)::int AS written,
