@@ -122,7 +122,7 @@ func TestOperationExamples(t *testing.T) {
 		}
 		var qs []string
 		for _, p := range op.Parameters {
-			if p.In == "query" && p.Required {
+			if p.In == "query" && (p.Required || sendOptionalQuery[op.OperationID]) {
 				qs = append(qs, p.Name+"="+url.QueryEscape(toLive(paramExample(p))))
 			}
 		}
@@ -176,6 +176,11 @@ func TestOperationExamples(t *testing.T) {
 	assert.Empty(t, missingDoc, "operations without a description")
 	assert.Empty(t, missingResponse, "operations without a response example: run with -update")
 }
+
+// sendOptionalQuery names the operations whose optional query parameters
+// are sent with their examples too (a parameter required only for some
+// resources, such as explain's record_id for a record trigger).
+var sendOptionalQuery = map[string]bool{"explain-automation": true}
 
 // paramExample is a parameter's example value ("" when it has none).
 func paramExample(p *huma.Param) string {

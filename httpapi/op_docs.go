@@ -111,6 +111,7 @@ var opDocs = map[string]opDoc{
 
 	"list-automation-versions":   {description: "Lists the immutable versions of an automation (one per save), newest first, secrets redacted; `cursor` pages."},
 	"get-automation-version":     {description: "Returns version `n` of an automation: name, trigger, conditions and steps as saved, secrets redacted."},
+	"explain-automation":         {description: "Says whether the automation would fire for record `record_id` now, and which part says no: `enabled`, `trigger` (a schedule or webhook trigger never fires for a record; an event trigger — created, updated with watched fields, deleted — says which event it needs, `computable: false`), `view` (record_enters_view: does the record match the view filter now, with its trace; record_matches_conditions: the trigger conditions), `conditions` (each rule: field, op, expected, actual, passed) and `loop_depth` (not applicable to a direct check). `record_id` is required when the trigger watches a table. Viewer or above; nothing is written."},
 	"restore-automation-version": {description: "Saves a new version equal to version `n` (validated as a save: 422 with locations when it no longer fits the base). Editor or owner."},
 }
 
