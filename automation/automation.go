@@ -67,6 +67,11 @@ type Automation struct {
 	Version    int             `json:"version"`
 	CreatedAt  time.Time       `json:"created_at"`
 	UpdatedAt  time.Time       `json:"updated_at"`
+	// AutoDisableAfter: that many consecutive failed runs disable the
+	// automation (nil: never); DisabledReason says why an automation was
+	// disabled that way (cleared when it is enabled again).
+	AutoDisableAfter *int  `json:"auto_disable_after,omitempty" doc:"consecutive failed runs that disable the automation"`
+	DisabledReason   string `json:"disabled_reason,omitempty" doc:"why the automation was disabled automatically"`
 	// NextFires lists the next fires of an enabled automation whose
 	// trigger fires at times of its own (kind.Upcoming: scheduled).
 	NextFires []kind.NextFire `json:"next_fires,omitempty" doc:"the next 5 fires of an enabled scheduled automation, in its time zone and in UTC"`
@@ -112,6 +117,37 @@ type AutomationInput struct {
 	Trigger    *TriggerSpec     `json:"trigger,omitempty"`
 	Conditions *json.RawMessage `json:"conditions,omitempty"`
 	Steps      *[]StepSpec      `json:"steps,omitempty"`
+	// AutoDisableAfter sets how many consecutive failed runs disable the
+	// automation (0: never; at most MaxAutoDisableAfter). Not versioned.
+	AutoDisableAfter *int `json:"auto_disable_after,omitempty"`
+}
+
+// MaxAutoDisableAfter is the largest auto_disable_after.
+const MaxAutoDisableAfter = 1000
+
+// checkAutoDisable validates an input's auto_disable_after.
+func (in AutomationInput) checkAutoDisable() error {
+	if n := in.AutoDisableAfter; n != nil && (*n < 0 || *n > MaxAutoDisableAfter) {
+		return rowflow.Invalid("auto_disable_after", "must be between 0 (never) and %d, got %d", MaxAutoDisableAfter, *n)
+	}
+	return nil
+}
+
+// saveAutoDisable stores an input's auto_disable_after (when given) on the
+// automation row r, in the save's transaction.
+func saveAutoDisable(ctx context.Context, q *db.Queries, in AutomationInput, out *Automation) error {
+	if in.AutoDisableAfter == nil {
+		return nil
+	}
+	var n *int32
+	out.AutoDisableAfter = nil
+	if *in.AutoDisableAfter > 0 {
+		v := int32(*in.AutoDisableAfter)
+		n = &v
+		iv := *in.AutoDisableAfter
+		out.AutoDisableAfter = &iv
+	}
+	return q.SetAutomationAutoDisable(ctx, db.SetAutomationAutoDisableParams{ID: out.ID, AutoDisableAfter: n})
 }
 
 // definition is the immutable snapshot stored per version.
@@ -125,6 +161,13 @@ type definition struct {
 func automationFromRow(r db.Automation) Automation {
 	a := Automation{ID: r.ID, BaseID: r.BaseID, Name: r.Name, Enabled: r.Enabled, Conditions: r.Conditions,
 		Version: int(r.Version), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	if r.AutoDisableAfter != nil {
+		n := int(*r.AutoDisableAfter)
+		a.AutoDisableAfter = &n
+	}
+	if r.DisabledReason != nil {
+		a.DisabledReason = *r.DisabledReason
+	}
 	_ = json.Unmarshal(r.Trigger, &a.Trigger)
 	_ = json.Unmarshal(r.Steps, &a.Steps)
 	if a.Steps == nil {
@@ -157,6 +200,9 @@ func (rt *Runtime) CreateAutomation(ctx context.Context, baseID string, in Autom
 		def.Steps = *in.Steps
 	}
 	enabled := in.Enabled == nil || *in.Enabled
+	if err := in.checkAutoDisable(); err != nil {
+		return Automation{}, err
+	}
 	tableID, err := rt.validateDefinition(ctx, baseID, &def)
 	if err != nil {
 		return Automation{}, err
@@ -173,6 +219,9 @@ func (rt *Runtime) CreateAutomation(ctx context.Context, baseID string, in Autom
 			return err
 		}
 		out = automationFromRow(row)
+		if err := saveAutoDisable(ctx, q, in, &out); err != nil {
+			return err
+		}
 		if err := saveVersion(ctx, q, row.ID, int(row.Version), def); err != nil {
 			return err
 		}
@@ -211,6 +260,9 @@ func (rt *Runtime) UpdateAutomation(ctx context.Context, id string, in Automatio
 	if in.Enabled != nil {
 		enabled = *in.Enabled
 	}
+	if err := in.checkAutoDisable(); err != nil {
+		return Automation{}, err
+	}
 	tableID, err := rt.validateDefinition(ctx, cur.BaseID, &def)
 	if err != nil {
 		return Automation{}, err
@@ -230,6 +282,9 @@ func (rt *Runtime) UpdateAutomation(ctx context.Context, id string, in Automatio
 			return err
 		}
 		out = automationFromRow(row)
+		if err := saveAutoDisable(ctx, q, in, &out); err != nil {
+			return err
+		}
 		if err := saveVersion(ctx, q, id, int(row.Version), def); err != nil {
 			return err
 		}

@@ -248,6 +248,13 @@ func (rt *Runtime) completeStep(ctx context.Context, st stepState, status string
 	if errors.Is(err, errStepAlreadyFinal) {
 		return nil
 	}
+	if err == nil && status == "failed" && st.step.OnError != "continue" {
+		errText := ""
+		if cause != nil {
+			errText = cause.Error()
+		}
+		rt.runFailed(ctx, st.run.AutomationID, st.run.ID, fmt.Sprintf("step %s (%s) failed: %s", st.step.ID, st.step.Type, errText))
+	}
 	return err
 }
 
@@ -306,6 +313,12 @@ func (rt *Runtime) finishStep(ctx context.Context, q *db.Queries, st stepState, 
 	}
 	if written == 0 {
 		return errStepAlreadyFinal
+	}
+	if p.RunStatus == RunSucceeded {
+		// A success ends a streak of failures (auto_disable_after).
+		if err := q.ResetRunFailures(ctx, st.run.AutomationID); err != nil {
+			return fmt.Errorf("completing run %s: %w", st.run.ID, err)
+		}
 	}
 	return nil
 }

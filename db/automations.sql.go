@@ -10,9 +10,65 @@ import (
 	"encoding/json"
 )
 
+const autoDisableAutomation = `-- name: AutoDisableAutomation :one
+UPDATE automations SET enabled = false, disabled_reason = $2, updated_at = now()
+WHERE id = $1 AND enabled RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason
+`
+
+type AutoDisableAutomationParams struct {
+	ID             string  `json:"id"`
+	DisabledReason *string `json:"disabled_reason"`
+}
+
+// Disables an enabled automation with its reason (no row: already disabled).
+func (q *Queries) AutoDisableAutomation(ctx context.Context, arg AutoDisableAutomationParams) (Automation, error) {
+	row := q.db.QueryRow(ctx, autoDisableAutomation, arg.ID, arg.DisabledReason)
+	var i Automation
+	err := row.Scan(
+		&i.ID,
+		&i.BaseID,
+		&i.Name,
+		&i.Enabled,
+		&i.TriggerType,
+		&i.TableID,
+		&i.Trigger,
+		&i.Conditions,
+		&i.Steps,
+		&i.Version,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.AutoDisableAfter,
+		&i.DisabledReason,
+	)
+	return i, err
+}
+
+const countRunFailure = `-- name: CountRunFailure :one
+WITH c AS (
+    INSERT INTO automation_failures (automation_id, consecutive) VALUES ($1, 1)
+    ON CONFLICT (automation_id) DO UPDATE SET consecutive = automation_failures.consecutive + 1
+    RETURNING consecutive
+)
+SELECT c.consecutive, a.auto_disable_after FROM c, automations a WHERE a.id = $1
+`
+
+type CountRunFailureRow struct {
+	Consecutive      int32  `json:"consecutive"`
+	AutoDisableAfter *int32 `json:"auto_disable_after"`
+}
+
+// One more consecutive failed run of an automation; answers the count and
+// the automation's auto_disable_after (NULL: never).
+func (q *Queries) CountRunFailure(ctx context.Context, id string) (CountRunFailureRow, error) {
+	row := q.db.QueryRow(ctx, countRunFailure, id)
+	var i CountRunFailureRow
+	err := row.Scan(&i.Consecutive, &i.AutoDisableAfter)
+	return i, err
+}
+
 const createAutomation = `-- name: CreateAutomation :one
 INSERT INTO automations (id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason
 `
 
 type CreateAutomationParams struct {
@@ -53,6 +109,8 @@ func (q *Queries) CreateAutomation(ctx context.Context, arg CreateAutomationPara
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AutoDisableAfter,
+		&i.DisabledReason,
 	)
 	return i, err
 }
@@ -70,7 +128,7 @@ func (q *Queries) DeleteAutomation(ctx context.Context, id string) (int64, error
 }
 
 const getAutomation = `-- name: GetAutomation :one
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at FROM automations WHERE id = $1
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason FROM automations WHERE id = $1
 `
 
 func (q *Queries) GetAutomation(ctx context.Context, id string) (Automation, error) {
@@ -89,12 +147,14 @@ func (q *Queries) GetAutomation(ctx context.Context, id string) (Automation, err
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AutoDisableAfter,
+		&i.DisabledReason,
 	)
 	return i, err
 }
 
 const getAutomationForUpdate = `-- name: GetAutomationForUpdate :one
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at FROM automations WHERE id = $1 FOR UPDATE
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason FROM automations WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetAutomationForUpdate(ctx context.Context, id string) (Automation, error) {
@@ -113,6 +173,8 @@ func (q *Queries) GetAutomationForUpdate(ctx context.Context, id string) (Automa
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AutoDisableAfter,
+		&i.DisabledReason,
 	)
 	return i, err
 }
@@ -193,7 +255,7 @@ func (q *Queries) ListAutomationVersions(ctx context.Context, arg ListAutomation
 }
 
 const listAutomations = `-- name: ListAutomations :many
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at FROM automations WHERE base_id = $1 ORDER BY created_at, id
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason FROM automations WHERE base_id = $1 ORDER BY created_at, id
 `
 
 func (q *Queries) ListAutomations(ctx context.Context, baseID string) ([]Automation, error) {
@@ -218,6 +280,8 @@ func (q *Queries) ListAutomations(ctx context.Context, baseID string) ([]Automat
 			&i.Version,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.AutoDisableAfter,
+			&i.DisabledReason,
 		); err != nil {
 			return nil, err
 		}
@@ -229,8 +293,34 @@ func (q *Queries) ListAutomations(ctx context.Context, baseID string) ([]Automat
 	return items, nil
 }
 
+const resetRunFailures = `-- name: ResetRunFailures :exec
+DELETE FROM automation_failures WHERE automation_id = $1
+`
+
+// A run of the automation succeeded: no consecutive failures.
+func (q *Queries) ResetRunFailures(ctx context.Context, automationID string) error {
+	_, err := q.db.Exec(ctx, resetRunFailures, automationID)
+	return err
+}
+
+const setAutomationAutoDisable = `-- name: SetAutomationAutoDisable :exec
+UPDATE automations SET auto_disable_after = $2 WHERE id = $1
+`
+
+type SetAutomationAutoDisableParams struct {
+	ID               string `json:"id"`
+	AutoDisableAfter *int32 `json:"auto_disable_after"`
+}
+
+// auto_disable_after of an automation (NULL: never).
+func (q *Queries) SetAutomationAutoDisable(ctx context.Context, arg SetAutomationAutoDisableParams) error {
+	_, err := q.db.Exec(ctx, setAutomationAutoDisable, arg.ID, arg.AutoDisableAfter)
+	return err
+}
+
 const setAutomationEnabled = `-- name: SetAutomationEnabled :one
-UPDATE automations SET enabled = $2, updated_at = now() WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at
+UPDATE automations SET enabled = $2, disabled_reason = CASE WHEN $2 THEN NULL ELSE disabled_reason END, updated_at = now()
+WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason
 `
 
 type SetAutomationEnabledParams struct {
@@ -254,6 +344,8 @@ func (q *Queries) SetAutomationEnabled(ctx context.Context, arg SetAutomationEna
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AutoDisableAfter,
+		&i.DisabledReason,
 	)
 	return i, err
 }
@@ -279,7 +371,7 @@ func (q *Queries) TableAutomations(ctx context.Context, id string) (TableAutomat
 }
 
 const triggeredAutomations = `-- name: TriggeredAutomations :many
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at FROM automations
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason FROM automations
 WHERE trigger_type = $1 AND trigger -> 'config' @> $2::jsonb
 ORDER BY created_at, id
 `
@@ -313,6 +405,8 @@ func (q *Queries) TriggeredAutomations(ctx context.Context, arg TriggeredAutomat
 			&i.Version,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.AutoDisableAfter,
+			&i.DisabledReason,
 		); err != nil {
 			return nil, err
 		}
@@ -326,9 +420,9 @@ func (q *Queries) TriggeredAutomations(ctx context.Context, arg TriggeredAutomat
 
 const updateAutomation = `-- name: UpdateAutomation :one
 UPDATE automations
-SET name = $2, enabled = $3, trigger_type = $4, table_id = $5, trigger = $6, conditions = $7, steps = $8,
+SET name = $2, enabled = $3, disabled_reason = CASE WHEN $3 THEN NULL ELSE disabled_reason END, trigger_type = $4, table_id = $5, trigger = $6, conditions = $7, steps = $8,
     version = version + 1, updated_at = now()
-WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at
+WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason
 `
 
 type UpdateAutomationParams struct {
@@ -367,6 +461,8 @@ func (q *Queries) UpdateAutomation(ctx context.Context, arg UpdateAutomationPara
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AutoDisableAfter,
+		&i.DisabledReason,
 	)
 	return i, err
 }

@@ -73,18 +73,25 @@ type ApiToken struct {
 }
 
 type Automation struct {
-	ID          string          `json:"id"`
-	BaseID      string          `json:"base_id"`
-	Name        string          `json:"name"`
-	Enabled     bool            `json:"enabled"`
-	TriggerType string          `json:"trigger_type"`
-	TableID     *string         `json:"table_id"`
-	Trigger     json.RawMessage `json:"trigger"`
-	Conditions  json.RawMessage `json:"conditions"`
-	Steps       json.RawMessage `json:"steps"`
-	Version     int32           `json:"version"`
-	CreatedAt   time.Time       `json:"created_at"`
-	UpdatedAt   time.Time       `json:"updated_at"`
+	ID               string          `json:"id"`
+	BaseID           string          `json:"base_id"`
+	Name             string          `json:"name"`
+	Enabled          bool            `json:"enabled"`
+	TriggerType      string          `json:"trigger_type"`
+	TableID          *string         `json:"table_id"`
+	Trigger          json.RawMessage `json:"trigger"`
+	Conditions       json.RawMessage `json:"conditions"`
+	Steps            json.RawMessage `json:"steps"`
+	Version          int32           `json:"version"`
+	CreatedAt        time.Time       `json:"created_at"`
+	UpdatedAt        time.Time       `json:"updated_at"`
+	AutoDisableAfter *int32          `json:"auto_disable_after"`
+	DisabledReason   *string         `json:"disabled_reason"`
+}
+
+type AutomationFailure struct {
+	AutomationID string `json:"automation_id"`
+	Consecutive  int32  `json:"consecutive"`
 }
 
 type AutomationSchedule struct {

@@ -105,6 +105,8 @@ type AutomationBody struct {
 	Trigger    *TriggerIn   `json:"trigger,omitempty"`
 	Conditions *ConditionIn `json:"conditions,omitempty" doc:"null removes the conditions"`
 	Steps      *[]StepIn    `json:"steps,omitempty"`
+	// AutoDisableAfter is automation.AutomationInput's.
+	AutoDisableAfter *int `json:"auto_disable_after,omitempty" minimum:"0" maximum:"1000" doc:"disable the automation after this many consecutive failed runs (0: never, the default); the reason is shown as disabled_reason"`
 	// clearConditions is set by an explicit "conditions": null, which
 	// encoding/json cannot tell from an absent key.
 	clearConditions bool
@@ -130,7 +132,7 @@ func (b *AutomationBody) UnmarshalJSON(data []byte) error {
 
 // input converts the body to the runtime's input.
 func (b AutomationBody) input() automation.AutomationInput {
-	in := automation.AutomationInput{Name: b.Name, Enabled: b.Enabled}
+	in := automation.AutomationInput{Name: b.Name, Enabled: b.Enabled, AutoDisableAfter: b.AutoDisableAfter}
 	if b.Trigger != nil {
 		t := automation.TriggerSpec(*b.Trigger)
 		in.Trigger = &t

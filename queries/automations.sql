@@ -13,12 +13,13 @@ SELECT * FROM automations WHERE base_id = $1 ORDER BY created_at, id;
 
 -- name: UpdateAutomation :one
 UPDATE automations
-SET name = $2, enabled = $3, trigger_type = $4, table_id = $5, trigger = $6, conditions = $7, steps = $8,
+SET name = $2, enabled = $3, disabled_reason = CASE WHEN $3 THEN NULL ELSE disabled_reason END, trigger_type = $4, table_id = $5, trigger = $6, conditions = $7, steps = $8,
     version = version + 1, updated_at = now()
 WHERE id = $1 RETURNING *;
 
 -- name: SetAutomationEnabled :one
-UPDATE automations SET enabled = $2, updated_at = now() WHERE id = $1 RETURNING *;
+UPDATE automations SET enabled = $2, disabled_reason = CASE WHEN $2 THEN NULL ELSE disabled_reason END, updated_at = now()
+WHERE id = $1 RETURNING *;
 
 -- name: DeleteAutomation :execrows
 DELETE FROM automations WHERE id = $1;
@@ -49,3 +50,26 @@ LIMIT sqlc.arg(lim);
 SELECT * FROM automations
 WHERE trigger_type = sqlc.arg(trigger_type) AND trigger -> 'config' @> sqlc.arg(config)::jsonb
 ORDER BY created_at, id;
+
+-- name: SetAutomationAutoDisable :exec
+-- auto_disable_after of an automation (NULL: never).
+UPDATE automations SET auto_disable_after = $2 WHERE id = $1;
+
+-- name: CountRunFailure :one
+-- One more consecutive failed run of an automation; answers the count and
+-- the automation's auto_disable_after (NULL: never).
+WITH c AS (
+    INSERT INTO automation_failures (automation_id, consecutive) VALUES ($1, 1)
+    ON CONFLICT (automation_id) DO UPDATE SET consecutive = automation_failures.consecutive + 1
+    RETURNING consecutive
+)
+SELECT c.consecutive, a.auto_disable_after FROM c, automations a WHERE a.id = $1;
+
+-- name: ResetRunFailures :exec
+-- A run of the automation succeeded: no consecutive failures.
+DELETE FROM automation_failures WHERE automation_id = $1;
+
+-- name: AutoDisableAutomation :one
+-- Disables an enabled automation with its reason (no row: already disabled).
+UPDATE automations SET enabled = false, disabled_reason = $2, updated_at = now()
+WHERE id = $1 AND enabled RETURNING *;
