@@ -70,7 +70,7 @@ type Automation struct {
 	// AutoDisableAfter: that many consecutive failed runs disable the
 	// automation (nil: never); DisabledReason says why an automation was
 	// disabled that way (cleared when it is enabled again).
-	AutoDisableAfter *int  `json:"auto_disable_after,omitempty" doc:"consecutive failed runs that disable the automation"`
+	AutoDisableAfter *int   `json:"auto_disable_after,omitempty" doc:"consecutive failed runs that disable the automation"`
 	DisabledReason   string `json:"disabled_reason,omitempty" doc:"why the automation was disabled automatically"`
 	// NextFires lists the next fires of an enabled automation whose
 	// trigger fires at times of its own (kind.Upcoming: scheduled).
