@@ -131,7 +131,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 	a.Notifications = notify.New(pool)
 	a.Schedules = schedule.New(schedule.Opts{Pool: pool, Logger: log, MinInterval: cfg.ScheduleMinInterval, Lookahead: cfg.ScheduleLookahead})
 	a.Webhooks = webhook.New(webhook.Opts{Pool: pool, Logger: log})
-	a.Automations = automation.New(automation.Opts{Pool: pool, Logger: log, Records: a.Records,
+	var alerts automation.AlertMailer
+	if defaultSMTP != nil {
+		alerts = alertMail{server: *defaultSMTP, sender: a.DefaultMail}
+	}
+	a.Automations = automation.New(automation.Opts{Pool: pool, Logger: log, Records: a.Records, Alerts: alerts,
 		Kinds: Kinds(KindDeps{Records: a.Records, HTTP: httpClient, Notifications: a.Notifications, Schedules: a.Schedules,
 			Connections: a.Connections, Mail: a.Mail, DefaultSMTP: defaultSMTP, DefaultMail: a.DefaultMail, Slack: slackClient, Teams: teamsClient,
 			Webhooks: a.Webhooks, Scripts: script.NewRunner(script.Opts{Concurrency: cfg.ScriptConcurrency})}),

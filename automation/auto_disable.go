@@ -4,12 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rowflow/rowflow/automation/kind"
 	"github.com/rowflow/rowflow/db"
 )
+
+// AlertMailer sends an alert email (app implements it with the server's
+// SMTP server). Send is called once per failed run of an automation with an
+// alert_email, after the failure is stored; an error is logged.
+type AlertMailer interface {
+	SendAlert(ctx context.Context, to, subject, text string) error
+}
+
+// alertTimeout bounds sending one alert email.
+const alertTimeout = 10 * time.Second
 
 // runFailed counts a run of automationID that ended failed (its step
 // failed for good): one more consecutive failure; when the automation sets
@@ -26,15 +37,30 @@ func (rt *Runtime) runFailed(ctx context.Context, automationID, runID, runError 
 		rt.log.Warn("counting a failed run", "automation_id", automationID, "run_id", runID, "error", err)
 		return
 	}
-	if row.AutoDisableAfter == nil || row.Consecutive < *row.AutoDisableAfter {
+	disabled := ""
+	if row.AutoDisableAfter != nil && row.Consecutive >= *row.AutoDisableAfter {
+		reason := fmt.Sprintf("disabled after %d consecutive failed runs (auto_disable_after); the last, %s: %s", row.Consecutive, runID, runError)
+		if err := rt.autoDisable(ctx, automationID, reason); err != nil {
+			rt.log.Warn("auto-disabling an automation", "automation_id", automationID, "run_id", runID, "error", err)
+		} else {
+			disabled = reason
+			rt.log.Info("automation disabled after consecutive failures", "automation_id", automationID, "failures", row.Consecutive)
+		}
+	}
+	if row.AlertEmail == nil || rt.alerts == nil {
 		return
 	}
-	reason := fmt.Sprintf("disabled after %d consecutive failed runs (auto_disable_after); the last, %s: %s", row.Consecutive, runID, runError)
-	if err := rt.autoDisable(ctx, automationID, reason); err != nil {
-		rt.log.Warn("auto-disabling an automation", "automation_id", automationID, "run_id", runID, "error", err)
-		return
+	subject := fmt.Sprintf("rowflow: a run of %q failed", row.Name)
+	text := fmt.Sprintf("Automation %q (%s): run %s failed.\n\n%s\n\nConsecutive failed runs: %d.\n", row.Name, automationID, runID, runError, row.Consecutive)
+	if disabled != "" {
+		subject = fmt.Sprintf("rowflow: %q was disabled after %d failed runs", row.Name, row.Consecutive)
+		text += "\nThe automation is now " + disabled + ".\n"
 	}
-	rt.log.Info("automation disabled after consecutive failures", "automation_id", automationID, "failures", row.Consecutive)
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), alertTimeout)
+	defer cancel()
+	if err := rt.alerts.SendAlert(actx, *row.AlertEmail, subject, text); err != nil {
+		rt.log.Warn("sending a failure alert", "automation_id", automationID, "run_id", runID, "error", err)
+	}
 }
 
 // autoDisable disables an enabled automation with reason and starts its

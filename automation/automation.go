@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/mail"
 	"strings"
 	"time"
 
@@ -72,6 +73,8 @@ type Automation struct {
 	// disabled that way (cleared when it is enabled again).
 	AutoDisableAfter *int   `json:"auto_disable_after,omitempty" doc:"consecutive failed runs that disable the automation"`
 	DisabledReason   string `json:"disabled_reason,omitempty" doc:"why the automation was disabled automatically"`
+	// AlertEmail is emailed when a run fails for good ("": nobody).
+	AlertEmail string `json:"alert_email,omitempty" doc:"emailed when a run fails for good, through the server's SMTP server"`
 	// NextFires lists the next fires of an enabled automation whose
 	// trigger fires at times of its own (kind.Upcoming: scheduled).
 	NextFires []kind.NextFire `json:"next_fires,omitempty" doc:"the next 5 fires of an enabled scheduled automation, in its time zone and in UTC"`
@@ -120,15 +123,25 @@ type AutomationInput struct {
 	// AutoDisableAfter sets how many consecutive failed runs disable the
 	// automation (0: never; at most MaxAutoDisableAfter). Not versioned.
 	AutoDisableAfter *int `json:"auto_disable_after,omitempty"`
+	// AlertEmail sets who is emailed when a run fails for good ("":
+	// nobody). Not versioned.
+	AlertEmail *string `json:"alert_email,omitempty"`
 }
 
 // MaxAutoDisableAfter is the largest auto_disable_after.
 const MaxAutoDisableAfter = 1000
 
-// checkAutoDisable validates an input's auto_disable_after.
+// checkAutoDisable validates an input's auto_disable_after and
+// alert_email.
 func (in AutomationInput) checkAutoDisable() error {
 	if n := in.AutoDisableAfter; n != nil && (*n < 0 || *n > MaxAutoDisableAfter) {
 		return rowflow.Invalid("auto_disable_after", "must be between 0 (never) and %d, got %d", MaxAutoDisableAfter, *n)
+	}
+	if e := in.AlertEmail; e != nil && *e != "" {
+		a, err := mail.ParseAddress(*e)
+		if err != nil || a.Address != *e || len(*e) > 254 {
+			return rowflow.Invalid("alert_email", "must be one email address (name@example.com), got %q", *e)
+		}
 	}
 	return nil
 }
@@ -136,6 +149,12 @@ func (in AutomationInput) checkAutoDisable() error {
 // saveAutoDisable stores an input's auto_disable_after (when given) on the
 // automation row r, in the save's transaction.
 func saveAutoDisable(ctx context.Context, q *db.Queries, in AutomationInput, out *Automation) error {
+	if in.AlertEmail != nil {
+		out.AlertEmail = *in.AlertEmail
+		if err := q.SetAutomationAlertEmail(ctx, db.SetAutomationAlertEmailParams{ID: out.ID, AlertEmail: nilIfEmpty(*in.AlertEmail)}); err != nil {
+			return err
+		}
+	}
 	if in.AutoDisableAfter == nil {
 		return nil
 	}
@@ -167,6 +186,9 @@ func automationFromRow(r db.Automation) Automation {
 	}
 	if r.DisabledReason != nil {
 		a.DisabledReason = *r.DisabledReason
+	}
+	if r.AlertEmail != nil {
+		a.AlertEmail = *r.AlertEmail
 	}
 	_ = json.Unmarshal(r.Trigger, &a.Trigger)
 	_ = json.Unmarshal(r.Steps, &a.Steps)

@@ -42,6 +42,9 @@ type Opts struct {
 	// match record creates at write time (hook.go). Set it only where
 	// River's workers run too.
 	InlineEvents bool
+	// Alerts emails an automation's alert_email when one of its runs fails
+	// for good (nil: no alert email).
+	Alerts AlertMailer
 	// JobTimeout bounds matching an event inline (default 60 s); it must be
 	// shorter than InlineBackstop.
 	JobTimeout time.Duration
@@ -55,6 +58,7 @@ type Runtime struct {
 	pool     *pgxpool.Pool
 	q        *db.Queries
 	log      *slog.Logger
+	alerts   AlertMailer
 	records  *record.Service
 	kinds    *kind.Registry
 	maxDepth int
@@ -86,7 +90,7 @@ type Runtime struct {
 // work them.
 func New(opts Opts) *Runtime {
 	rt := &Runtime{pool: opts.Pool, q: db.New(opts.Pool), log: opts.Logger, records: opts.Records, kinds: opts.Kinds,
-		maxDepth: opts.MaxDepth, now: opts.NowFunc, inlineBackstop: opts.InlineBackstop,
+		alerts: opts.Alerts, maxDepth: opts.MaxDepth, now: opts.NowFunc, inlineBackstop: opts.InlineBackstop,
 		conditions:  cache.New[*condition.Condition](nil),
 		definitions: cache.New[*definition](nil),
 		triggers:    cache.New[*decoded](nil),

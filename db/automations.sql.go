@@ -12,7 +12,7 @@ import (
 
 const autoDisableAutomation = `-- name: AutoDisableAutomation :one
 UPDATE automations SET enabled = false, disabled_reason = $2, updated_at = now()
-WHERE id = $1 AND enabled RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason
+WHERE id = $1 AND enabled RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email
 `
 
 type AutoDisableAutomationParams struct {
@@ -39,6 +39,7 @@ func (q *Queries) AutoDisableAutomation(ctx context.Context, arg AutoDisableAuto
 		&i.UpdatedAt,
 		&i.AutoDisableAfter,
 		&i.DisabledReason,
+		&i.AlertEmail,
 	)
 	return i, err
 }
@@ -49,12 +50,14 @@ WITH c AS (
     ON CONFLICT (automation_id) DO UPDATE SET consecutive = automation_failures.consecutive + 1
     RETURNING consecutive
 )
-SELECT c.consecutive, a.auto_disable_after FROM c, automations a WHERE a.id = $1
+SELECT c.consecutive, a.auto_disable_after, a.alert_email, a.name FROM c, automations a WHERE a.id = $1
 `
 
 type CountRunFailureRow struct {
-	Consecutive      int32  `json:"consecutive"`
-	AutoDisableAfter *int32 `json:"auto_disable_after"`
+	Consecutive      int32   `json:"consecutive"`
+	AutoDisableAfter *int32  `json:"auto_disable_after"`
+	AlertEmail       *string `json:"alert_email"`
+	Name             string  `json:"name"`
 }
 
 // One more consecutive failed run of an automation; answers the count and
@@ -62,13 +65,18 @@ type CountRunFailureRow struct {
 func (q *Queries) CountRunFailure(ctx context.Context, id string) (CountRunFailureRow, error) {
 	row := q.db.QueryRow(ctx, countRunFailure, id)
 	var i CountRunFailureRow
-	err := row.Scan(&i.Consecutive, &i.AutoDisableAfter)
+	err := row.Scan(
+		&i.Consecutive,
+		&i.AutoDisableAfter,
+		&i.AlertEmail,
+		&i.Name,
+	)
 	return i, err
 }
 
 const createAutomation = `-- name: CreateAutomation :one
 INSERT INTO automations (id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email
 `
 
 type CreateAutomationParams struct {
@@ -111,6 +119,7 @@ func (q *Queries) CreateAutomation(ctx context.Context, arg CreateAutomationPara
 		&i.UpdatedAt,
 		&i.AutoDisableAfter,
 		&i.DisabledReason,
+		&i.AlertEmail,
 	)
 	return i, err
 }
@@ -128,7 +137,7 @@ func (q *Queries) DeleteAutomation(ctx context.Context, id string) (int64, error
 }
 
 const getAutomation = `-- name: GetAutomation :one
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason FROM automations WHERE id = $1
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email FROM automations WHERE id = $1
 `
 
 func (q *Queries) GetAutomation(ctx context.Context, id string) (Automation, error) {
@@ -149,12 +158,13 @@ func (q *Queries) GetAutomation(ctx context.Context, id string) (Automation, err
 		&i.UpdatedAt,
 		&i.AutoDisableAfter,
 		&i.DisabledReason,
+		&i.AlertEmail,
 	)
 	return i, err
 }
 
 const getAutomationForUpdate = `-- name: GetAutomationForUpdate :one
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason FROM automations WHERE id = $1 FOR UPDATE
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email FROM automations WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetAutomationForUpdate(ctx context.Context, id string) (Automation, error) {
@@ -175,6 +185,7 @@ func (q *Queries) GetAutomationForUpdate(ctx context.Context, id string) (Automa
 		&i.UpdatedAt,
 		&i.AutoDisableAfter,
 		&i.DisabledReason,
+		&i.AlertEmail,
 	)
 	return i, err
 }
@@ -255,7 +266,7 @@ func (q *Queries) ListAutomationVersions(ctx context.Context, arg ListAutomation
 }
 
 const listAutomations = `-- name: ListAutomations :many
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason FROM automations WHERE base_id = $1 ORDER BY created_at, id
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email FROM automations WHERE base_id = $1 ORDER BY created_at, id
 `
 
 func (q *Queries) ListAutomations(ctx context.Context, baseID string) ([]Automation, error) {
@@ -282,6 +293,7 @@ func (q *Queries) ListAutomations(ctx context.Context, baseID string) ([]Automat
 			&i.UpdatedAt,
 			&i.AutoDisableAfter,
 			&i.DisabledReason,
+			&i.AlertEmail,
 		); err != nil {
 			return nil, err
 		}
@@ -303,6 +315,21 @@ func (q *Queries) ResetRunFailures(ctx context.Context, automationID string) err
 	return err
 }
 
+const setAutomationAlertEmail = `-- name: SetAutomationAlertEmail :exec
+UPDATE automations SET alert_email = $2 WHERE id = $1
+`
+
+type SetAutomationAlertEmailParams struct {
+	ID         string  `json:"id"`
+	AlertEmail *string `json:"alert_email"`
+}
+
+// alert_email of an automation (NULL: none).
+func (q *Queries) SetAutomationAlertEmail(ctx context.Context, arg SetAutomationAlertEmailParams) error {
+	_, err := q.db.Exec(ctx, setAutomationAlertEmail, arg.ID, arg.AlertEmail)
+	return err
+}
+
 const setAutomationAutoDisable = `-- name: SetAutomationAutoDisable :exec
 UPDATE automations SET auto_disable_after = $2 WHERE id = $1
 `
@@ -320,7 +347,7 @@ func (q *Queries) SetAutomationAutoDisable(ctx context.Context, arg SetAutomatio
 
 const setAutomationEnabled = `-- name: SetAutomationEnabled :one
 UPDATE automations SET enabled = $2, disabled_reason = CASE WHEN $2 THEN NULL ELSE disabled_reason END, updated_at = now()
-WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason
+WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email
 `
 
 type SetAutomationEnabledParams struct {
@@ -346,6 +373,7 @@ func (q *Queries) SetAutomationEnabled(ctx context.Context, arg SetAutomationEna
 		&i.UpdatedAt,
 		&i.AutoDisableAfter,
 		&i.DisabledReason,
+		&i.AlertEmail,
 	)
 	return i, err
 }
@@ -371,7 +399,7 @@ func (q *Queries) TableAutomations(ctx context.Context, id string) (TableAutomat
 }
 
 const triggeredAutomations = `-- name: TriggeredAutomations :many
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason FROM automations
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email FROM automations
 WHERE trigger_type = $1 AND trigger -> 'config' @> $2::jsonb
 ORDER BY created_at, id
 `
@@ -407,6 +435,7 @@ func (q *Queries) TriggeredAutomations(ctx context.Context, arg TriggeredAutomat
 			&i.UpdatedAt,
 			&i.AutoDisableAfter,
 			&i.DisabledReason,
+			&i.AlertEmail,
 		); err != nil {
 			return nil, err
 		}
@@ -422,7 +451,7 @@ const updateAutomation = `-- name: UpdateAutomation :one
 UPDATE automations
 SET name = $2, enabled = $3, disabled_reason = CASE WHEN $3 THEN NULL ELSE disabled_reason END, trigger_type = $4, table_id = $5, trigger = $6, conditions = $7, steps = $8,
     version = version + 1, updated_at = now()
-WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason
+WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email
 `
 
 type UpdateAutomationParams struct {
@@ -463,6 +492,7 @@ func (q *Queries) UpdateAutomation(ctx context.Context, arg UpdateAutomationPara
 		&i.UpdatedAt,
 		&i.AutoDisableAfter,
 		&i.DisabledReason,
+		&i.AlertEmail,
 	)
 	return i, err
 }

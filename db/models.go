@@ -87,6 +87,7 @@ type Automation struct {
 	UpdatedAt        time.Time       `json:"updated_at"`
 	AutoDisableAfter *int32          `json:"auto_disable_after"`
 	DisabledReason   *string         `json:"disabled_reason"`
+	AlertEmail       *string         `json:"alert_email"`
 }
 
 type AutomationFailure struct {

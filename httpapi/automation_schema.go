@@ -107,6 +107,8 @@ type AutomationBody struct {
 	Steps      *[]StepIn    `json:"steps,omitempty"`
 	// AutoDisableAfter is automation.AutomationInput's.
 	AutoDisableAfter *int `json:"auto_disable_after,omitempty" minimum:"0" maximum:"1000" doc:"disable the automation after this many consecutive failed runs (0: never, the default); the reason is shown as disabled_reason"`
+	// AlertEmail is automation.AutomationInput's.
+	AlertEmail *string `json:"alert_email,omitempty" maxLength:"254" doc:"emailed when a run fails for good, through the server's SMTP server (ROWFLOW_SMTP_URL; without one no email is sent); \"\" removes it"`
 	// clearConditions is set by an explicit "conditions": null, which
 	// encoding/json cannot tell from an absent key.
 	clearConditions bool
@@ -132,7 +134,7 @@ func (b *AutomationBody) UnmarshalJSON(data []byte) error {
 
 // input converts the body to the runtime's input.
 func (b AutomationBody) input() automation.AutomationInput {
-	in := automation.AutomationInput{Name: b.Name, Enabled: b.Enabled, AutoDisableAfter: b.AutoDisableAfter}
+	in := automation.AutomationInput{Name: b.Name, Enabled: b.Enabled, AutoDisableAfter: b.AutoDisableAfter, AlertEmail: b.AlertEmail}
 	if b.Trigger != nil {
 		t := automation.TriggerSpec(*b.Trigger)
 		in.Trigger = &t

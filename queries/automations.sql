@@ -55,6 +55,10 @@ ORDER BY created_at, id;
 -- auto_disable_after of an automation (NULL: never).
 UPDATE automations SET auto_disable_after = $2 WHERE id = $1;
 
+-- name: SetAutomationAlertEmail :exec
+-- alert_email of an automation (NULL: none).
+UPDATE automations SET alert_email = $2 WHERE id = $1;
+
 -- name: CountRunFailure :one
 -- One more consecutive failed run of an automation; answers the count and
 -- the automation's auto_disable_after (NULL: never).
@@ -63,7 +67,7 @@ WITH c AS (
     ON CONFLICT (automation_id) DO UPDATE SET consecutive = automation_failures.consecutive + 1
     RETURNING consecutive
 )
-SELECT c.consecutive, a.auto_disable_after FROM c, automations a WHERE a.id = $1;
+SELECT c.consecutive, a.auto_disable_after, a.alert_email, a.name FROM c, automations a WHERE a.id = $1;
 
 -- name: ResetRunFailures :exec
 -- A run of the automation succeeded: no consecutive failures.
