@@ -105,6 +105,7 @@ func New(opts Opts) *Server {
 	registerAutomations(api, h)
 	registerRuns(api, h)
 	registerVersions(api, h)
+	registerStats(api, h)
 	registerUsers(api, h)
 	registerNotifications(api, h)
 	registerConnections(api, h)

@@ -109,6 +109,9 @@ var opDocs = map[string]opDoc{
 	"retry-run":          {description: "Resumes a failed run from the step that failed it, with the version the run pinned: the earlier steps are not executed again (their outputs are reused, their side effects not repeated). The run is `running` again. 409 unless the run failed. Editor or owner."},
 	"replay-run":         {description: "Starts a new run with the same trigger data on the automation's current version, linked by `replay_of` to the original. Editor or owner."},
 
+	"get-automation-stats": {description: "Counts an automation's real runs (test runs excluded) created in [`from`, `to`) per `bucket` (hour or day, UTC) and over the whole range: runs by status, success rate (succeeded / (succeeded + failed)), trigger latency (run created → first step started) and duration (created → finished) p50/p95/p99 in seconds, and failures by step id. `from`..`to` spans at most 400 days (default: the 30 days before now); a bad `from`, `to` or `bucket` answers 422 naming it. Viewer or more."},
+	"get-base-stats":       {description: "The statistics of get-automation-stats (same parameters, counts and 422s) over the real runs of every automation of a base (`base_id`). Viewer or more."},
+
 	"list-automation-versions":   {description: "Lists the immutable versions of an automation (one per save), newest first, secrets redacted; `cursor` pages."},
 	"get-automation-version":     {description: "Returns version `n` of an automation: name, trigger, conditions and steps as saved, secrets redacted."},
 	"restore-automation-version": {description: "Saves a new version equal to version `n` (validated as a save: 422 with locations when it no longer fits the base). Editor or owner."},
