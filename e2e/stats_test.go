@@ -33,7 +33,7 @@ func (f *fixture) insertRuns(t *testing.T, baseID string, runs []seededRun) {
 	t.Helper()
 	ctx := context.Background()
 	for i, r := range runs {
-		id := fmt.Sprintf("run_seed%022d", i) + r.automation[len(r.automation)-4:]
+		id := seedID(i, r.automation)
 		var finished *time.Time
 		if r.duration >= 0 {
 			ft := r.created.Add(r.duration)
@@ -52,6 +52,11 @@ func (f *fixture) insertRuns(t *testing.T, baseID string, runs []seededRun) {
 			require.NoError(t, err)
 		}
 	}
+}
+
+// seedID is the id insertRuns gives the i-th run of automation.
+func seedID(i int, automation string) string {
+	return fmt.Sprintf("run_seed%018d", i) + automation[len(automation)-8:]
 }
 
 // percentile is percentile_cont's definition: linear interpolation between
