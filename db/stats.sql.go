@@ -23,10 +23,10 @@ SELECT
     count(*) FILTER (WHERE r.status = 'failed') AS failed,
     count(*) FILTER (WHERE r.status = 'skipped') AS skipped,
     count(*) FILTER (WHERE r.status = 'cancelled') AS cancelled,
-    (percentile_cont(ARRAY[0.5, 0.95, 0.99]::float8[]) WITHIN GROUP (ORDER BY extract(epoch FROM fs.first_started - r.created_at)::float8))::float8[] AS latency,
+    (percentile_cont(ARRAY[0.5, 0.95, 0.99]::float8[]) WITHIN GROUP (ORDER BY extract(epoch FROM fs.started_at - r.created_at)::float8))::float8[] AS latency,
     (percentile_cont(ARRAY[0.5, 0.95, 0.99]::float8[]) WITHIN GROUP (ORDER BY extract(epoch FROM r.finished_at - r.created_at)::float8))::float8[] AS duration
 FROM runs r
-LEFT JOIN LATERAL (SELECT min(s.started_at) AS first_started FROM run_steps s WHERE s.run_id = r.id) fs ON true
+LEFT JOIN run_steps fs ON fs.run_id = r.id AND fs.step_index = 0
 WHERE r.automation_id = $3::text AND NOT r.is_test
   AND r.created_at >= $2::timestamptz AND r.created_at < $4::timestamptz
 GROUP BY GROUPING SETS ((date_trunc($1::text, r.created_at, 'UTC')), ())
@@ -61,8 +61,8 @@ type AutomationRunStatsRow struct {
 // real runs (not is_test) created in [from, to), one row per bucket
 // (date_trunc(unit, created_at) in UTC, unit hour or day) and one total
 // row (is_total, bucket = from): counts by status, and the p50/p95/p99 in
-// seconds of the trigger latency (created_at → the first step's
-// started_at; runs without a started step left out) and the duration
+// seconds of the trigger latency (created_at → the first step's (index
+// 0, also when skipped by its if) started_at; runs without one left out) and the duration
 // (created_at → finished_at; unfinished runs left out), NULL without runs.
 func (q *Queries) AutomationRunStats(ctx context.Context, arg AutomationRunStatsParams) ([]AutomationRunStatsRow, error) {
 	rows, err := q.db.Query(ctx, automationRunStats,
@@ -168,10 +168,10 @@ SELECT
     count(*) FILTER (WHERE r.status = 'failed') AS failed,
     count(*) FILTER (WHERE r.status = 'skipped') AS skipped,
     count(*) FILTER (WHERE r.status = 'cancelled') AS cancelled,
-    (percentile_cont(ARRAY[0.5, 0.95, 0.99]::float8[]) WITHIN GROUP (ORDER BY extract(epoch FROM fs.first_started - r.created_at)::float8))::float8[] AS latency,
+    (percentile_cont(ARRAY[0.5, 0.95, 0.99]::float8[]) WITHIN GROUP (ORDER BY extract(epoch FROM fs.started_at - r.created_at)::float8))::float8[] AS latency,
     (percentile_cont(ARRAY[0.5, 0.95, 0.99]::float8[]) WITHIN GROUP (ORDER BY extract(epoch FROM r.finished_at - r.created_at)::float8))::float8[] AS duration
 FROM runs r
-LEFT JOIN LATERAL (SELECT min(s.started_at) AS first_started FROM run_steps s WHERE s.run_id = r.id) fs ON true
+LEFT JOIN run_steps fs ON fs.run_id = r.id AND fs.step_index = 0
 WHERE r.base_id = $3::text AND NOT r.is_test
   AND r.created_at >= $2::timestamptz AND r.created_at < $4::timestamptz
 GROUP BY GROUPING SETS ((date_trunc($1::text, r.created_at, 'UTC')), ())
@@ -204,8 +204,8 @@ type BaseRunStatsRow struct {
 // real runs (not is_test) created in [from, to), one row per bucket
 // (date_trunc(unit, created_at) in UTC, unit hour or day) and one total
 // row (is_total, bucket = from): counts by status, and the p50/p95/p99 in
-// seconds of the trigger latency (created_at → the first step's
-// started_at; runs without a started step left out) and the duration
+// seconds of the trigger latency (created_at → the first step's (index
+// 0, also when skipped by its if) started_at; runs without one left out) and the duration
 // (created_at → finished_at; unfinished runs left out), NULL without runs.
 func (q *Queries) BaseRunStats(ctx context.Context, arg BaseRunStatsParams) ([]BaseRunStatsRow, error) {
 	rows, err := q.db.Query(ctx, baseRunStats,

@@ -6,8 +6,8 @@
 -- real runs (not is_test) created in [from, to), one row per bucket
 -- (date_trunc(unit, created_at) in UTC, unit hour or day) and one total
 -- row (is_total, bucket = from): counts by status, and the p50/p95/p99 in
--- seconds of the trigger latency (created_at → the first step's
--- started_at; runs without a started step left out) and the duration
+-- seconds of the trigger latency (created_at → the first step's (index
+-- 0, also when skipped by its if) started_at; runs without one left out) and the duration
 -- (created_at → finished_at; unfinished runs left out), NULL without runs.
 SELECT
     (grouping(date_trunc(sqlc.arg(unit)::text, r.created_at, 'UTC')) = 1)::bool AS is_total,
@@ -20,10 +20,10 @@ SELECT
     count(*) FILTER (WHERE r.status = 'failed') AS failed,
     count(*) FILTER (WHERE r.status = 'skipped') AS skipped,
     count(*) FILTER (WHERE r.status = 'cancelled') AS cancelled,
-    (percentile_cont(ARRAY[0.5, 0.95, 0.99]::float8[]) WITHIN GROUP (ORDER BY extract(epoch FROM fs.first_started - r.created_at)::float8))::float8[] AS latency,
+    (percentile_cont(ARRAY[0.5, 0.95, 0.99]::float8[]) WITHIN GROUP (ORDER BY extract(epoch FROM fs.started_at - r.created_at)::float8))::float8[] AS latency,
     (percentile_cont(ARRAY[0.5, 0.95, 0.99]::float8[]) WITHIN GROUP (ORDER BY extract(epoch FROM r.finished_at - r.created_at)::float8))::float8[] AS duration
 FROM runs r
-LEFT JOIN LATERAL (SELECT min(s.started_at) AS first_started FROM run_steps s WHERE s.run_id = r.id) fs ON true
+LEFT JOIN run_steps fs ON fs.run_id = r.id AND fs.step_index = 0
 WHERE r.automation_id = sqlc.arg(automation_id)::text AND NOT r.is_test
   AND r.created_at >= sqlc.arg(created_from)::timestamptz AND r.created_at < sqlc.arg(created_to)::timestamptz
 GROUP BY GROUPING SETS ((date_trunc(sqlc.arg(unit)::text, r.created_at, 'UTC')), ())
@@ -34,8 +34,8 @@ ORDER BY is_total, bucket;
 -- real runs (not is_test) created in [from, to), one row per bucket
 -- (date_trunc(unit, created_at) in UTC, unit hour or day) and one total
 -- row (is_total, bucket = from): counts by status, and the p50/p95/p99 in
--- seconds of the trigger latency (created_at → the first step's
--- started_at; runs without a started step left out) and the duration
+-- seconds of the trigger latency (created_at → the first step's (index
+-- 0, also when skipped by its if) started_at; runs without one left out) and the duration
 -- (created_at → finished_at; unfinished runs left out), NULL without runs.
 SELECT
     (grouping(date_trunc(sqlc.arg(unit)::text, r.created_at, 'UTC')) = 1)::bool AS is_total,
@@ -48,10 +48,10 @@ SELECT
     count(*) FILTER (WHERE r.status = 'failed') AS failed,
     count(*) FILTER (WHERE r.status = 'skipped') AS skipped,
     count(*) FILTER (WHERE r.status = 'cancelled') AS cancelled,
-    (percentile_cont(ARRAY[0.5, 0.95, 0.99]::float8[]) WITHIN GROUP (ORDER BY extract(epoch FROM fs.first_started - r.created_at)::float8))::float8[] AS latency,
+    (percentile_cont(ARRAY[0.5, 0.95, 0.99]::float8[]) WITHIN GROUP (ORDER BY extract(epoch FROM fs.started_at - r.created_at)::float8))::float8[] AS latency,
     (percentile_cont(ARRAY[0.5, 0.95, 0.99]::float8[]) WITHIN GROUP (ORDER BY extract(epoch FROM r.finished_at - r.created_at)::float8))::float8[] AS duration
 FROM runs r
-LEFT JOIN LATERAL (SELECT min(s.started_at) AS first_started FROM run_steps s WHERE s.run_id = r.id) fs ON true
+LEFT JOIN run_steps fs ON fs.run_id = r.id AND fs.step_index = 0
 WHERE r.base_id = sqlc.arg(base_id)::text AND NOT r.is_test
   AND r.created_at >= sqlc.arg(created_from)::timestamptz AND r.created_at < sqlc.arg(created_to)::timestamptz
 GROUP BY GROUPING SETS ((date_trunc(sqlc.arg(unit)::text, r.created_at, 'UTC')), ())
