@@ -47,6 +47,12 @@ type Config struct {
 	ScheduleTick        time.Duration
 	ScheduleLookahead   time.Duration
 	ScheduleMinInterval time.Duration
+	// RunRetention: finished runs (and their steps) older than this are
+	// deleted; failed ones only after RunRetentionFailed. The retention
+	// sweep runs every RetentionInterval in each worker process.
+	RunRetention       time.Duration
+	RunRetentionFailed time.Duration
+	RetentionInterval  time.Duration
 	// ScriptConcurrency is how many run_script steps run at once in this
 	// process (0: one per CPU); the worst case is this × memory_mb.
 	ScriptConcurrency int
@@ -91,6 +97,9 @@ func DefaultConfig() Config {
 		ScheduleTick:         time.Second,
 		ScheduleLookahead:    2 * time.Second,
 		ScheduleMinInterval:  time.Minute,
+		RunRetention:         720 * time.Hour,
+		RunRetentionFailed:   2160 * time.Hour,
+		RetentionInterval:    time.Minute,
 		PoolMaxConns:         40,
 		LogLevel:             "info",
 		LogFormat:            "text",
@@ -152,6 +161,9 @@ func FromEnv() (Config, error) {
 	dur(&c.ScheduleTick, "ROWFLOW_SCHEDULE_TICK")
 	dur(&c.ScheduleLookahead, "ROWFLOW_SCHEDULE_LOOKAHEAD")
 	dur(&c.ScheduleMinInterval, "ROWFLOW_SCHEDULE_MIN_INTERVAL")
+	dur(&c.RunRetention, "ROWFLOW_RUN_RETENTION")
+	dur(&c.RunRetentionFailed, "ROWFLOW_RUN_RETENTION_FAILED")
+	dur(&c.RetentionInterval, "ROWFLOW_RETENTION_INTERVAL")
 	dur(&c.ReadHeaderTimeout, "ROWFLOW_HTTP_READ_HEADER_TIMEOUT")
 	dur(&c.ReadTimeout, "ROWFLOW_HTTP_READ_TIMEOUT")
 	dur(&c.WriteTimeout, "ROWFLOW_HTTP_WRITE_TIMEOUT")
@@ -184,6 +196,9 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ScheduleTick, "schedule-tick", c.ScheduleTick, "how often the leader fires due schedules (ROWFLOW_SCHEDULE_TICK)")
 	fs.DurationVar(&c.ScheduleLookahead, "schedule-lookahead", c.ScheduleLookahead, "how far ahead a tick fires schedules, longer than the tick (ROWFLOW_SCHEDULE_LOOKAHEAD)")
 	fs.DurationVar(&c.ScheduleMinInterval, "schedule-min-interval", c.ScheduleMinInterval, "shortest time between two fires of a schedule (ROWFLOW_SCHEDULE_MIN_INTERVAL)")
+	fs.DurationVar(&c.RunRetention, "run-retention", c.RunRetention, "delete finished runs older than this (ROWFLOW_RUN_RETENTION)")
+	fs.DurationVar(&c.RunRetentionFailed, "run-retention-failed", c.RunRetentionFailed, "delete failed runs older than this (ROWFLOW_RUN_RETENTION_FAILED)")
+	fs.DurationVar(&c.RetentionInterval, "retention-interval", c.RetentionInterval, "how often a worker deletes runs past their retention (ROWFLOW_RETENTION_INTERVAL)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug | info | warn | error (ROWFLOW_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text | json (ROWFLOW_LOG_FORMAT)")
 	fs.DurationVar(&c.ReadHeaderTimeout, "http-read-header-timeout", c.ReadHeaderTimeout, "a request's header must arrive within this (ROWFLOW_HTTP_READ_HEADER_TIMEOUT)")
@@ -220,6 +235,9 @@ func (c Config) Validate() error {
 	}
 	if c.RateAuthFailures < 0 || c.RateFormSubmits < 0 || c.RateTokenRequests < 0 {
 		return fmt.Errorf("rate limits must be 0 (off) or positive")
+	}
+	if c.RunRetention <= 0 || c.RunRetentionFailed <= 0 || c.RetentionInterval <= 0 {
+		return fmt.Errorf("run-retention, run-retention-failed and retention-interval must be positive")
 	}
 	if c.ScriptConcurrency < 0 {
 		return fmt.Errorf("script-concurrency must be ≥ 0")

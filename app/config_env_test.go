@@ -1,6 +1,7 @@
 package app
 
 import (
+	"flag"
 	"testing"
 	"time"
 
@@ -29,4 +30,26 @@ func TestConfigFromEnv(t *testing.T) {
 	t.Setenv("ROWFLOW_INLINE_BACKSTOP", "soon")
 	_, err = FromEnv()
 	require.ErrorContains(t, err, "ROWFLOW_INLINE_BACKSTOP")
+}
+
+// TestRetentionConfig: the run retention defaults to 720h (failed runs
+// 2160h), the environment and the flags set it, and it must be positive.
+func TestRetentionConfig(t *testing.T) {
+	d := DefaultConfig()
+	require.Equal(t, 720*time.Hour, d.RunRetention)
+	require.Equal(t, 2160*time.Hour, d.RunRetentionFailed)
+	t.Setenv("ROWFLOW_RUN_RETENTION", "48h")
+	t.Setenv("ROWFLOW_RUN_RETENTION_FAILED", "96h")
+	c, err := FromEnv()
+	require.NoError(t, err)
+	require.Equal(t, 48*time.Hour, c.RunRetention)
+	require.Equal(t, 96*time.Hour, c.RunRetentionFailed)
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c.BindFlags(fs)
+	require.NoError(t, fs.Parse([]string{"-run-retention", "1h", "-run-retention-failed", "2h"}))
+	require.Equal(t, time.Hour, c.RunRetention)
+	require.Equal(t, 2*time.Hour, c.RunRetentionFailed)
+	require.NoError(t, c.Validate())
+	c.RunRetention = 0
+	require.ErrorContains(t, c.Validate(), "run-retention")
 }

@@ -19,10 +19,14 @@ import (
 //     automation.SweepInterval;
 //   - the schedule tick (schedule.Service.Tick): due schedules fire once
 //     each, every ScheduleTick (a fire is unique per automation and fire
-//     time, whichever process inserts it).
+//     time, whichever process inserts it);
+//   - the retention sweep (automation.Runtime.DeleteExpiredRuns): finished
+//     runs past RunRetention (failed ones past RunRetentionFailed) are
+//     deleted with their steps, 1000 per statement, every
+//     RetentionInterval.
 
-// startPeriodic starts the sweep and the schedule tick; the returned
-// function stops both and waits for a round in progress.
+// startPeriodic starts the sweep, the schedule tick and the retention
+// sweep; the returned function stops them and waits for a round in progress.
 func (a *App) startPeriodic() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	start := jobs.StartFires(a.Automations)
@@ -32,6 +36,9 @@ func (a *App) startPeriodic() (stop func()) {
 		}),
 		a.every(ctx, a.Config.ScheduleTick, "schedule tick", func(ctx context.Context) (int, error) {
 			return a.Schedules.Tick(ctx, start)
+		}),
+		a.every(ctx, a.Config.RetentionInterval, "retention sweep", func(ctx context.Context) (int, error) {
+			return a.Automations.DeleteExpiredRuns(ctx, a.Config.RunRetention, a.Config.RunRetentionFailed)
 		}),
 	}
 	return func() {

@@ -106,6 +106,7 @@ func New(opts Opts) *Server {
 	registerRuns(api, h)
 	registerVersions(api, h)
 	registerExplain(api, h)
+	registerStats(api, h)
 	registerUsers(api, h)
 	registerNotifications(api, h)
 	registerConnections(api, h)
