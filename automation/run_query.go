@@ -2,9 +2,7 @@ package automation
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/rowflow/rowflow"
@@ -192,11 +190,9 @@ func runListParams(f RunFilter) (db.ListBaseRunsParams, error) {
 	}
 	p.IsTest, p.CreatedFrom, p.CreatedTo = f.IsTest, f.From, f.To
 	if f.Cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
-		ts, id, ok := strings.Cut(string(b), "|")
-		t, terr := time.Parse(time.RFC3339Nano, ts)
-		if err != nil || !ok || terr != nil {
-			return p, rowflow.Invalid("cursor", "malformed cursor")
+		t, id, err := rowflow.ParseTimeCursor(f.Cursor)
+		if err != nil {
+			return p, err
 		}
 		p.BeforeCreated, p.BeforeID = &t, id
 	}
@@ -210,7 +206,7 @@ func (rt *Runtime) runPage(ctx context.Context, rows []db.Run, limit int) ([]Run
 	if len(rows) > limit {
 		rows = rows[:limit]
 		last := rows[len(rows)-1]
-		next = base64.RawURLEncoding.EncodeToString([]byte(last.CreatedAt.Format(time.RFC3339Nano) + "|" + last.ID))
+		next = rowflow.TimeCursor(last.CreatedAt, last.ID)
 	}
 	ids := make([]string, len(rows))
 	for i, r := range rows {

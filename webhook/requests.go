@@ -2,9 +2,7 @@ package webhook
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/rowflow/rowflow"
@@ -56,11 +54,9 @@ func (s *Service) ListRequests(ctx context.Context, webhookID, cursor string, li
 	}
 	p := db.ListWebhookRequestsParams{WebhookID: webhookID, Lim: int32(limit + 1)}
 	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		at, id, ok := strings.Cut(string(b), "|")
-		t, terr := time.Parse(time.RFC3339Nano, at)
-		if err != nil || !ok || terr != nil {
-			return nil, "", rowflow.Invalid("cursor", "malformed cursor")
+		t, id, err := rowflow.ParseTimeCursor(cursor)
+		if err != nil {
+			return nil, "", err
 		}
 		p.BeforeReceived, p.BeforeID = &t, id
 	}
@@ -72,7 +68,7 @@ func (s *Service) ListRequests(ctx context.Context, webhookID, cursor string, li
 	if len(rows) > limit {
 		rows = rows[:limit]
 		last := rows[len(rows)-1]
-		next = base64.RawURLEncoding.EncodeToString([]byte(last.ReceivedAt.Format(time.RFC3339Nano) + "|" + last.ID))
+		next = rowflow.TimeCursor(last.ReceivedAt, last.ID)
 	}
 	out := make([]StoredRequest, len(rows))
 	for i, r := range rows {
