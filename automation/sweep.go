@@ -8,8 +8,10 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// SweepArgs is the periodic River job that gives River the first steps of
-// runs whose inline execution died (step_inline.go): see SweepBackstops.
+// SweepArgs is the River job earlier versions scheduled periodically to
+// give River the first steps of runs whose inline execution died
+// (step_inline.go): see SweepBackstops. Worker processes now sweep from a
+// goroutine (app/sweep.go); the kind stays so such jobs still drain.
 type SweepArgs struct{}
 
 // Kind implements river.JobArgs.
