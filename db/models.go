@@ -217,6 +217,16 @@ type Run struct {
 	ReplayOf     *string         `json:"replay_of"`
 }
 
+type RunRollup struct {
+	AutomationID string    `json:"automation_id"`
+	BaseID       string    `json:"base_id"`
+	Hour         time.Time `json:"hour"`
+	Metric       string    `json:"metric"`
+	Label        string    `json:"label"`
+	Bin          int16     `json:"bin"`
+	N            int64     `json:"n"`
+}
+
 type RunStep struct {
 	RunID         string          `json:"run_id"`
 	StepIndex     int32           `json:"step_index"`
