@@ -88,6 +88,7 @@ type Automation struct {
 	AutoDisableAfter *int32          `json:"auto_disable_after"`
 	DisabledReason   *string         `json:"disabled_reason"`
 	AlertEmail       *string         `json:"alert_email"`
+	CreatedBy        *string         `json:"created_by"`
 }
 
 type AutomationFailure struct {
