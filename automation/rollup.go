@@ -9,10 +9,11 @@ import (
 )
 
 // The run statistics are read from the rollup (migrations/00150_run_rollup.sql):
-// per automation and UTC hour, the ended real runs by status, their trigger
-// latency and duration as fixed log-scale histograms, and their failed steps
-// by step id. Triggers on runs keep it: the statement that ends a run adds
-// it, the one that reopens it (a retry) removes it, and deleting runs
+// per automation and UTC hour, the ended real runs counted per (status,
+// trigger latency bin, duration bin) — summed per status and per bin they
+// give the counts and two fixed log-scale histograms — and their failed
+// steps by step id. Triggers on runs keep it: the statement that ends a run
+// adds it, the one that reopens it (a retry) removes it, and deleting runs
 // (retention) leaves it alone. Unfinished runs are read from runs itself.
 
 // Histogram bins (rowflow_hist_bin in SQL): bin 0 holds values below
@@ -50,8 +51,12 @@ type histogram struct {
 	total int64
 }
 
+// add counts n values in bin; a negative bin (no value) counts nothing.
 func (h *histogram) add(bin int, n int64) {
-	bin = max(0, min(bin, HistBins-1))
+	if bin < 0 {
+		return
+	}
+	bin = min(bin, HistBins-1)
 	h.n[bin] += n
 	h.total += n
 }

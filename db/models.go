@@ -222,9 +222,17 @@ type RunRollup struct {
 	AutomationID string    `json:"automation_id"`
 	BaseID       string    `json:"base_id"`
 	Hour         time.Time `json:"hour"`
-	Metric       string    `json:"metric"`
-	Label        string    `json:"label"`
-	Bin          int16     `json:"bin"`
+	Status       string    `json:"status"`
+	LatencyBin   int16     `json:"latency_bin"`
+	DurationBin  int16     `json:"duration_bin"`
+	N            int64     `json:"n"`
+}
+
+type RunRollupFailure struct {
+	AutomationID string    `json:"automation_id"`
+	BaseID       string    `json:"base_id"`
+	Hour         time.Time `json:"hour"`
+	StepID       string    `json:"step_id"`
 	N            int64     `json:"n"`
 }
 

@@ -12,11 +12,23 @@ import (
 
 const automationRollup = `-- name: AutomationRollup :many
 
-SELECT date_trunc($1::text, hour, 'UTC')::timestamptz AS bucket, metric, label, bin, sum(n)::bigint AS n
-FROM run_rollup
+SELECT bucket::timestamptz AS bucket,
+       (CASE WHEN grouping(status) = 0 THEN 'status' WHEN grouping(latency_bin) = 0 THEN 'latency' ELSE 'duration' END)::text AS metric,
+       coalesce(status, '')::text AS label, coalesce(latency_bin, duration_bin, 0)::smallint AS bin, sum(n)::bigint AS n
+FROM (
+    SELECT date_trunc($1::text, hour, 'UTC') AS bucket, status, latency_bin, duration_bin, n
+    FROM run_rollup
+    WHERE automation_id = $2::text
+      AND hour >= $3::timestamptz AND hour < $4::timestamptz
+) r
+GROUP BY GROUPING SETS ((bucket, status), (bucket, latency_bin), (bucket, duration_bin))
+HAVING sum(n) <> 0
+UNION ALL
+SELECT date_trunc($1::text, hour, 'UTC'), 'failure', step_id, 0::smallint, sum(n)::bigint
+FROM run_rollup_failures
 WHERE automation_id = $2::text
   AND hour >= $3::timestamptz AND hour < $4::timestamptz
-GROUP BY 1, 2, 3, 4
+GROUP BY 1, 3
 HAVING sum(n) <> 0
 ORDER BY 1
 `
@@ -39,9 +51,11 @@ type AutomationRollupRow struct {
 // The run statistics rollup (migrations/00150_run_rollup.sql): what the
 // stats endpoints read. The rollup is written by the triggers on runs,
 // never by a query here.
-// An automation's rollup rows of the hours in [from, to), summed per
-// bucket (date_trunc(unit, hour) in UTC, unit hour or day), metric, label
-// and bin; sums of 0 (a run counted and uncounted again) left out.
+// An automation's rollup of the hours in [from, to), summed per bucket
+// (date_trunc(unit, hour) in UTC, unit hour or day): one row per metric
+// value — status (label: the status), latency and duration (bin: the
+// histogram bin, -1: runs without one), failure (label: a step id) — with
+// its count n; sums of 0 (a run counted and uncounted again) left out.
 func (q *Queries) AutomationRollup(ctx context.Context, arg AutomationRollupParams) ([]AutomationRollupRow, error) {
 	rows, err := q.db.Query(ctx, automationRollup,
 		arg.Unit,
@@ -134,11 +148,23 @@ func (q *Queries) AutomationUnfinishedRuns(ctx context.Context, arg AutomationUn
 }
 
 const baseRollup = `-- name: BaseRollup :many
-SELECT date_trunc($1::text, hour, 'UTC')::timestamptz AS bucket, metric, label, bin, sum(n)::bigint AS n
-FROM run_rollup
+SELECT bucket::timestamptz AS bucket,
+       (CASE WHEN grouping(status) = 0 THEN 'status' WHEN grouping(latency_bin) = 0 THEN 'latency' ELSE 'duration' END)::text AS metric,
+       coalesce(status, '')::text AS label, coalesce(latency_bin, duration_bin, 0)::smallint AS bin, sum(n)::bigint AS n
+FROM (
+    SELECT date_trunc($1::text, hour, 'UTC') AS bucket, status, latency_bin, duration_bin, n
+    FROM run_rollup
+    WHERE base_id = $2::text
+      AND hour >= $3::timestamptz AND hour < $4::timestamptz
+) r
+GROUP BY GROUPING SETS ((bucket, status), (bucket, latency_bin), (bucket, duration_bin))
+HAVING sum(n) <> 0
+UNION ALL
+SELECT date_trunc($1::text, hour, 'UTC'), 'failure', step_id, 0::smallint, sum(n)::bigint
+FROM run_rollup_failures
 WHERE base_id = $2::text
   AND hour >= $3::timestamptz AND hour < $4::timestamptz
-GROUP BY 1, 2, 3, 4
+GROUP BY 1, 3
 HAVING sum(n) <> 0
 ORDER BY 1
 `
@@ -158,7 +184,7 @@ type BaseRollupRow struct {
 	N      int64     `json:"n"`
 }
 
-// A base's rollup rows (every automation's), as AutomationRollup.
+// A base's rollup (every automation's), as AutomationRollup.
 func (q *Queries) BaseRollup(ctx context.Context, arg BaseRollupParams) ([]BaseRollupRow, error) {
 	rows, err := q.db.Query(ctx, baseRollup,
 		arg.Unit,

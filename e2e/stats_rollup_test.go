@@ -51,8 +51,8 @@ func TestRunStatsThroughRetry(t *testing.T) {
 	checkStatsTotal(t, "retried", st, 1, map[string]int{"succeeded": 1}, map[string]int{})
 	assert.InDelta(t, 1.0, st["success_rate"], 1e-9)
 	// The rollup holds what the run tables hold.
-	assert.Equal(t, 1, f.countRows(t, `SELECT sum(n)::int FROM run_rollup WHERE automation_id = $1 AND metric = 'status'`, aut))
-	assert.Equal(t, 0, f.countRows(t, `SELECT coalesce(sum(n), 0)::int FROM run_rollup WHERE automation_id = $1 AND metric IN ('failure')`, aut))
+	assert.Equal(t, 1, f.countRows(t, `SELECT sum(n)::int FROM run_rollup WHERE automation_id = $1`, aut))
+	assert.Equal(t, 0, f.countRows(t, `SELECT coalesce(sum(n), 0)::int FROM run_rollup_failures WHERE automation_id = $1`, aut))
 }
 
 // checkStatsTotal compares runs, every status count and the failures by

@@ -1,60 +1,76 @@
 -- +goose Up
 -- run_rollup: the run statistics (GET /automations/{id}/stats,
 -- GET /bases/{id}/stats) kept per automation and UTC hour, so a request
--- sums at most a few rows per hour instead of reading every run.
+-- sums a few rows per hour instead of reading every run.
 --
--- One row per (automation, hour of created_at, metric, label, bin):
---   status    label = the final status (succeeded, failed, skipped,
---             cancelled), n = runs;
---   latency   bin = rowflow_hist_bin(first step's started_at − created_at
---             in seconds), n = runs;
---   duration  bin = rowflow_hist_bin(finished_at − created_at), n = runs;
---   failure   label = a step id, n = failed step rows of those runs.
+-- run_rollup counts the ended real runs (not is_test) per (automation,
+-- hour of created_at, final status, trigger latency bin, duration bin):
+-- the bins are rowflow_hist_bin of the first step's started_at −
+-- created_at and of finished_at − created_at, -1 when the run has none.
+-- The stats sum its rows per status, per latency bin and per duration bin
+-- (histograms whose percentiles answer p50/p95/p99). One row per run's
+-- combination, so that ending a run upserts ONE small row: three rows of
+-- one metric each cost 2.5 times as much per run (docs/performance.md).
+-- run_rollup_failures counts those runs' failed step rows per step id.
 --
 -- A run is counted by the statement that ends it (the triggers below run
 -- inside it: FinishStep, FinishInlineStep, CancelRun, SkipStaleRun, an
 -- insert of an already-ended run — every path, present or future) and
 -- uncounted by the one that reopens it (ReopenFailedRun: a retry), so the
--- rollup always holds the ended real runs (not is_test) as they stand.
--- Deleting runs (retention, ROWFLOW_RUN_RETENTION) leaves it alone: the
--- counts outlive the rows. Unfinished runs (queued, running, waiting) are
--- not in it; the stats read them from runs (runs_unfinished_*).
+-- rollup always holds the ended real runs as they stand. Deleting runs
+-- (retention, ROWFLOW_RUN_RETENTION) leaves it alone: the counts outlive
+-- the rows. Unfinished runs (queued, running, waiting) are not in it; the
+-- stats read them from runs (runs_unfinished_*).
 CREATE TABLE run_rollup (
     automation_id text NOT NULL REFERENCES automations (id) ON DELETE CASCADE,
     base_id       text NOT NULL,
     hour          timestamptz NOT NULL,
-    metric        text NOT NULL CHECK (metric IN ('status', 'latency', 'duration', 'failure')),
-    label         text NOT NULL DEFAULT '',
-    bin           smallint NOT NULL DEFAULT 0,
+    status        text NOT NULL,
+    latency_bin   smallint NOT NULL,
+    duration_bin  smallint NOT NULL,
     n             bigint NOT NULL,
-    PRIMARY KEY (automation_id, hour, metric, label, bin)
+    PRIMARY KEY (automation_id, hour, status, latency_bin, duration_bin)
 );
 CREATE INDEX run_rollup_base ON run_rollup (base_id, hour);
+CREATE TABLE run_rollup_failures (
+    automation_id text NOT NULL REFERENCES automations (id) ON DELETE CASCADE,
+    base_id       text NOT NULL,
+    hour          timestamptz NOT NULL,
+    step_id       text NOT NULL,
+    n             bigint NOT NULL,
+    PRIMARY KEY (automation_id, hour, step_id)
+);
+CREATE INDEX run_rollup_failures_base ON run_rollup_failures (base_id, hour);
 
 -- rowflow_hist_bin is the bin of a fixed log-scale histogram of seconds:
 -- bin 0 holds values below 0.1 ms (answered as 0), bin i ≥ 1 holds
 -- [1e-4 · 1.1^(i−1), 1e-4 · 1.1^i) and is answered as its geometric middle,
 -- at most 4.9 % (√1.1 − 1) from any value in it; bin 280 (above 400 days)
--- holds everything longer. automation/rollup.go mirrors it (HistBin).
+-- holds everything longer; NULL stays NULL (least() would make it 280). automation/rollup.go mirrors
+-- it (HistBin). Not STRICT, so that the planner inlines it (a STRICT SQL
+-- function with a CASE body is called through the SQL function executor,
+-- which tripled the trigger's cost).
 -- +goose StatementBegin
 CREATE FUNCTION rowflow_hist_bin(seconds float8) RETURNS smallint
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT CASE WHEN seconds < 1e-4 THEN 0
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN seconds IS NULL THEN NULL WHEN seconds < 1e-4 THEN 0
                 ELSE least(floor(ln(seconds / 1e-4) / ln(1.1)) + 1, 280) END::smallint
 $$;
 -- +goose StatementEnd
 
 -- run_rollup_apply adds (AFTER a run ended) or removes (BEFORE an ended run
--- is reopened or changed) one run's counts: its status, latency, duration
--- and failed steps, read from run_steps by the run's primary key prefix.
--- An AFTER trigger runs at the end of the statement that ended the run, so
--- it sees the step rows that statement wrote; a BEFORE trigger runs before
--- the reopening statement deletes the retried steps.
+-- is reopened or changed) one run's counts: one run_rollup row, and its
+-- failed steps when it has any, read from run_steps by the run's primary
+-- key prefix. An AFTER trigger runs at the end of the statement that ended
+-- the run, so it sees the step rows that statement wrote; a BEFORE trigger
+-- runs before the reopening statement deletes the retried steps.
 -- +goose StatementBegin
 CREATE FUNCTION run_rollup_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     r runs;
     sign bigint;
+    h timestamptz;
+    first_start timestamptz;
 BEGIN
     IF TG_WHEN = 'BEFORE' THEN
         r := OLD;
@@ -63,21 +79,19 @@ BEGIN
         r := NEW;
         sign := 1;
     END IF;
-    INSERT INTO run_rollup AS ru (automation_id, base_id, hour, metric, label, bin, n)
-    SELECT r.automation_id, r.base_id, date_trunc('hour', r.created_at, 'UTC'), m.metric, m.label, m.bin, m.n * sign
-    FROM (
-        SELECT 'status' AS metric, r.status AS label, 0::smallint AS bin, 1::bigint AS n
-        UNION ALL
-        SELECT 'duration', '', rowflow_hist_bin(extract(epoch FROM r.finished_at - r.created_at)::float8), 1
-        WHERE r.finished_at IS NOT NULL
-        UNION ALL
-        SELECT 'latency', '', rowflow_hist_bin(extract(epoch FROM s.started_at - r.created_at)::float8), 1
-        FROM run_steps s WHERE s.run_id = r.id AND s.step_index = 0 AND s.started_at IS NOT NULL
-        UNION ALL
-        SELECT 'failure', s.step_id, 0::smallint, count(*)
+    h := date_trunc('hour', r.created_at, 'UTC');
+    SELECT s.started_at INTO first_start FROM run_steps s WHERE s.run_id = r.id AND s.step_index = 0;
+    INSERT INTO run_rollup AS ru (automation_id, base_id, hour, status, latency_bin, duration_bin, n)
+    VALUES (r.automation_id, r.base_id, h, r.status,
+            coalesce(rowflow_hist_bin(extract(epoch FROM first_start - r.created_at)::float8), -1),
+            coalesce(rowflow_hist_bin(extract(epoch FROM r.finished_at - r.created_at)::float8), -1), sign)
+    ON CONFLICT (automation_id, hour, status, latency_bin, duration_bin) DO UPDATE SET n = ru.n + EXCLUDED.n;
+    IF EXISTS (SELECT 1 FROM run_steps s WHERE s.run_id = r.id AND s.status = 'failed') THEN
+        INSERT INTO run_rollup_failures AS rf (automation_id, base_id, hour, step_id, n)
+        SELECT r.automation_id, r.base_id, h, s.step_id, count(*) * sign
         FROM run_steps s WHERE s.run_id = r.id AND s.status = 'failed' GROUP BY s.step_id
-    ) m
-    ON CONFLICT (automation_id, hour, metric, label, bin) DO UPDATE SET n = ru.n + EXCLUDED.n;
+        ON CONFLICT (automation_id, hour, step_id) DO UPDATE SET n = rf.n + EXCLUDED.n;
+    END IF;
     IF TG_WHEN = 'BEFORE' THEN
         RETURN NEW;
     END IF;
@@ -101,23 +115,19 @@ CREATE TRIGGER runs_rollup_reopen BEFORE UPDATE OF status, finished_at ON runs F
     EXECUTE FUNCTION run_rollup_apply();
 
 -- The runs already ended.
-INSERT INTO run_rollup (automation_id, base_id, hour, metric, label, bin, n)
-SELECT r.automation_id, min(r.base_id), date_trunc('hour', r.created_at, 'UTC'), m.metric, m.label, m.bin, sum(m.n)
-FROM runs r
-CROSS JOIN LATERAL (
-    SELECT 'status' AS metric, r.status AS label, 0::smallint AS bin, 1::bigint AS n
-    UNION ALL
-    SELECT 'duration', '', rowflow_hist_bin(extract(epoch FROM r.finished_at - r.created_at)::float8), 1
-    WHERE r.finished_at IS NOT NULL
-    UNION ALL
-    SELECT 'latency', '', rowflow_hist_bin(extract(epoch FROM s.started_at - r.created_at)::float8), 1
-    FROM run_steps s WHERE s.run_id = r.id AND s.step_index = 0 AND s.started_at IS NOT NULL
-    UNION ALL
-    SELECT 'failure', s.step_id, 0::smallint, count(*)
-    FROM run_steps s WHERE s.run_id = r.id AND s.status = 'failed' GROUP BY s.step_id
-) m
+INSERT INTO run_rollup (automation_id, base_id, hour, status, latency_bin, duration_bin, n)
+SELECT r.automation_id, min(r.base_id), date_trunc('hour', r.created_at, 'UTC'), r.status,
+       coalesce(rowflow_hist_bin(extract(epoch FROM fs.started_at - r.created_at)::float8), -1) AS lb,
+       coalesce(rowflow_hist_bin(extract(epoch FROM r.finished_at - r.created_at)::float8), -1) AS db,
+       count(*)
+FROM runs r LEFT JOIN run_steps fs ON fs.run_id = r.id AND fs.step_index = 0
 WHERE NOT r.is_test AND r.status IN ('succeeded', 'failed', 'skipped', 'cancelled')
-GROUP BY r.automation_id, date_trunc('hour', r.created_at, 'UTC'), m.metric, m.label, m.bin;
+GROUP BY r.automation_id, date_trunc('hour', r.created_at, 'UTC'), r.status, lb, db;
+INSERT INTO run_rollup_failures (automation_id, base_id, hour, step_id, n)
+SELECT r.automation_id, min(r.base_id), date_trunc('hour', r.created_at, 'UTC'), s.step_id, count(*)
+FROM runs r JOIN run_steps s ON s.run_id = r.id AND s.status = 'failed'
+WHERE NOT r.is_test AND r.status IN ('succeeded', 'failed', 'skipped', 'cancelled')
+GROUP BY r.automation_id, date_trunc('hour', r.created_at, 'UTC'), s.step_id;
 
 -- The stats read the unfinished runs from runs; these replace 00112's
 -- indexes of every real run, which the rollup made unneeded.
@@ -138,4 +148,5 @@ DROP TRIGGER runs_rollup_end ON runs;
 DROP TRIGGER runs_rollup_insert ON runs;
 DROP FUNCTION run_rollup_apply();
 DROP FUNCTION rowflow_hist_bin(float8);
+DROP TABLE run_rollup_failures;
 DROP TABLE run_rollup;
