@@ -9,10 +9,9 @@ import (
 )
 
 // The run statistics are read from the rollup (migrations/00150_run_rollup.sql):
-// per automation and UTC hour, the ended real runs counted per (status,
-// trigger latency bin, duration bin) — summed per status and per bin they
-// give the counts and two fixed log-scale histograms — and their failed
-// steps by step id. Triggers on runs keep it: the statement that ends a run
+// per automation, UTC hour and final status, the ended real runs' count
+// and their trigger latency and duration as fixed log-scale histograms
+// (arrays of counts per bin), and their failed steps by step id. Triggers on runs keep it: the statement that ends a run
 // adds it, the one that reopens it (a retry) removes it, and deleting runs
 // (retention) leaves it alone. Unfinished runs are read from runs itself.
 
@@ -103,20 +102,30 @@ func newStatsAcc() *statsAcc {
 // rollupRow is a row of AutomationRollup / BaseRollup.
 type rollupRow = db.AutomationRollupRow
 
+// failureRow is a row of AutomationRollupFailures / BaseRollupFailures.
+type failureRow = db.AutomationRollupFailuresRow
+
 // unfinishedRow is a row of AutomationUnfinishedRuns / BaseUnfinishedRuns.
 type unfinishedRow = db.AutomationUnfinishedRunsRow
 
-func (a *statsAcc) addRollup(r rollupRow) {
-	switch r.Metric {
-	case "status":
-		a.byStatus[r.Label] += r.N
-	case "latency":
-		a.latency.add(int(r.Bin), r.N)
-	case "duration":
-		a.duration.add(int(r.Bin), r.N)
-	case "failure":
-		a.failures[r.Label] += r.N
+// addArray adds a rollup histogram array: its element i counts the index
+// lo + i, index 0 the runs without a value, index b + 1 the bin b.
+func (h *histogram) addArray(lo int32, counts []int32) {
+	for i, n := range counts {
+		if idx := int(lo) + i; idx > 0 && n != 0 {
+			h.add(idx-1, int64(n))
+		}
 	}
+}
+
+func (a *statsAcc) addRollup(r rollupRow) {
+	a.byStatus[r.Status] += r.N
+	a.latency.addArray(r.LatencyLo, r.Latency)
+	a.duration.addArray(r.DurationLo, r.Duration)
+}
+
+func (a *statsAcc) addFailures(r failureRow) {
+	a.failures[r.StepID] += r.N
 }
 
 func (a *statsAcc) addUnfinished(r unfinishedRow) {
@@ -153,7 +162,7 @@ func (a *statsAcc) stats() RunStats {
 
 // statsFromRollup assembles the answer: a bucket per start with runs (oldest
 // first) and the totals over the range.
-func statsFromRollup(q StatsQuery, rows []rollupRow, unfinished []unfinishedRow) Stats {
+func statsFromRollup(q StatsQuery, rows []rollupRow, fails []failureRow, unfinished []unfinishedRow) Stats {
 	out := Stats{From: q.From, To: q.To, Bucket: q.Bucket, Buckets: []StatsBucket{}}
 	total := newStatsAcc()
 	var starts []time.Time
@@ -171,6 +180,10 @@ func statsFromRollup(q StatsQuery, rows []rollupRow, unfinished []unfinishedRow)
 	for _, r := range rows {
 		bucket(r.Bucket).addRollup(r)
 		total.addRollup(r)
+	}
+	for _, f := range fails {
+		bucket(f.Bucket).addFailures(f)
+		total.addFailures(f)
 	}
 	for _, r := range unfinished {
 		bucket(r.Bucket).addUnfinished(r)

@@ -120,9 +120,13 @@ func (rt *Runtime) AutomationStats(ctx context.Context, automationID string, q S
 		return Stats{}, err
 	}
 	var rows []db.AutomationRollupRow
+	var fails []db.AutomationRollupFailuresRow
 	var open []db.AutomationUnfinishedRunsRow
 	err = rt.statsTx(ctx, func(tq *db.Queries) (err error) {
 		if rows, err = tq.AutomationRollup(ctx, db.AutomationRollupParams{Unit: q.Bucket, HourFrom: q.From, HourTo: q.To, AutomationID: automationID}); err != nil {
+			return err
+		}
+		if fails, err = tq.AutomationRollupFailures(ctx, db.AutomationRollupFailuresParams{Unit: q.Bucket, HourFrom: q.From, HourTo: q.To, AutomationID: automationID}); err != nil {
 			return err
 		}
 		open, err = tq.AutomationUnfinishedRuns(ctx, db.AutomationUnfinishedRunsParams{Unit: q.Bucket, CreatedFrom: q.From, CreatedTo: q.To, AutomationID: automationID})
@@ -131,7 +135,7 @@ func (rt *Runtime) AutomationStats(ctx context.Context, automationID string, q S
 	if err != nil {
 		return Stats{}, err
 	}
-	return statsFromRollup(q, rows, open), nil
+	return statsFromRollup(q, rows, fails, open), nil
 }
 
 // BaseStats answers the run statistics of every automation of a base
@@ -146,9 +150,13 @@ func (rt *Runtime) BaseStats(ctx context.Context, baseID string, q StatsQuery) (
 		return Stats{}, err
 	}
 	var rows []db.BaseRollupRow
+	var fails []db.BaseRollupFailuresRow
 	var open []db.BaseUnfinishedRunsRow
 	err = rt.statsTx(ctx, func(tq *db.Queries) (err error) {
 		if rows, err = tq.BaseRollup(ctx, db.BaseRollupParams{Unit: q.Bucket, HourFrom: q.From, HourTo: q.To, BaseID: baseID}); err != nil {
+			return err
+		}
+		if fails, err = tq.BaseRollupFailures(ctx, db.BaseRollupFailuresParams{Unit: q.Bucket, HourFrom: q.From, HourTo: q.To, BaseID: baseID}); err != nil {
 			return err
 		}
 		open, err = tq.BaseUnfinishedRuns(ctx, db.BaseUnfinishedRunsParams{Unit: q.Bucket, CreatedFrom: q.From, CreatedTo: q.To, BaseID: baseID})
@@ -161,11 +169,15 @@ func (rt *Runtime) BaseStats(ctx context.Context, baseID string, q StatsQuery) (
 	for i, r := range rows {
 		rs[i] = rollupRow(r)
 	}
+	fs := make([]failureRow, len(fails))
+	for i, f := range fails {
+		fs[i] = failureRow(f)
+	}
 	us := make([]unfinishedRow, len(open))
 	for i, u := range open {
 		us[i] = unfinishedRow(u)
 	}
-	return statsFromRollup(q, rs, us), nil
+	return statsFromRollup(q, rs, fs, us), nil
 }
 
 // statsTx runs the stats statements in one read-only transaction: one

@@ -223,9 +223,9 @@ type RunRollup struct {
 	BaseID       string    `json:"base_id"`
 	Hour         time.Time `json:"hour"`
 	Status       string    `json:"status"`
-	LatencyBin   int16     `json:"latency_bin"`
-	DurationBin  int16     `json:"duration_bin"`
 	N            int64     `json:"n"`
+	Latency      []int32   `json:"latency"`
+	Duration     []int32   `json:"duration"`
 }
 
 type RunRollupFailure struct {

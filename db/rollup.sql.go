@@ -12,25 +12,13 @@ import (
 
 const automationRollup = `-- name: AutomationRollup :many
 
-SELECT bucket::timestamptz AS bucket,
-       (CASE WHEN grouping(status) = 0 THEN 'status' WHEN grouping(latency_bin) = 0 THEN 'latency' ELSE 'duration' END)::text AS metric,
-       coalesce(status, '')::text AS label, coalesce(latency_bin, duration_bin, 0)::smallint AS bin, sum(n)::bigint AS n
-FROM (
-    SELECT date_trunc($1::text, hour, 'UTC') AS bucket, status, latency_bin, duration_bin, n
-    FROM run_rollup
-    WHERE automation_id = $2::text
-      AND hour >= $3::timestamptz AND hour < $4::timestamptz
-) r
-GROUP BY GROUPING SETS ((bucket, status), (bucket, latency_bin), (bucket, duration_bin))
-HAVING sum(n) <> 0
-UNION ALL
-SELECT date_trunc($1::text, hour, 'UTC'), 'failure', step_id, 0::smallint, sum(n)::bigint
-FROM run_rollup_failures
+SELECT date_trunc($1::text, hour, 'UTC')::timestamptz AS bucket, status, n,
+       coalesce(array_lower(latency, 1), 0)::int AS latency_lo, array_replace(latency, NULL, 0)::int[] AS latency,
+       coalesce(array_lower(duration, 1), 0)::int AS duration_lo, array_replace(duration, NULL, 0)::int[] AS duration
+FROM run_rollup
 WHERE automation_id = $2::text
   AND hour >= $3::timestamptz AND hour < $4::timestamptz
-GROUP BY 1, 3
-HAVING sum(n) <> 0
-ORDER BY 1
+ORDER BY hour
 `
 
 type AutomationRollupParams struct {
@@ -41,21 +29,22 @@ type AutomationRollupParams struct {
 }
 
 type AutomationRollupRow struct {
-	Bucket time.Time `json:"bucket"`
-	Metric string    `json:"metric"`
-	Label  string    `json:"label"`
-	Bin    int16     `json:"bin"`
-	N      int64     `json:"n"`
+	Bucket     time.Time `json:"bucket"`
+	Status     string    `json:"status"`
+	N          int64     `json:"n"`
+	LatencyLo  int32     `json:"latency_lo"`
+	Latency    []int32   `json:"latency"`
+	DurationLo int32     `json:"duration_lo"`
+	Duration   []int32   `json:"duration"`
 }
 
 // The run statistics rollup (migrations/00150_run_rollup.sql): what the
 // stats endpoints read. The rollup is written by the triggers on runs,
 // never by a query here.
-// An automation's rollup of the hours in [from, to), summed per bucket
-// (date_trunc(unit, hour) in UTC, unit hour or day): one row per metric
-// value — status (label: the status), latency and duration (bin: the
-// histogram bin, -1: runs without one), failure (label: a step id) — with
-// its count n; sums of 0 (a run counted and uncounted again) left out.
+// An automation's rollup rows of the hours in [from, to), oldest first,
+// with their bucket (date_trunc(unit, hour) in UTC, unit hour or day): n
+// runs of a status and the histogram arrays from their lower bound on
+// (element i counts the index lo + i; NULL elements read as 0).
 func (q *Queries) AutomationRollup(ctx context.Context, arg AutomationRollupParams) ([]AutomationRollupRow, error) {
 	rows, err := q.db.Query(ctx, automationRollup,
 		arg.Unit,
@@ -72,11 +61,63 @@ func (q *Queries) AutomationRollup(ctx context.Context, arg AutomationRollupPara
 		var i AutomationRollupRow
 		if err := rows.Scan(
 			&i.Bucket,
-			&i.Metric,
-			&i.Label,
-			&i.Bin,
+			&i.Status,
 			&i.N,
+			&i.LatencyLo,
+			&i.Latency,
+			&i.DurationLo,
+			&i.Duration,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const automationRollupFailures = `-- name: AutomationRollupFailures :many
+SELECT date_trunc($1::text, hour, 'UTC')::timestamptz AS bucket, step_id, sum(n)::bigint AS n
+FROM run_rollup_failures
+WHERE automation_id = $2::text
+  AND hour >= $3::timestamptz AND hour < $4::timestamptz
+GROUP BY 1, 2
+HAVING sum(n) <> 0
+ORDER BY 1
+`
+
+type AutomationRollupFailuresParams struct {
+	Unit         string    `json:"unit"`
+	AutomationID string    `json:"automation_id"`
+	HourFrom     time.Time `json:"hour_from"`
+	HourTo       time.Time `json:"hour_to"`
+}
+
+type AutomationRollupFailuresRow struct {
+	Bucket time.Time `json:"bucket"`
+	StepID string    `json:"step_id"`
+	N      int64     `json:"n"`
+}
+
+// An automation's failed steps of the hours in [from, to), summed per
+// bucket and step id (sums of 0 — a run counted and uncounted — left out).
+func (q *Queries) AutomationRollupFailures(ctx context.Context, arg AutomationRollupFailuresParams) ([]AutomationRollupFailuresRow, error) {
+	rows, err := q.db.Query(ctx, automationRollupFailures,
+		arg.Unit,
+		arg.AutomationID,
+		arg.HourFrom,
+		arg.HourTo,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AutomationRollupFailuresRow
+	for rows.Next() {
+		var i AutomationRollupFailuresRow
+		if err := rows.Scan(&i.Bucket, &i.StepID, &i.N); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -148,25 +189,13 @@ func (q *Queries) AutomationUnfinishedRuns(ctx context.Context, arg AutomationUn
 }
 
 const baseRollup = `-- name: BaseRollup :many
-SELECT bucket::timestamptz AS bucket,
-       (CASE WHEN grouping(status) = 0 THEN 'status' WHEN grouping(latency_bin) = 0 THEN 'latency' ELSE 'duration' END)::text AS metric,
-       coalesce(status, '')::text AS label, coalesce(latency_bin, duration_bin, 0)::smallint AS bin, sum(n)::bigint AS n
-FROM (
-    SELECT date_trunc($1::text, hour, 'UTC') AS bucket, status, latency_bin, duration_bin, n
-    FROM run_rollup
-    WHERE base_id = $2::text
-      AND hour >= $3::timestamptz AND hour < $4::timestamptz
-) r
-GROUP BY GROUPING SETS ((bucket, status), (bucket, latency_bin), (bucket, duration_bin))
-HAVING sum(n) <> 0
-UNION ALL
-SELECT date_trunc($1::text, hour, 'UTC'), 'failure', step_id, 0::smallint, sum(n)::bigint
-FROM run_rollup_failures
+SELECT date_trunc($1::text, hour, 'UTC')::timestamptz AS bucket, status, n,
+       coalesce(array_lower(latency, 1), 0)::int AS latency_lo, array_replace(latency, NULL, 0)::int[] AS latency,
+       coalesce(array_lower(duration, 1), 0)::int AS duration_lo, array_replace(duration, NULL, 0)::int[] AS duration
+FROM run_rollup
 WHERE base_id = $2::text
   AND hour >= $3::timestamptz AND hour < $4::timestamptz
-GROUP BY 1, 3
-HAVING sum(n) <> 0
-ORDER BY 1
+ORDER BY hour
 `
 
 type BaseRollupParams struct {
@@ -177,14 +206,16 @@ type BaseRollupParams struct {
 }
 
 type BaseRollupRow struct {
-	Bucket time.Time `json:"bucket"`
-	Metric string    `json:"metric"`
-	Label  string    `json:"label"`
-	Bin    int16     `json:"bin"`
-	N      int64     `json:"n"`
+	Bucket     time.Time `json:"bucket"`
+	Status     string    `json:"status"`
+	N          int64     `json:"n"`
+	LatencyLo  int32     `json:"latency_lo"`
+	Latency    []int32   `json:"latency"`
+	DurationLo int32     `json:"duration_lo"`
+	Duration   []int32   `json:"duration"`
 }
 
-// A base's rollup (every automation's), as AutomationRollup.
+// A base's rollup rows (every automation's), as AutomationRollup.
 func (q *Queries) BaseRollup(ctx context.Context, arg BaseRollupParams) ([]BaseRollupRow, error) {
 	rows, err := q.db.Query(ctx, baseRollup,
 		arg.Unit,
@@ -201,11 +232,62 @@ func (q *Queries) BaseRollup(ctx context.Context, arg BaseRollupParams) ([]BaseR
 		var i BaseRollupRow
 		if err := rows.Scan(
 			&i.Bucket,
-			&i.Metric,
-			&i.Label,
-			&i.Bin,
+			&i.Status,
 			&i.N,
+			&i.LatencyLo,
+			&i.Latency,
+			&i.DurationLo,
+			&i.Duration,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const baseRollupFailures = `-- name: BaseRollupFailures :many
+SELECT date_trunc($1::text, hour, 'UTC')::timestamptz AS bucket, step_id, sum(n)::bigint AS n
+FROM run_rollup_failures
+WHERE base_id = $2::text
+  AND hour >= $3::timestamptz AND hour < $4::timestamptz
+GROUP BY 1, 2
+HAVING sum(n) <> 0
+ORDER BY 1
+`
+
+type BaseRollupFailuresParams struct {
+	Unit     string    `json:"unit"`
+	BaseID   string    `json:"base_id"`
+	HourFrom time.Time `json:"hour_from"`
+	HourTo   time.Time `json:"hour_to"`
+}
+
+type BaseRollupFailuresRow struct {
+	Bucket time.Time `json:"bucket"`
+	StepID string    `json:"step_id"`
+	N      int64     `json:"n"`
+}
+
+// A base's failed steps, as AutomationRollupFailures.
+func (q *Queries) BaseRollupFailures(ctx context.Context, arg BaseRollupFailuresParams) ([]BaseRollupFailuresRow, error) {
+	rows, err := q.db.Query(ctx, baseRollupFailures,
+		arg.Unit,
+		arg.BaseID,
+		arg.HourFrom,
+		arg.HourTo,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []BaseRollupFailuresRow
+	for rows.Next() {
+		var i BaseRollupFailuresRow
+		if err := rows.Scan(&i.Bucket, &i.StepID, &i.N); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -4,13 +4,15 @@
 -- sums a few rows per hour instead of reading every run.
 --
 -- run_rollup counts the ended real runs (not is_test) per (automation,
--- hour of created_at, final status, trigger latency bin, duration bin):
--- the bins are rowflow_hist_bin of the first step's started_at −
--- created_at and of finished_at − created_at, -1 when the run has none.
--- The stats sum its rows per status, per latency bin and per duration bin
--- (histograms whose percentiles answer p50/p95/p99). One row per run's
--- combination, so that ending a run upserts ONE small row: three rows of
--- one metric each cost 2.5 times as much per run (docs/performance.md).
+-- hour of created_at, final status): n runs, and two fixed log-scale
+-- histograms as arrays indexed by rowflow_hist_bin + 1 — latency (the
+-- first step's started_at − created_at) and duration (finished_at −
+-- created_at); index 0 counts the runs without one. The arrays hold only
+-- the indexes used (PostgreSQL arrays grow at either end on assignment;
+-- NULL elements are 0). Ending a run upserts ONE row of its automation,
+-- hour and status: one row per metric value cost 2.5 times as much per
+-- run, and one per (status, latency bin, duration bin) as many rows as
+-- runs when latency and duration vary independently (docs/performance.md).
 -- run_rollup_failures counts those runs' failed step rows per step id.
 --
 -- A run is counted by the statement that ends it (the triggers below run
@@ -26,10 +28,10 @@ CREATE TABLE run_rollup (
     base_id       text NOT NULL,
     hour          timestamptz NOT NULL,
     status        text NOT NULL,
-    latency_bin   smallint NOT NULL,
-    duration_bin  smallint NOT NULL,
     n             bigint NOT NULL,
-    PRIMARY KEY (automation_id, hour, status, latency_bin, duration_bin)
+    latency       int[] NOT NULL,
+    duration      int[] NOT NULL,
+    PRIMARY KEY (automation_id, hour, status)
 );
 CREATE INDEX run_rollup_base ON run_rollup (base_id, hour);
 CREATE TABLE run_rollup_failures (
@@ -58,6 +60,24 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 -- +goose StatementEnd
 
+-- rowflow_hist_array is the histogram array of a list of indexes (its
+-- element i counts the i's): the back-fill below and the bench build the
+-- arrays the trigger builds one run at a time.
+-- +goose StatementBegin
+CREATE FUNCTION rowflow_hist_array(idx int[]) RETURNS int[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    h int[] := '{}';
+    i int;
+BEGIN
+    FOREACH i IN ARRAY idx LOOP
+        h[i] := coalesce(h[i], 0) + 1;
+    END LOOP;
+    RETURN array_replace(h, NULL, 0);
+END
+$$;
+-- +goose StatementEnd
+
 -- run_rollup_apply adds (AFTER a run ended) or removes (BEFORE an ended run
 -- is reopened or changed) one run's counts: one run_rollup row, and its
 -- failed steps when it has any, read from run_steps by the run's primary
@@ -68,9 +88,11 @@ $$;
 CREATE FUNCTION run_rollup_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     r runs;
-    sign bigint;
+    sign int;
     h timestamptz;
     first_start timestamptz;
+    li int;
+    di int;
 BEGIN
     IF TG_WHEN = 'BEFORE' THEN
         r := OLD;
@@ -81,11 +103,12 @@ BEGIN
     END IF;
     h := date_trunc('hour', r.created_at, 'UTC');
     SELECT s.started_at INTO first_start FROM run_steps s WHERE s.run_id = r.id AND s.step_index = 0;
-    INSERT INTO run_rollup AS ru (automation_id, base_id, hour, status, latency_bin, duration_bin, n)
-    VALUES (r.automation_id, r.base_id, h, r.status,
-            coalesce(rowflow_hist_bin(extract(epoch FROM first_start - r.created_at)::float8), -1),
-            coalesce(rowflow_hist_bin(extract(epoch FROM r.finished_at - r.created_at)::float8), -1), sign)
-    ON CONFLICT (automation_id, hour, status, latency_bin, duration_bin) DO UPDATE SET n = ru.n + EXCLUDED.n;
+    li := coalesce(rowflow_hist_bin(extract(epoch FROM first_start - r.created_at)::float8) + 1, 0);
+    di := coalesce(rowflow_hist_bin(extract(epoch FROM r.finished_at - r.created_at)::float8) + 1, 0);
+    INSERT INTO run_rollup AS ru (automation_id, base_id, hour, status, n, latency, duration)
+    VALUES (r.automation_id, r.base_id, h, r.status, sign, array_fill(sign, ARRAY[1], ARRAY[li]), array_fill(sign, ARRAY[1], ARRAY[di]))
+    ON CONFLICT (automation_id, hour, status) DO UPDATE SET n = ru.n + sign,
+        latency[li] = coalesce(ru.latency[li], 0) + sign, duration[di] = coalesce(ru.duration[di], 0) + sign;
     IF EXISTS (SELECT 1 FROM run_steps s WHERE s.run_id = r.id AND s.status = 'failed') THEN
         INSERT INTO run_rollup_failures AS rf (automation_id, base_id, hour, step_id, n)
         SELECT r.automation_id, r.base_id, h, s.step_id, count(*) * sign
@@ -114,15 +137,19 @@ CREATE TRIGGER runs_rollup_reopen BEFORE UPDATE OF status, finished_at ON runs F
                OR OLD.finished_at IS DISTINCT FROM NEW.finished_at))
     EXECUTE FUNCTION run_rollup_apply();
 
--- The runs already ended.
-INSERT INTO run_rollup (automation_id, base_id, hour, status, latency_bin, duration_bin, n)
-SELECT r.automation_id, min(r.base_id), date_trunc('hour', r.created_at, 'UTC'), r.status,
-       coalesce(rowflow_hist_bin(extract(epoch FROM fs.started_at - r.created_at)::float8), -1) AS lb,
-       coalesce(rowflow_hist_bin(extract(epoch FROM r.finished_at - r.created_at)::float8), -1) AS db,
-       count(*)
-FROM runs r LEFT JOIN run_steps fs ON fs.run_id = r.id AND fs.step_index = 0
-WHERE NOT r.is_test AND r.status IN ('succeeded', 'failed', 'skipped', 'cancelled')
-GROUP BY r.automation_id, date_trunc('hour', r.created_at, 'UTC'), r.status, lb, db;
+-- The runs already ended: counts per (automation, hour, status, index),
+-- then one array per histogram.
+INSERT INTO run_rollup (automation_id, base_id, hour, status, n, latency, duration)
+SELECT automation_id, base_id, hour, status, count(*),
+       rowflow_hist_array(array_agg(li)), rowflow_hist_array(array_agg(di))
+FROM (
+    SELECT r.automation_id, r.base_id, date_trunc('hour', r.created_at, 'UTC') AS hour, r.status,
+           coalesce(rowflow_hist_bin(extract(epoch FROM fs.started_at - r.created_at)::float8) + 1, 0) AS li,
+           coalesce(rowflow_hist_bin(extract(epoch FROM r.finished_at - r.created_at)::float8) + 1, 0) AS di
+    FROM runs r LEFT JOIN run_steps fs ON fs.run_id = r.id AND fs.step_index = 0
+    WHERE NOT r.is_test AND r.status IN ('succeeded', 'failed', 'skipped', 'cancelled')
+) x
+GROUP BY automation_id, base_id, hour, status;
 INSERT INTO run_rollup_failures (automation_id, base_id, hour, step_id, n)
 SELECT r.automation_id, min(r.base_id), date_trunc('hour', r.created_at, 'UTC'), s.step_id, count(*)
 FROM runs r JOIN run_steps s ON s.run_id = r.id AND s.status = 'failed'
@@ -147,6 +174,7 @@ DROP TRIGGER runs_rollup_reopen ON runs;
 DROP TRIGGER runs_rollup_end ON runs;
 DROP TRIGGER runs_rollup_insert ON runs;
 DROP FUNCTION run_rollup_apply();
+DROP FUNCTION rowflow_hist_array(int[]);
 DROP FUNCTION rowflow_hist_bin(float8);
 DROP TABLE run_rollup_failures;
 DROP TABLE run_rollup;

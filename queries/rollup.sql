@@ -3,50 +3,46 @@
 -- never by a query here.
 
 -- name: AutomationRollup :many
--- An automation's rollup of the hours in [from, to), summed per bucket
--- (date_trunc(unit, hour) in UTC, unit hour or day): one row per metric
--- value — status (label: the status), latency and duration (bin: the
--- histogram bin, -1: runs without one), failure (label: a step id) — with
--- its count n; sums of 0 (a run counted and uncounted again) left out.
-SELECT bucket::timestamptz AS bucket,
-       (CASE WHEN grouping(status) = 0 THEN 'status' WHEN grouping(latency_bin) = 0 THEN 'latency' ELSE 'duration' END)::text AS metric,
-       coalesce(status, '')::text AS label, coalesce(latency_bin, duration_bin, 0)::smallint AS bin, sum(n)::bigint AS n
-FROM (
-    SELECT date_trunc(sqlc.arg(unit)::text, hour, 'UTC') AS bucket, status, latency_bin, duration_bin, n
-    FROM run_rollup
-    WHERE automation_id = sqlc.arg(automation_id)::text
-      AND hour >= sqlc.arg(hour_from)::timestamptz AND hour < sqlc.arg(hour_to)::timestamptz
-) r
-GROUP BY GROUPING SETS ((bucket, status), (bucket, latency_bin), (bucket, duration_bin))
-HAVING sum(n) <> 0
-UNION ALL
-SELECT date_trunc(sqlc.arg(unit)::text, hour, 'UTC'), 'failure', step_id, 0::smallint, sum(n)::bigint
+-- An automation's rollup rows of the hours in [from, to), oldest first,
+-- with their bucket (date_trunc(unit, hour) in UTC, unit hour or day): n
+-- runs of a status and the histogram arrays from their lower bound on
+-- (element i counts the index lo + i; NULL elements read as 0).
+SELECT date_trunc(sqlc.arg(unit)::text, hour, 'UTC')::timestamptz AS bucket, status, n,
+       coalesce(array_lower(latency, 1), 0)::int AS latency_lo, array_replace(latency, NULL, 0)::int[] AS latency,
+       coalesce(array_lower(duration, 1), 0)::int AS duration_lo, array_replace(duration, NULL, 0)::int[] AS duration
+FROM run_rollup
+WHERE automation_id = sqlc.arg(automation_id)::text
+  AND hour >= sqlc.arg(hour_from)::timestamptz AND hour < sqlc.arg(hour_to)::timestamptz
+ORDER BY hour;
+
+-- name: BaseRollup :many
+-- A base's rollup rows (every automation's), as AutomationRollup.
+SELECT date_trunc(sqlc.arg(unit)::text, hour, 'UTC')::timestamptz AS bucket, status, n,
+       coalesce(array_lower(latency, 1), 0)::int AS latency_lo, array_replace(latency, NULL, 0)::int[] AS latency,
+       coalesce(array_lower(duration, 1), 0)::int AS duration_lo, array_replace(duration, NULL, 0)::int[] AS duration
+FROM run_rollup
+WHERE base_id = sqlc.arg(base_id)::text
+  AND hour >= sqlc.arg(hour_from)::timestamptz AND hour < sqlc.arg(hour_to)::timestamptz
+ORDER BY hour;
+
+-- name: AutomationRollupFailures :many
+-- An automation's failed steps of the hours in [from, to), summed per
+-- bucket and step id (sums of 0 — a run counted and uncounted — left out).
+SELECT date_trunc(sqlc.arg(unit)::text, hour, 'UTC')::timestamptz AS bucket, step_id, sum(n)::bigint AS n
 FROM run_rollup_failures
 WHERE automation_id = sqlc.arg(automation_id)::text
   AND hour >= sqlc.arg(hour_from)::timestamptz AND hour < sqlc.arg(hour_to)::timestamptz
-GROUP BY 1, 3
+GROUP BY 1, 2
 HAVING sum(n) <> 0
 ORDER BY 1;
 
--- name: BaseRollup :many
--- A base's rollup (every automation's), as AutomationRollup.
-SELECT bucket::timestamptz AS bucket,
-       (CASE WHEN grouping(status) = 0 THEN 'status' WHEN grouping(latency_bin) = 0 THEN 'latency' ELSE 'duration' END)::text AS metric,
-       coalesce(status, '')::text AS label, coalesce(latency_bin, duration_bin, 0)::smallint AS bin, sum(n)::bigint AS n
-FROM (
-    SELECT date_trunc(sqlc.arg(unit)::text, hour, 'UTC') AS bucket, status, latency_bin, duration_bin, n
-    FROM run_rollup
-    WHERE base_id = sqlc.arg(base_id)::text
-      AND hour >= sqlc.arg(hour_from)::timestamptz AND hour < sqlc.arg(hour_to)::timestamptz
-) r
-GROUP BY GROUPING SETS ((bucket, status), (bucket, latency_bin), (bucket, duration_bin))
-HAVING sum(n) <> 0
-UNION ALL
-SELECT date_trunc(sqlc.arg(unit)::text, hour, 'UTC'), 'failure', step_id, 0::smallint, sum(n)::bigint
+-- name: BaseRollupFailures :many
+-- A base's failed steps, as AutomationRollupFailures.
+SELECT date_trunc(sqlc.arg(unit)::text, hour, 'UTC')::timestamptz AS bucket, step_id, sum(n)::bigint AS n
 FROM run_rollup_failures
 WHERE base_id = sqlc.arg(base_id)::text
   AND hour >= sqlc.arg(hour_from)::timestamptz AND hour < sqlc.arg(hour_to)::timestamptz
-GROUP BY 1, 3
+GROUP BY 1, 2
 HAVING sum(n) <> 0
 ORDER BY 1;
 
