@@ -1,14 +1,19 @@
 package e2e_test
 
 import (
+	"context"
+	"log/slog"
 	"net/url"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rowflow/rowflow/app"
+	"github.com/rowflow/rowflow/migrations"
 )
 
 // statsOf answers an automation's stats total over [from, to).
@@ -122,4 +127,61 @@ func TestRetentionKeepsStats(t *testing.T) {
 	require.Len(t, hours, 6, "the 5 hours of the deleted runs and the recent one's")
 	bs := f.env.JSON("GET", "/api/v1/bases/"+f.baseID+"/stats?"+q.Encode(), nil, 200)["total"].(map[string]any)
 	require.EqualValues(t, 42, bs["runs"])
+}
+
+// TestRollupBackfill: migration 00150 back-fills the rollup from the runs
+// already stored, and builds exactly the rows the triggers built run by
+// run — real runs (inline first step, then River), and seeded ones of
+// every status, failed steps and test runs included.
+func TestRollupBackfill(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	rcv := newReceiver(t, 200, 500)
+	aut := f.automation(t, map[string]any{"name": "m", "trigger": f.trigger("record_created", nil),
+		"steps": []any{webhookStep("notify", rcv.URL, map[string]any{"retry": map[string]any{"max_attempts": 1}})}})
+	for _, n := range []string{"a", "b", "c"} {
+		f.create(t, map[string]any{"Name": n})
+	}
+	f.waitRuns(t, aut, 3)
+	f.drain(t)
+	t0 := time.Now().UTC().Add(-50 * time.Hour)
+	var seeded []seededRun
+	for i, st := range []string{"succeeded", "failed", "cancelled", "skipped", "succeeded", "failed", "waiting"} {
+		r := seededRun{automation: aut, status: st, created: t0.Add(time.Duration(i) * 37 * time.Minute), latency: time.Duration(i+1) * 70 * time.Millisecond,
+			duration: time.Duration(i+1) * 3 * time.Second, isTest: i == 4}
+		if st == "failed" {
+			r.failedStep = "notify"
+		}
+		if st == "waiting" {
+			r.duration = -1
+		}
+		seeded = append(seeded, r)
+	}
+	f.insertRuns(t, f.baseID, seeded)
+
+	ctx := context.Background()
+	dbURL := f.env.App.Config.DatabaseURL
+	require.NoError(t, f.env.App.Close(ctx))
+	pool, err := pgxpool.New(ctx, dbURL)
+	require.NoError(t, err)
+	defer pool.Close()
+	snapshot := func() []string {
+		rows, err := pool.Query(ctx, `SELECT concat_ws(' ', automation_id, base_id, hour, status, n, array_lower(latency, 1), array_replace(latency, NULL, 0), array_lower(duration, 1), array_replace(duration, NULL, 0)) FROM run_rollup
+			UNION ALL SELECT concat_ws(' ', automation_id, base_id, hour, step_id, n) FROM run_rollup_failures ORDER BY 1`)
+		require.NoError(t, err)
+		out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		require.NoError(t, err)
+		return out
+	}
+	byTriggers := snapshot()
+	require.Len(t, byTriggers, 10, "the real runs: succeeded, failed and its failed step in this hour; the seeded real ended runs: 5 (hour, status) rows and 2 failed steps")
+	log := slog.New(slog.DiscardHandler)
+	var version int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&version))
+	for version >= 150 {
+		require.NoError(t, migrations.Down(ctx, pool, false, log))
+		require.NoError(t, pool.QueryRow(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&version))
+	}
+	require.NoError(t, migrations.Up(ctx, pool, log))
+	require.Equal(t, byTriggers, snapshot())
 }
