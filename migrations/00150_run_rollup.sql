@@ -32,7 +32,7 @@ CREATE TABLE run_rollup (
     latency       int[] NOT NULL,
     duration      int[] NOT NULL,
     PRIMARY KEY (automation_id, hour, status)
-);
+) WITH (fillfactor = 50); -- room on each page for the updates of its rows (HOT: no index entry per update)
 CREATE INDEX run_rollup_base ON run_rollup (base_id, hour);
 CREATE TABLE run_rollup_failures (
     automation_id text NOT NULL REFERENCES automations (id) ON DELETE CASCADE,
