@@ -159,8 +159,9 @@ func bucketsOf(t *testing.T, stats map[string]any) map[string]map[string]any {
 }
 
 // TestRunStats: the stats of an automation and of its base equal the
-// counts and percentiles the test computes from the runs it inserted at
-// chosen times (per hour and per day, and over the range): test runs,
+// counts the test computes from the runs it inserted at chosen times, and
+// its percentiles within the rollup's histogram error (per hour and per
+// day, and over the range): test runs,
 // runs outside [from, to), another automation's runs (in the automation's
 // stats) and another base's runs are left out. A real run is counted in
 // the default range (the last 30 days). Viewers may read stats; a token
