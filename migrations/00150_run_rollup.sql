@@ -10,7 +10,7 @@
 -- created_at); index 0 counts the runs without one. The arrays hold only
 -- the indexes used (PostgreSQL arrays grow at either end on assignment;
 -- NULL elements are 0). Ending a run upserts ONE row of its automation,
--- hour and status: one row per metric value cost 2.5 times as much per
+-- hour and status: one row per metric value cost twice as much per
 -- run, and one per (status, latency bin, duration bin) as many rows as
 -- runs when latency and duration vary independently (docs/performance.md).
 -- run_rollup_failures counts those runs' failed step rows per step id.
@@ -48,8 +48,8 @@ CREATE INDEX run_rollup_failures_base ON run_rollup_failures (base_id, hour);
 -- bin 0 holds values below 0.1 ms (answered as 0), bin i ≥ 1 holds
 -- [1e-4 · 1.1^(i−1), 1e-4 · 1.1^i) and is answered as its geometric middle,
 -- at most 4.9 % (√1.1 − 1) from any value in it; bin 280 (above 400 days)
--- holds everything longer; NULL stays NULL (least() would make it 280). automation/rollup.go mirrors
--- it (HistBin). Not STRICT, so that the planner inlines it (a STRICT SQL
+-- holds everything longer; NULL stays NULL (least() alone would make it
+-- 280). automation/rollup.go mirrors it (HistBin). Not STRICT, so that the planner inlines it (a STRICT SQL
 -- function with a CASE body is called through the SQL function executor,
 -- which tripled the trigger's cost).
 -- +goose StatementBegin
