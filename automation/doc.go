@@ -93,6 +93,14 @@
 // step when its automation is no longer enabled at its version
 // (StartTriggeredRuns, staleSkipped).
 //
+// Every statement that moves a real run into succeeded, failed, skipped
+// or cancelled also counts it in the statistics rollup (triggers on runs,
+// migrations/00150_run_rollup.sql, read by stats.go and rollup.go), and
+// the retry that moves a failed run back to running uncounts it, so no
+// completion path has to remember the rollup. A run failed for good also
+// tells its automation's owner in-app and alert_email by email
+// (auto_disable.go, failure_notice.go), after the failure is stored.
+//
 // A step is pending (no row yet) → running (an attempt failed and will be
 // retried; the row holds the last error) → succeeded | failed | skipped
 // (its `if` was false). on_error=continue moves on after a failed step and
