@@ -56,16 +56,16 @@ func statsRuns(ctx context.Context, pool *pgxpool.Pool, aut, baseID string, from
 	}
 	row.InsertSec = time.Since(t0).Seconds()
 	t0 = time.Now()
-	if _, err := pool.Exec(ctx, `INSERT INTO run_rollup (automation_id, base_id, hour, status, n, latency, duration)
-		SELECT automation_id, base_id, hour, status, count(*), rowflow_hist_array(array_agg(li)), rowflow_hist_array(array_agg(di))
+	if _, err := pool.Exec(ctx, `INSERT INTO run_rollup (automation_id, base_id, hour, status, shard, n, latency, duration)
+		SELECT automation_id, base_id, hour, status, shard, count(*), rowflow_hist_array(array_agg(li)), rowflow_hist_array(array_agg(di))
 		FROM (
-		    SELECT r.automation_id, r.base_id, date_trunc('hour', r.created_at, 'UTC') AS hour, r.status,
+		    SELECT r.automation_id, r.base_id, date_trunc('hour', r.created_at, 'UTC') AS hour, r.status, hashtext(r.id) & 3 AS shard,
 		           coalesce(rowflow_hist_bin(extract(epoch FROM fs.started_at - r.created_at)::float8) + 1, 0) AS li,
 		           coalesce(rowflow_hist_bin(extract(epoch FROM r.finished_at - r.created_at)::float8) + 1, 0) AS di
 		    FROM runs r LEFT JOIN run_steps fs ON fs.run_id = r.id AND fs.step_index = 0
 		    WHERE r.automation_id = $1 AND NOT r.is_test AND r.status IN ('succeeded', 'failed', 'skipped', 'cancelled')
 		) x
-		GROUP BY automation_id, base_id, hour, status`, aut); err != nil {
+		GROUP BY automation_id, base_id, hour, status, shard`, aut); err != nil {
 		return fmt.Errorf("filling the rollup: %w", err)
 	}
 	if _, err := pool.Exec(ctx, `INSERT INTO run_rollup_failures (automation_id, base_id, hour, step_id, n)

@@ -41,7 +41,7 @@ type AutomationRollupRow struct {
 // The run statistics rollup (migrations/00150_run_rollup.sql): what the
 // stats endpoints read. The rollup is written by the triggers on runs,
 // never by a query here.
-// An automation's rollup rows of the hours in [from, to), oldest first,
+// An automation's rollup rows (every shard) of the hours in [from, to), oldest first,
 // with their bucket (date_trunc(unit, hour) in UTC, unit hour or day): n
 // runs of a status and the histogram arrays from their lower bound on
 // (element i counts the index lo + i; NULL elements read as 0).

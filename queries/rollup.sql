@@ -3,7 +3,7 @@
 -- never by a query here.
 
 -- name: AutomationRollup :many
--- An automation's rollup rows of the hours in [from, to), oldest first,
+-- An automation's rollup rows (every shard) of the hours in [from, to), oldest first,
 -- with their bucket (date_trunc(unit, hour) in UTC, unit hour or day): n
 -- runs of a status and the histogram arrays from their lower bound on
 -- (element i counts the index lo + i; NULL elements read as 0).
