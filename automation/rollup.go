@@ -9,7 +9,8 @@ import (
 )
 
 // The run statistics are read from the rollup (migrations/00150_run_rollup.sql):
-// per automation, UTC hour and final status, the ended real runs' count
+// per automation, UTC hour and final status (over 4 shard rows, summed
+// here like any other rows), the ended real runs' count
 // and their trigger latency and duration as fixed log-scale histograms
 // (arrays of counts per bin), and their failed steps by step id. Triggers on runs keep it: the statement that ends a run
 // adds it, the one that reopens it (a retry) removes it, and deleting runs

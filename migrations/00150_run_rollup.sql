@@ -10,7 +10,7 @@
 -- created_at); index 0 counts the runs without one. The arrays hold only
 -- the indexes used (PostgreSQL arrays grow at either end on assignment;
 -- NULL elements are 0). Ending a run upserts ONE row of its automation,
--- hour and status: one row per metric value cost twice as much per
+-- hour, status and shard: one row per metric value cost twice as much per
 -- run, and one per (status, latency bin, duration bin) as many rows as
 -- runs when latency and duration vary independently (docs/performance.md).
 -- shard (hashtext(run id) & 3) spreads the completions of one automation
