@@ -223,10 +223,10 @@ type RunRollup struct {
 	BaseID       string    `json:"base_id"`
 	Hour         time.Time `json:"hour"`
 	Status       string    `json:"status"`
-	Shard        int16     `json:"shard"`
 	N            int64     `json:"n"`
 	Latency      []int32   `json:"latency"`
 	Duration     []int32   `json:"duration"`
+	Shard        int16     `json:"shard"`
 }
 
 type RunRollupFailure struct {

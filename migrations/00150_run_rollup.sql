@@ -4,19 +4,15 @@
 -- sums a few rows per hour instead of reading every run.
 --
 -- run_rollup counts the ended real runs (not is_test) per (automation,
--- hour of created_at, final status, shard): n runs, and two fixed log-scale
+-- hour of created_at, final status): n runs, and two fixed log-scale
 -- histograms as arrays indexed by rowflow_hist_bin + 1 — latency (the
 -- first step's started_at − created_at) and duration (finished_at −
 -- created_at); index 0 counts the runs without one. The arrays hold only
 -- the indexes used (PostgreSQL arrays grow at either end on assignment;
 -- NULL elements are 0). Ending a run upserts ONE row of its automation,
--- hour, status and shard: one row per metric value cost twice as much per
+-- hour and status: one row per metric value cost 2.5 times as much per
 -- run, and one per (status, latency bin, duration bin) as many rows as
 -- runs when latency and duration vary independently (docs/performance.md).
--- shard (hashtext(run id) & 3) spreads the completions of one automation
--- over 4 rows per hour and status, so that concurrent completions do not
--- all wait for one row's lock (TestRollupWriteCost: the rollup's cost on
--- throughput went from ~17 % to ~12 %); reads sum the shards.
 -- run_rollup_failures counts those runs' failed step rows per step id.
 --
 -- A run is counted by the statement that ends it (the triggers below run
@@ -32,12 +28,11 @@ CREATE TABLE run_rollup (
     base_id       text NOT NULL,
     hour          timestamptz NOT NULL,
     status        text NOT NULL,
-    shard         smallint NOT NULL,
     n             bigint NOT NULL,
     latency       int[] NOT NULL,
     duration      int[] NOT NULL,
-    PRIMARY KEY (automation_id, hour, status, shard)
-) WITH (fillfactor = 50); -- room on each page for the updates of its rows (HOT: no index entry per update)
+    PRIMARY KEY (automation_id, hour, status)
+);
 CREATE INDEX run_rollup_base ON run_rollup (base_id, hour);
 CREATE TABLE run_rollup_failures (
     automation_id text NOT NULL REFERENCES automations (id) ON DELETE CASCADE,
@@ -53,8 +48,8 @@ CREATE INDEX run_rollup_failures_base ON run_rollup_failures (base_id, hour);
 -- bin 0 holds values below 0.1 ms (answered as 0), bin i ≥ 1 holds
 -- [1e-4 · 1.1^(i−1), 1e-4 · 1.1^i) and is answered as its geometric middle,
 -- at most 4.9 % (√1.1 − 1) from any value in it; bin 280 (above 400 days)
--- holds everything longer; NULL stays NULL (least() alone would make it
--- 280). automation/rollup.go mirrors it (HistBin). Not STRICT, so that the planner inlines it (a STRICT SQL
+-- holds everything longer; NULL stays NULL (least() would make it 280). automation/rollup.go mirrors
+-- it (HistBin). Not STRICT, so that the planner inlines it (a STRICT SQL
 -- function with a CASE body is called through the SQL function executor,
 -- which tripled the trigger's cost).
 -- +goose StatementBegin
@@ -110,9 +105,9 @@ BEGIN
     SELECT s.started_at INTO first_start FROM run_steps s WHERE s.run_id = r.id AND s.step_index = 0;
     li := coalesce(rowflow_hist_bin(extract(epoch FROM first_start - r.created_at)::float8) + 1, 0);
     di := coalesce(rowflow_hist_bin(extract(epoch FROM r.finished_at - r.created_at)::float8) + 1, 0);
-    INSERT INTO run_rollup AS ru (automation_id, base_id, hour, status, shard, n, latency, duration)
-    VALUES (r.automation_id, r.base_id, h, r.status, hashtext(r.id) & 3, sign, array_fill(sign, ARRAY[1], ARRAY[li]), array_fill(sign, ARRAY[1], ARRAY[di]))
-    ON CONFLICT (automation_id, hour, status, shard) DO UPDATE SET n = ru.n + sign,
+    INSERT INTO run_rollup AS ru (automation_id, base_id, hour, status, n, latency, duration)
+    VALUES (r.automation_id, r.base_id, h, r.status, sign, array_fill(sign, ARRAY[1], ARRAY[li]), array_fill(sign, ARRAY[1], ARRAY[di]))
+    ON CONFLICT (automation_id, hour, status) DO UPDATE SET n = ru.n + sign,
         latency[li] = coalesce(ru.latency[li], 0) + sign, duration[di] = coalesce(ru.duration[di], 0) + sign;
     IF EXISTS (SELECT 1 FROM run_steps s WHERE s.run_id = r.id AND s.status = 'failed') THEN
         INSERT INTO run_rollup_failures AS rf (automation_id, base_id, hour, step_id, n)
@@ -144,17 +139,17 @@ CREATE TRIGGER runs_rollup_reopen BEFORE UPDATE OF status, finished_at ON runs F
 
 -- The runs already ended: counts per (automation, hour, status, index),
 -- then one array per histogram.
-INSERT INTO run_rollup (automation_id, base_id, hour, status, shard, n, latency, duration)
-SELECT automation_id, base_id, hour, status, shard, count(*),
+INSERT INTO run_rollup (automation_id, base_id, hour, status, n, latency, duration)
+SELECT automation_id, base_id, hour, status, count(*),
        rowflow_hist_array(array_agg(li)), rowflow_hist_array(array_agg(di))
 FROM (
-    SELECT r.automation_id, r.base_id, date_trunc('hour', r.created_at, 'UTC') AS hour, r.status, hashtext(r.id) & 3 AS shard,
+    SELECT r.automation_id, r.base_id, date_trunc('hour', r.created_at, 'UTC') AS hour, r.status,
            coalesce(rowflow_hist_bin(extract(epoch FROM fs.started_at - r.created_at)::float8) + 1, 0) AS li,
            coalesce(rowflow_hist_bin(extract(epoch FROM r.finished_at - r.created_at)::float8) + 1, 0) AS di
     FROM runs r LEFT JOIN run_steps fs ON fs.run_id = r.id AND fs.step_index = 0
     WHERE NOT r.is_test AND r.status IN ('succeeded', 'failed', 'skipped', 'cancelled')
 ) x
-GROUP BY automation_id, base_id, hour, status, shard;
+GROUP BY automation_id, base_id, hour, status;
 INSERT INTO run_rollup_failures (automation_id, base_id, hour, step_id, n)
 SELECT r.automation_id, min(r.base_id), date_trunc('hour', r.created_at, 'UTC'), s.step_id, count(*)
 FROM runs r JOIN run_steps s ON s.run_id = r.id AND s.status = 'failed'
