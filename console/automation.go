@@ -165,7 +165,11 @@ func (c *Console) automationPage(w http.ResponseWriter, r *http.Request) {
 		d.Next = "?" + f.query(next)
 	}
 	if c.opts.Feed != nil && f.Cursor == "" && f.From == "" && f.To == "" {
-		d.Live = "/console/automations/" + url.PathEscape(id) + "/events?" + f.query("")
+		// since: runs created from the page's rendering on are sent when
+		// the stream opens, so none between the two is missed.
+		q, _ := url.ParseQuery(f.query(""))
+		q.Set("since", now.UTC().Add(-time.Second).Format(time.RFC3339Nano))
+		d.Live = "/console/automations/" + url.PathEscape(id) + "/events?" + q.Encode()
 	}
 	c.render(w, r, http.StatusOK, "automation", page{Title: a.Name, Crumbs: []crumb{{"Automations", "/console/"}}, Data: d})
 }

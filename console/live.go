@@ -79,10 +79,19 @@ func (c *Console) automationEvents(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	f, _, err := filterFrom(r.URL.Query())
+	f, rf, err := filterFrom(r.URL.Query())
 	if err != nil {
 		c.fail(w, r, err)
 		return
+	}
+	var since *time.Time
+	if v := r.URL.Query().Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			c.fail(w, r, rowflow.Invalid("since", "must be an RFC 3339 time"))
+			return
+		}
+		since = &t
 	}
 	sub := c.opts.Feed.Subscribe(id)
 	defer sub.Close()
@@ -106,6 +115,20 @@ func (c *Console) automationEvents(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		return s.event("run", liveRow{ID: run.ID, HTML: html})
+	}
+	if since != nil {
+		// The runs of the gap between the page and the stream (the
+		// subscription is open already: nothing after them is missed).
+		rf.From, rf.Cursor, rf.Limit = since, "", 50
+		runs, _, err := c.opts.Automations.ListRuns(ctx, id, rf)
+		if err != nil {
+			return
+		}
+		for i := len(runs) - 1; i >= 0; i-- {
+			if err := send(runs[i].ID); err != nil {
+				return
+			}
+		}
 	}
 	c.follow(r, s, sub, func(evs []runfeed.Event) error {
 		seen := map[string]bool{}

@@ -12,6 +12,9 @@
   }
   function listen(el) {
     var es = new EventSource(el.getAttribute("data-live"));
+    // data-live-state tells (tests, styles) whether the stream is open.
+    es.onopen = function () { el.setAttribute("data-live-state", "open"); };
+    es.onerror = function () { el.setAttribute("data-live-state", "reconnecting"); };
     es.addEventListener("reload", function () { window.location.reload(); });
     es.addEventListener("run", function (e) {
       var msg = JSON.parse(e.data);
@@ -28,6 +31,7 @@
         el.querySelectorAll("details").forEach(function (d, i) { open[i] = d.open; });
         el.replaceWith(node);
         node.querySelectorAll("details").forEach(function (d, i) { if (i < open.length) d.open = open[i]; });
+        node.setAttribute("data-live-state", "open");
         el = node;
       }
     });
