@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -107,7 +108,8 @@ func TestConsolePages(t *testing.T) {
 	require.NotContains(t, run.Body, "whsec_topsecret")
 
 	// Retry goes through the runtime: the run runs its failed step again.
-	sub := env.App.RunFeed.Subscribe(runID)
+	sub, err := env.App.RunFeed.Subscribe(context.Background(), runID)
+	require.NoError(t, err)
 	defer sub.Close()
 	retry := b.post("/console/runs/"+runID+"/retry", url.Values{"csrf": {b.csrf("/console/runs/" + runID)}})
 	require.Equal(t, http.StatusSeeOther, retry.Status, retry.Body)

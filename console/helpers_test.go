@@ -135,7 +135,8 @@ func setup(t *testing.T, env *apptest.Env, name string) *fixture {
 // fail; it returns the run id.
 func (f *fixture) failedRun(t *testing.T) string {
 	t.Helper()
-	sub := f.env.App.RunFeed.Subscribe(f.automationID)
+	sub, err := f.env.App.RunFeed.Subscribe(context.Background(), f.automationID)
+	require.NoError(t, err)
 	defer sub.Close()
 	f.env.JSON("POST", "/api/v1/tables/"+f.tableID+"/records", map[string]any{"fields": map[string]any{"Name": "x"}}, 201)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

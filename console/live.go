@@ -93,7 +93,11 @@ func (c *Console) automationEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		since = &t
 	}
-	sub := c.opts.Feed.Subscribe(id)
+	sub, err := c.opts.Feed.Subscribe(ctx, id)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	defer sub.Close()
 	s, err := openStream(w)
 	if err != nil {
@@ -158,7 +162,11 @@ func (c *Console) runEvents(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	sub := c.opts.Feed.Subscribe(id)
+	sub, err := c.opts.Feed.Subscribe(r.Context(), id)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	defer sub.Close()
 	s, err := openStream(w)
 	if err != nil {

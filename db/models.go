@@ -242,6 +242,12 @@ type RunStep struct {
 	NextAttemptAt *time.Time      `json:"next_attempt_at"`
 }
 
+type RunfeedWatch struct {
+	Key       string    `json:"key"`
+	Listener  string    `json:"listener"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
 type Table struct {
 	ID                 string    `json:"id"`
 	BaseID             string    `json:"base_id"`

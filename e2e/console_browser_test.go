@@ -100,6 +100,13 @@ func TestConsoleBrowser(t *testing.T) {
 				"config": map[string]any{"url": hook.URL + "/reserve", "secret": "whsec_browsertest", "body": map[string]any{"order": "{{trigger.record.id}}", "amount": "{{trigger.record.fields.Amount}}"}}},
 		},
 	})
+	if os.Getenv("ROWFLOW_CONSOLE_SCREENSHOTS") != "" {
+		// A week of history, so the screenshots show charts.
+		seedRuns(t, env, f.baseID, id, "reserve", 600, 7*24*time.Hour)
+		other := f.automation(t, map[string]any{"name": "Ship notice to the warehouse", "enabled": false,
+			"trigger": f.trigger("record_updated", nil), "steps": []any{webhookStep("ship", hook.URL+"/ship", nil)}})
+		seedRuns(t, env, f.baseID, other, "ship", 300, 7*24*time.Hour)
+	}
 	owner := env.JSON("POST", "/api/v1/tokens", map[string]any{"name": "browser", "role": "owner"}, 201)["token"].(string)
 
 	require.NoError(t, chromedp.Do(ctx,
@@ -128,6 +135,7 @@ func TestConsoleBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#retry`)),
 		screenshot("console-run.png"),
 	), "open the run")
+	runID := strings.TrimPrefix(text(t, ctx, `h1 code`), "")
 	body := text(t, ctx, `main`)
 	require.Contains(t, body, "reserve")
 	require.Contains(t, body, "503")
@@ -148,4 +156,15 @@ func TestConsoleBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`svg.spark`)),
 		screenshot("console-list.png"),
 	))
+
+	// Phone width: every page fits 390 px (wide tables scroll inside
+	// their own box, not the page).
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)))
+	for _, path := range []string{"/console/", "/console/automations/" + id, "/console/runs/" + runID} {
+		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(env.URL+path), chromedp.WaitVisible(chromedp.CSS(`main h1`))))
+		width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		require.NoError(t, err)
+		require.LessOrEqual(t, width, 391, "%s is %d px wide at phone width", path, width)
+	}
+	require.NoError(t, chromedp.Do(ctx, screenshot("console-run-phone.png")))
 }

@@ -6,9 +6,14 @@
 // automation id. The runs console's live pages (Server-Sent Events) read
 // them; nothing in the browser polls.
 //
-//	INSERT/UPDATE runs, run_steps ──trigger──▶ pg_notify('rowflow_runs', {"r","a","s"})
+//	Subscribe(key) ──▶ runfeed_watches (key, listener, expires_at), refreshed every WatchRefresh
+//	INSERT/UPDATE runs, run_steps ──trigger, only for watched keys──▶ pg_notify('rowflow_runs', {"r","a","s"})
 //	                                  (delivered at commit, not before)
-//	Feed: LISTEN rowflow_runs ──▶ Subscribe(run id | automation id) ──▶ SSE
+//	Feed: LISTEN rowflow_runs ──▶ subscriptions of run id | automation id ──▶ SSE
+//
+// Only watched runs notify: a NOTIFY serializes the commits of every
+// notifying transaction, which cost the write path 40 % of its throughput
+// when every run notified (e2e TestRunFeedWriteCost).
 //
 // An event says only what changed; subscribers read the run again through
 // the runtime with their own principal, so the feed carries nothing a
@@ -17,6 +22,8 @@ package runfeed
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -25,7 +32,15 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rowflow/rowflow/db"
 )
+
+// WatchRefresh is how often a feed extends its watches; each lasts
+// watchTTL, so a process that died stops costing NOTIFYs within a minute.
+const WatchRefresh = 20 * time.Second
+
+const watchTTL = time.Minute
 
 // Channel is the PostgreSQL NOTIFY channel the run triggers send on.
 const Channel = "rowflow_runs"
@@ -45,15 +60,18 @@ type Event struct {
 // Feed listens on Channel and hands events to subscriptions. Start it
 // once; Close ends every subscription. Safe for concurrent use.
 type Feed struct {
-	connCfg *pgx.ConnConfig
-	log     *slog.Logger
+	connCfg  *pgx.ConnConfig
+	q        *db.Queries
+	listener string
+	log      *slog.Logger
 
 	mu     sync.Mutex
 	subs   map[string]map[*Subscription]struct{}
 	closed bool
 
-	cancel context.CancelFunc
-	done   chan struct{}
+	cancel    context.CancelFunc
+	done      chan struct{}
+	refreshed chan struct{}
 }
 
 // New returns a feed that listens with a connection configured like
@@ -62,8 +80,10 @@ func New(pool *pgxpool.Pool, log *slog.Logger) *Feed {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Feed{connCfg: pool.Config().ConnConfig.Copy(), log: log.With("component", "runfeed"),
-		subs: map[string]map[*Subscription]struct{}{}}
+	var raw [8]byte
+	_, _ = rand.Read(raw[:])
+	return &Feed{connCfg: pool.Config().ConnConfig.Copy(), q: db.New(pool), listener: hex.EncodeToString(raw[:]),
+		log: log.With("component", "runfeed"), subs: map[string]map[*Subscription]struct{}{}}
 }
 
 // Subscription receives the events of one key: a run id (its status
@@ -87,17 +107,28 @@ func (s *Subscription) Resync() <-chan struct{} { return s.resync }
 // Done is closed when the feed closes; the subscriber must stop.
 func (s *Subscription) Done() <-chan struct{} { return s.done }
 
-// Close ends the subscription.
+// Close ends the subscription; the key's watch ends with its last one.
 func (s *Subscription) Close() {
 	s.feed.mu.Lock()
-	defer s.feed.mu.Unlock()
+	last := false
 	if m := s.feed.subs[s.key]; m != nil {
-		delete(m, s)
-		if len(m) == 0 {
-			delete(s.feed.subs, s.key)
+		if _, ok := m[s]; ok {
+			delete(m, s)
+			if len(m) == 0 {
+				delete(s.feed.subs, s.key)
+				last = true
+			}
 		}
 	}
+	s.feed.mu.Unlock()
 	s.end()
+	if last {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.feed.q.UnwatchRunFeedKey(ctx, db.UnwatchRunFeedKeyParams{Key: s.key, Listener: s.feed.listener}); err != nil {
+			s.feed.log.Warn("ending a run feed watch (it expires by itself)", "key", s.key, "error", err)
+		}
+	}
 }
 
 func (s *Subscription) end() { s.once.Do(func() { close(s.done) }) }
@@ -109,23 +140,50 @@ func (s *Subscription) signalResync() {
 	}
 }
 
-// Subscribe listens to the events of key (a run or automation id). The
-// caller must have checked that its principal may see key. On a closed
-// feed the subscription is done at once.
-func (f *Feed) Subscribe(key string) *Subscription {
+// Subscribe listens to the events of key (a run or automation id): once
+// it returns, every change committed after is delivered. The caller must
+// have checked that its principal may see key. On a closed feed the
+// subscription is done at once.
+func (f *Feed) Subscribe(ctx context.Context, key string) (*Subscription, error) {
 	c := make(chan Event, subBuffer)
 	s := &Subscription{C: c, c: c, resync: make(chan struct{}, 1), done: make(chan struct{}), feed: f, key: key}
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if f.closed {
+		f.mu.Unlock()
 		s.end()
-		return s
+		return s, nil
 	}
 	if f.subs[key] == nil {
 		f.subs[key] = map[*Subscription]struct{}{}
 	}
 	f.subs[key][s] = struct{}{}
-	return s
+	f.mu.Unlock()
+	// Watched before it is used: the triggers notify for key from the
+	// commit of this row on.
+	if err := f.q.WatchRunFeedKeys(ctx, db.WatchRunFeedKeysParams{Keys: []string{key}, Listener: f.listener, ExpiresAt: time.Now().Add(watchTTL)}); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("watching %s: %w", key, err)
+	}
+	return s, nil
+}
+
+// refresh extends the watches of every subscribed key and drops expired
+// ones (of any process).
+func (f *Feed) refresh(ctx context.Context) {
+	f.mu.Lock()
+	keys := make([]string, 0, len(f.subs))
+	for k := range f.subs {
+		keys = append(keys, k)
+	}
+	f.mu.Unlock()
+	if len(keys) > 0 {
+		if err := f.q.WatchRunFeedKeys(ctx, db.WatchRunFeedKeysParams{Keys: keys, Listener: f.listener, ExpiresAt: time.Now().Add(watchTTL)}); err != nil && ctx.Err() == nil {
+			f.log.Warn("refreshing run feed watches", "error", err)
+		}
+	}
+	if err := f.q.DeleteExpiredRunFeedWatches(ctx); err != nil && ctx.Err() == nil {
+		f.log.Warn("deleting expired run feed watches", "error", err)
+	}
 }
 
 // Start connects and LISTENs, returning once listening (or with the
@@ -139,7 +197,21 @@ func (f *Feed) Start(ctx context.Context) error {
 	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	f.cancel = cancel
 	f.done = make(chan struct{})
+	f.refreshed = make(chan struct{})
 	go f.run(lctx, conn)
+	go func() {
+		defer close(f.refreshed)
+		tick := time.NewTicker(WatchRefresh)
+		defer tick.Stop()
+		for {
+			select {
+			case <-lctx.Done():
+				return
+			case <-tick.C:
+				f.refresh(lctx)
+			}
+		}
+	}()
 	return nil
 }
 
@@ -157,7 +229,11 @@ func (f *Feed) Close() {
 	if f.cancel != nil {
 		f.cancel()
 		<-f.done
+		<-f.refreshed
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = f.q.UnwatchRunFeedListener(ctx, f.listener)
 }
 
 func (f *Feed) listen(ctx context.Context) (*pgx.Conn, error) {
