@@ -51,11 +51,15 @@ type Session struct {
 
 // Login checks secret like a bearer token (the admin token included) and
 // opens a session for it, returning the cookie value to set and the
-// session. An unknown secret is an unauthorized error.
+// session. An unknown secret is an unauthorized error. Each login also
+// deletes the expired sessions (of anyone).
 func (s *Sessions) Login(ctx context.Context, secret string) (string, Session, error) {
 	p, err := s.tokens.Authenticate(ctx, secret, s.adminToken)
 	if err != nil {
 		return "", Session{}, err
+	}
+	if _, err := s.DeleteExpired(ctx); err != nil {
+		return "", Session{}, fmt.Errorf("deleting expired sessions: %w", err)
 	}
 	value, err := randomString()
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rowflow/rowflow/app"
 	"github.com/rowflow/rowflow/apptest"
 	"github.com/rowflow/rowflow/auth"
 )
@@ -244,6 +245,8 @@ func TestRiverUISession(t *testing.T) {
 	got := owner.get("/riverui/")
 	require.Equal(t, 200, got.Status)
 	require.Contains(t, strings.ToLower(got.Body), "<html")
+	require.Contains(t, got.Body, `<a href="/console/"`, "River UI links back to the console")
+	require.Contains(t, owner.get("/console/").Body, `href="/riverui/"`, "and the console to River UI")
 	viewer := newBrowser(t, env)
 	viewer.login(token(t, env, "viewer"))
 	require.Equal(t, http.StatusForbidden, viewer.get("/riverui/").Status)
@@ -254,4 +257,19 @@ func mustURL(t *testing.T, s string) *url.URL {
 	u, err := url.Parse(s)
 	require.NoError(t, err)
 	return u
+}
+
+// TestConsoleLoginRateLimit: refused logins count against the API's
+// failed-authentication limit of the client IP; past it, 429 before the
+// token is looked at (even a right one).
+func TestConsoleLoginRateLimit(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t, func(c *app.Config) { c.RateAuthFailures = 3 })
+	b := newBrowser(t, env)
+	for range 3 {
+		require.Equal(t, http.StatusUnauthorized, b.post("/console/login", url.Values{"csrf": {b.csrf("/console/login")}, "token": {"rf_wrong"}}).Status)
+	}
+	got := b.post("/console/login", url.Values{"csrf": {b.csrf("/console/login")}, "token": {apptest.AdminToken}})
+	require.Equal(t, http.StatusTooManyRequests, got.Status)
+	require.NotEmpty(t, got.Header.Get("Retry-After"))
 }

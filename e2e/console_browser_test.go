@@ -157,6 +157,15 @@ func TestConsoleBrowser(t *testing.T) {
 		screenshot("console-list.png"),
 	))
 
+	// River UI opens with the console's session (no Basic prompt) and
+	// links back.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`a[href="/riverui/"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/console/"][style]`)),
+		chromedp.Click(chromedp.CSS(`a[href="/console/"][style]`)),
+		chromedp.WaitVisible(chromedp.CSS(`svg.spark`)),
+	), "to River UI and back")
+
 	// Phone width: every page fits 390 px (wide tables scroll inside
 	// their own box, not the page).
 	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)))

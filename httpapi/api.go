@@ -123,13 +123,13 @@ func New(opts Opts) *Server {
 	r.Handle("/docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	r.Mount("/docs/", v5emb.New("rowflow API", "/openapi.json", "/docs/"))
 	if opts.RiverUI != nil {
-		ui := riverUIAuth(opts.Tokens, opts.Sessions, opts.AdminToken, limits, opts.RiverUI)
+		ui := riverUIAuth(opts.Tokens, opts.Sessions, opts.AdminToken, limits, withConsoleLink(opts.RiverUI))
 		r.Handle("/riverui", http.RedirectHandler("/riverui/", http.StatusMovedPermanently))
 		r.Mount("/riverui/", ui)
 	}
 	if opts.Console != nil {
 		r.Handle("/console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
-		r.Handle("/console/*", opts.Console)
+		r.Handle("/console/*", consoleLoginLimit(limits, opts.Console))
 	}
 	// Unknown routes and wrong methods answer problem details too.
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
