@@ -2,9 +2,12 @@ package console_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -12,6 +15,7 @@ import (
 	"github.com/rowflow/rowflow/app"
 	"github.com/rowflow/rowflow/apptest"
 	"github.com/rowflow/rowflow/auth"
+	"github.com/rowflow/rowflow/console"
 )
 
 // TestConsoleLogin: pages need a session; the login form needs its CSRF
@@ -272,4 +276,38 @@ func TestConsoleLoginRateLimit(t *testing.T) {
 	got := b.post("/console/login", url.Values{"csrf": {b.csrf("/console/login")}, "token": {apptest.AdminToken}})
 	require.Equal(t, http.StatusTooManyRequests, got.Status)
 	require.NotEmpty(t, got.Header.Get("Retry-After"))
+}
+
+// TestConsoleDryRun: with a DryRun hook the run page offers "dry-run this
+// again" to editors and shows the hook's answer; a viewer's POST is 403
+// and never reaches the hook. Without the hook (the app's default) the
+// button is hidden (TestConsolePages).
+func TestConsoleDryRun(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	f := setup(t, env, "Shop")
+	runID := f.failedRun(t)
+	var calls atomic.Int64
+	c := console.New(console.Opts{Records: env.App.Records, Automations: env.App.Automations, Sessions: env.App.Sessions,
+		DryRun: func(ctx context.Context, automationID, gotRun string) (json.RawMessage, error) {
+			calls.Add(1)
+			require.Equal(t, f.automationID, automationID)
+			require.Equal(t, runID, gotRun)
+			return json.RawMessage(`{"steps":[{"id":"notify","would":"POST /hook"}]}`), nil
+		}})
+	srv := httptest.NewServer(c)
+	defer srv.Close()
+	editor := newBrowser(t, &apptest.Env{T: t, App: env.App, URL: srv.URL})
+	editor.login(token(t, env, "editor"))
+	page := editor.get("/console/runs/" + runID)
+	require.Contains(t, page.Body, `id="dry-run"`)
+	got := editor.post("/console/runs/"+runID+"/dry-run", url.Values{"csrf": {editor.csrf("/console/runs/" + runID)}})
+	require.Equal(t, 200, got.Status, got.Body)
+	require.Contains(t, got.Body, "&#34;would&#34;: &#34;POST /hook&#34;")
+
+	viewer := newBrowser(t, &apptest.Env{T: t, App: env.App, URL: srv.URL})
+	viewer.login(token(t, env, "viewer"))
+	require.NotContains(t, viewer.get("/console/runs/"+runID).Body, `id="dry-run"`)
+	require.Equal(t, http.StatusForbidden, viewer.post("/console/runs/"+runID+"/dry-run", url.Values{"csrf": {viewer.csrf("/console/")}}).Status)
+	require.EqualValues(t, 1, calls.Load())
 }
