@@ -311,3 +311,16 @@ func TestConsoleDryRun(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, viewer.post("/console/runs/"+runID+"/dry-run", url.Values{"csrf": {viewer.csrf("/console/")}}).Status)
 	require.EqualValues(t, 1, calls.Load())
 }
+
+// TestConsoleSessionEndsWithToken: deleting the token a session was
+// opened with ends the session at once.
+func TestConsoleSessionEndsWithToken(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	tok := env.JSON("POST", "/api/v1/tokens", map[string]any{"name": "short", "role": "editor"}, 201)
+	b := newBrowser(t, env)
+	b.login(tok["token"].(string))
+	require.Equal(t, 200, b.get("/console/").Status)
+	env.JSON("DELETE", "/api/v1/tokens/"+tok["id"].(string), nil, 204)
+	require.Equal(t, http.StatusSeeOther, b.get("/console/").Status, "back to the login page")
+}
