@@ -25,13 +25,10 @@ type baseRow struct {
 
 // automationRow is one automation's line: health over the last 24 h.
 type automationRow struct {
-	A           automation.Automation
-	Trigger     string
-	Runs        int64
-	SuccessRate *float64
-	P95         *float64
-	LastFailure *automation.Run
-	Spark       template.HTML
+	A       automation.Automation
+	Trigger string
+	H       automation.AutomationHealth
+	Spark   template.HTML
 }
 
 // listPage shows the automations of every base the session sees.
@@ -51,13 +48,15 @@ func (c *Console) listPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		row := baseRow{Base: b, Editor: rowflow.CheckBase(ctx, b.ID, rowflow.RoleEditor) == nil}
-		for _, a := range autos {
-			ar, err := c.automationRow(ctx, a, now)
+		if len(autos) > 0 {
+			health, err := c.opts.Automations.BaseHealth(ctx, b.ID, now, 24)
 			if err != nil {
 				c.fail(w, r, err)
 				return
 			}
-			row.Automations = append(row.Automations, ar)
+			for _, a := range autos {
+				row.Automations = append(row.Automations, automationRowOf(a, health[a.ID]))
+			}
 		}
 		out = append(out, row)
 	}
@@ -81,24 +80,13 @@ func (c *Console) allBases(ctx context.Context) ([]record.Base, error) {
 	}
 }
 
-// automationRow reads one automation's last 24 h: hourly stats and the
-// last failed run.
-func (c *Console) automationRow(ctx context.Context, a automation.Automation, now time.Time) (automationRow, error) {
-	st, err := c.opts.Automations.AutomationStats(ctx, a.ID, automation.StatsQuery{From: now.Add(-24 * time.Hour), To: now, Bucket: "hour"})
-	if err != nil {
-		return automationRow{}, err
+// automationRowOf is an automation's line from its health.
+func automationRowOf(a automation.Automation, h automation.AutomationHealth) automationRow {
+	if h.Hourly == nil {
+		h.Hourly = make([]int64, 24)
 	}
-	failed, _, err := c.opts.Automations.ListRuns(ctx, a.ID, automation.RunFilter{Status: automation.RunFailed, Limit: 1})
-	if err != nil {
-		return automationRow{}, err
-	}
-	row := automationRow{A: a, Trigger: triggerSummary(a.Trigger), Runs: st.Total.Runs, SuccessRate: st.Total.SuccessRate,
-		P95:   st.Total.Duration.P95,
-		Spark: template.HTML(sparkline(hourlyCounts(st), fmt.Sprintf("runs per hour over the last 24 hours: %d in all", st.Total.Runs)))}
-	if len(failed) > 0 {
-		row.LastFailure = &failed[0]
-	}
-	return row, nil
+	return automationRow{A: a, Trigger: triggerSummary(a.Trigger), H: h,
+		Spark: template.HTML(sparkline(h.Hourly, fmt.Sprintf("runs per hour over the last 24 hours: %d in all", h.Runs)))}
 }
 
 // triggerSummary is a trigger in a few words: its type and what it

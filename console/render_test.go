@@ -44,20 +44,12 @@ func TestTraceOf(t *testing.T) {
 	require.Nil(t, traceOf(automation.Run{}))
 }
 
-// TestSparkline: the hourly counts land in their hour of the last 24,
-// and the SVG is scaled to the peak with an accessible name.
+// TestSparkline: the SVG is scaled to the peak, oldest left, with an
+// escaped accessible name.
 func TestSparkline(t *testing.T) {
 	t.Parallel()
-	to := time.Date(2026, 12, 4, 18, 30, 0, 0, time.UTC)
-	s := automation.Stats{To: to, From: to.Add(-24 * time.Hour), Bucket: "hour", Buckets: []automation.StatsBucket{
-		{Start: time.Date(2026, 12, 4, 18, 0, 0, 0, time.UTC), RunStats: automation.RunStats{Runs: 4}},
-		{Start: time.Date(2026, 12, 3, 19, 0, 0, 0, time.UTC), RunStats: automation.RunStats{Runs: 2}},
-		{Start: time.Date(2026, 12, 3, 18, 0, 0, 0, time.UTC), RunStats: automation.RunStats{Runs: 9}}, // 24 h ago: outside
-	}}
-	counts := hourlyCounts(s)
-	require.Len(t, counts, 24)
-	require.EqualValues(t, 4, counts[23])
-	require.EqualValues(t, 2, counts[0])
+	counts := make([]int64, 24)
+	counts[0], counts[23] = 2, 4
 	svg := sparkline(counts, `runs <per> hour`)
 	require.Contains(t, svg, `aria-label="runs &lt;per&gt; hour"`)
 	require.Contains(t, svg, `0.0,12.0 `, "2 of peak 4 at mid height")

@@ -33,20 +33,6 @@ func sparkline(counts []int64, label string) string {
 		w, h, w, h, html.EscapeString(label), html.EscapeString(label), strings.TrimSpace(pts.String()))
 }
 
-// hourlyCounts spreads the hourly buckets of s over the 24 hours ending
-// at s.To (hours without runs count 0).
-func hourlyCounts(s automation.Stats) []int64 {
-	out := make([]int64, 24)
-	end := s.To.Truncate(time.Hour)
-	for _, b := range s.Buckets {
-		i := 23 - int(end.Sub(b.Start.Truncate(time.Hour))/time.Hour)
-		if i >= 0 && i < 24 {
-			out[i] += b.Runs
-		}
-	}
-	return out
-}
-
 // statusColours are the bar colours of each status (also in the CSS
 // legend); chosen for contrast on white.
 var statusColours = []struct{ Status, Colour string }{
