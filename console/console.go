@@ -123,7 +123,8 @@ type sessionKey struct{}
 
 // authenticated resolves the session cookie into the request's principal.
 // Without a live session a page redirects to the login page (coming back
-// afterwards); event streams and POSTs answer 401.
+// afterwards) and a form post to the login page; event streams answer
+// 401.
 func (c *Console) authenticated(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sess, err := c.opts.Sessions.FromRequest(r)
@@ -132,8 +133,14 @@ func (c *Console) authenticated(next http.Handler) http.Handler {
 				c.fail(w, r, err)
 				return
 			}
-			if r.Method == http.MethodGet && !strings.HasSuffix(r.URL.Path, "/events") {
+			switch {
+			case strings.HasSuffix(r.URL.Path, "/events"):
+			case r.Method == http.MethodGet:
 				http.Redirect(w, r, "/console/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			default:
+				// Nothing is done: the person logs in and tries again.
+				http.Redirect(w, r, "/console/login", http.StatusSeeOther)
 				return
 			}
 			c.fail(w, r, err)

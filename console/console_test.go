@@ -30,6 +30,9 @@ func TestConsoleLogin(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, a.Status)
 	require.Equal(t, "/console/login?next=%2Fconsole%2F", a.Header.Get("Location"))
 	require.Equal(t, http.StatusUnauthorized, b.get("/console/runs/run_x/events").Status, "a stream is not redirected")
+	post := b.post("/console/runs/run_x/retry", url.Values{"csrf": {"x"}})
+	require.Equal(t, http.StatusSeeOther, post.Status, "a form post without a session goes to the login page")
+	require.Equal(t, "/console/login", post.Header.Get("Location"))
 
 	page := b.get("/console/login")
 	require.Equal(t, 200, page.Status)
