@@ -108,6 +108,33 @@ func (q *Queries) CreateWebhook(ctx context.Context, arg CreateWebhookParams) (W
 	return i, err
 }
 
+const deleteExpiredWebhookRequests = `-- name: DeleteExpiredWebhookRequests :one
+WITH gone AS (
+    DELETE FROM webhook_requests WHERE ctid = ANY (ARRAY(
+        SELECT o.ctid FROM webhook_requests o WHERE o.received_at < $1::timestamptz ORDER BY o.received_at LIMIT $2::int))
+    RETURNING 1
+), pruned AS (
+    DELETE FROM webhook_deliveries WHERE ctid = ANY (ARRAY(
+        SELECT e.ctid FROM webhook_deliveries e WHERE e.expires_at <= now() LIMIT $2::int))
+    RETURNING 1
+)
+SELECT ((SELECT count(*) FROM gone) + (SELECT count(*) FROM pruned))::int AS deleted
+`
+
+type DeleteExpiredWebhookRequestsParams struct {
+	Before time.Time `json:"before"`
+	Lim    int32     `json:"lim"`
+}
+
+// Deletes at most lim stored requests received before before (the
+// retention sweep), and the expired delivery ids.
+func (q *Queries) DeleteExpiredWebhookRequests(ctx context.Context, arg DeleteExpiredWebhookRequestsParams) (int32, error) {
+	row := q.db.QueryRow(ctx, deleteExpiredWebhookRequests, arg.Before, arg.Lim)
+	var deleted int32
+	err := row.Scan(&deleted)
+	return deleted, err
+}
+
 const deleteWebhook = `-- name: DeleteWebhook :execrows
 DELETE FROM webhooks WHERE id = $1
 `

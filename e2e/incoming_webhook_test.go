@@ -508,3 +508,53 @@ func TestIncomingWebhookGroupCommit(t *testing.T) {
 		       OR NOT q.runs ? r.id)`, auts).Scan(&wrong))
 	require.Zero(t, wrong, "runs whose trigger data or request is another request's")
 }
+
+// TestWebhookRequestRetention: stored requests older than the retention
+// are deleted with the expired delivery ids; younger ones stay, and so
+// does every request whose delivery id is still remembered (7 days) even
+// when the retention is shorter.
+func TestWebhookRequestRetention(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	h := f.webhook(t, map[string]any{"auth": map[string]any{"mode": "hmac"}})
+	ctx := context.Background()
+	ids := make([]string, 4)
+	for i := range ids {
+		body := []byte(fmt.Sprintf(`{"n": %d}`, i))
+		status, ans, _ := h.post(t, "application/json", body, signed(t, h.secret, fmt.Sprintf("msg_ret_%d", i), time.Now(), body))
+		require.Equal(t, 202, status, "%v", ans)
+		ids[i] = ans["request_id"].(string)
+	}
+	pool := f.env.App.Pool
+	// 0 and 1: 40 days old, their delivery ids expired; 2: 3 days old.
+	_, err := pool.Exec(ctx, `UPDATE webhook_requests SET received_at = now() - interval '40 days' WHERE id = ANY($1)`, ids[:2])
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `UPDATE webhook_deliveries SET expires_at = now() - interval '33 days' WHERE request_id = ANY($1)`, ids[:2])
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `UPDATE webhook_requests SET received_at = now() - interval '3 days' WHERE id = $1`, ids[2])
+	require.NoError(t, err)
+	left := func() (reqs []string, deliveries int) {
+		rows, err := pool.Query(ctx, `SELECT id FROM webhook_requests WHERE webhook_id = $1 ORDER BY id`, h.id)
+		require.NoError(t, err)
+		for rows.Next() {
+			var id string
+			require.NoError(t, rows.Scan(&id))
+			reqs = append(reqs, id)
+		}
+		require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM webhook_deliveries WHERE webhook_id = $1`, h.id).Scan(&deliveries))
+		return reqs, deliveries
+	}
+	// A retention of one hour is raised to the 7 days of delivery ids.
+	n, err := f.env.App.Webhooks.DeleteExpiredRequests(ctx, time.Hour)
+	require.NoError(t, err)
+	require.Equal(t, 4, n, "2 requests and 2 delivery ids")
+	reqs, deliveries := left()
+	require.ElementsMatch(t, ids[2:], reqs)
+	require.Equal(t, 2, deliveries)
+	// With 30 days nothing more is due.
+	n, err = f.env.App.Webhooks.DeleteExpiredRequests(ctx, 720*time.Hour)
+	require.NoError(t, err)
+	require.Zero(t, n)
+	reqs, _ = left()
+	require.ElementsMatch(t, ids[2:], reqs)
+}

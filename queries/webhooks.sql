@@ -88,3 +88,17 @@ WHERE webhook_id = sqlc.arg(webhook_id)
        OR (received_at, id) < (sqlc.narg(before_received)::timestamptz, sqlc.arg(before_id)::text))
 ORDER BY received_at DESC, id DESC
 LIMIT sqlc.arg(lim);
+
+-- name: DeleteExpiredWebhookRequests :one
+-- Deletes at most lim stored requests received before before (the
+-- retention sweep), and the expired delivery ids.
+WITH gone AS (
+    DELETE FROM webhook_requests WHERE ctid = ANY (ARRAY(
+        SELECT o.ctid FROM webhook_requests o WHERE o.received_at < sqlc.arg(before)::timestamptz ORDER BY o.received_at LIMIT sqlc.arg(lim)::int))
+    RETURNING 1
+), pruned AS (
+    DELETE FROM webhook_deliveries WHERE ctid = ANY (ARRAY(
+        SELECT e.ctid FROM webhook_deliveries e WHERE e.expires_at <= now() LIMIT sqlc.arg(lim)::int))
+    RETURNING 1
+)
+SELECT ((SELECT count(*) FROM gone) + (SELECT count(*) FROM pruned))::int AS deleted;
