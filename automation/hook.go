@@ -42,7 +42,15 @@ var _ record.Hook = (*Runtime)(nil)
 // transaction q. For the writer's own transaction in a process that
 // matches its writes itself, the job waits at the backstop and after
 // matches it once the write committed.
+//
+// A write of a dry run (its ctx carries a changeRecorder, dryrun_steps.go)
+// is recorded there instead: its transaction is rolled back, and no event
+// would survive it anyway.
 func (rt *Runtime) Changed(ctx context.Context, q *db.Queries, baseID string, changes []record.Change, own bool) (after func(), err error) {
+	if r := changeRecorderFrom(ctx); r != nil {
+		r.add(changes)
+		return nil, nil
+	}
 	inline := own && rt.inlineEvents
 	spec := jobSpec{args: RecordEventArgs{BaseID: baseID, Changes: changes, Cause: rowflow.CauseFrom(ctx)}, maxAttempts: eventMaxAttempts}
 	if inline {

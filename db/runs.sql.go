@@ -351,6 +351,23 @@ func (q *Queries) HandBackInlineStep(ctx context.Context, arg HandBackInlineStep
 	return result.RowsAffected(), nil
 }
 
+const lastRealTrigger = `-- name: LastRealTrigger :one
+SELECT trigger_data FROM runs
+WHERE automation_id = $1 AND NOT is_test
+ORDER BY created_at DESC, id DESC
+LIMIT 1
+`
+
+// The trigger data of an automation's newest run that is not a test run
+// (a dry run's sample when none is given; skipped runs count: they are
+// real events too).
+func (q *Queries) LastRealTrigger(ctx context.Context, automationID string) (json.RawMessage, error) {
+	row := q.db.QueryRow(ctx, lastRealTrigger, automationID)
+	var trigger_data json.RawMessage
+	err := row.Scan(&trigger_data)
+	return trigger_data, err
+}
+
 const listBaseRuns = `-- name: ListBaseRuns :many
 SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of FROM runs
 WHERE base_id = $1

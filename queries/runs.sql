@@ -1,6 +1,15 @@
 -- name: GetRun :one
 SELECT * FROM runs WHERE id = $1;
 
+-- name: LastRealTrigger :one
+-- The trigger data of an automation's newest run that is not a test run
+-- (a dry run's sample when none is given; skipped runs count: they are
+-- real events too).
+SELECT trigger_data FROM runs
+WHERE automation_id = $1 AND NOT is_test
+ORDER BY created_at DESC, id DESC
+LIMIT 1;
+
 -- name: GetRunForUpdate :one
 SELECT * FROM runs WHERE id = $1 FOR UPDATE;
 
