@@ -115,23 +115,10 @@ type stored struct {
 // before rolls the transaction back and answers the earlier request.
 func (s *Service) store(ctx context.Context, in stored) (Answer, error) {
 	reqID := rowflow.NewID(PrefixRequest)
-	data := map[string]any{"webhook_id": in.webhook.ID, "request_id": reqID, "method": in.method,
-		"body": in.body, "headers": in.headers, "query": in.query, "received_at": s.now().UTC()}
-	failure := ""
-	m, err := s.mappingFor(in.webhook.ID, in.webhook.UpdatedAt, in.webhook.Mapping)
-	if err == nil {
-		var mapped map[string]any
-		if mapped, err = m.run(ctx, map[string]any{"body": in.body, "headers": in.headers, "query": in.query}, len(in.raw)); err == nil {
-			data["data"] = mapped
-		}
-	}
-	if err != nil {
-		failure = "the webhook's payload mapping failed: " + err.Error()
-		data["data"] = map[string]any{}
-	}
+	data, failure := s.triggerData(ctx, in, reqID, s.now())
 	var ans Answer
 	var started automation.Started
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		started, err = s.runs.StartTriggered(ctx, tx, automation.Occurrence{Type: TriggerType, BaseID: in.webhook.BaseID,
 			Config: map[string]any{"webhook_id": in.webhook.ID}, Key: "whr:" + reqID, Data: data, Failure: failure})
@@ -184,6 +171,26 @@ func (s *Service) store(ctx context.Context, in stored) (Answer, error) {
 		s.runs.Dispatch(started)
 	}
 	return ans, nil
+}
+
+// triggerData is a request's trigger data ({{trigger.…}}): webhook and
+// request ids, method, body, headers, query, received_at, and data (the
+// webhook's mapping; {} with failure set when the mapping fails).
+func (s *Service) triggerData(ctx context.Context, in stored, reqID string, receivedAt time.Time) (data map[string]any, failure string) {
+	data = map[string]any{"webhook_id": in.webhook.ID, "request_id": reqID, "method": in.method,
+		"body": in.body, "headers": in.headers, "query": in.query, "received_at": receivedAt.UTC()}
+	m, err := s.mappingFor(in.webhook.ID, in.webhook.UpdatedAt, in.webhook.Mapping)
+	if err == nil {
+		var mapped map[string]any
+		if mapped, err = m.run(ctx, map[string]any{"body": in.body, "headers": in.headers, "query": in.query}, len(in.raw)); err == nil {
+			data["data"] = mapped
+		}
+	}
+	if err != nil {
+		failure = "the webhook's payload mapping failed: " + err.Error()
+		data["data"] = map[string]any{}
+	}
+	return data, failure
 }
 
 func optional(s string) *string {
