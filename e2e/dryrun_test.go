@@ -237,7 +237,7 @@ func TestDryRunDraft(t *testing.T) {
 	aut := f.automation(t, map[string]any{
 		"name": "saved", "enabled": false,
 		"trigger": map[string]any{"type": "record_created", "config": map[string]any{"table_id": f.tableID}},
-		"steps": []any{map[string]any{"id": "find", "type": "find_records", "config": map[string]any{"table_id": f.tableID, "limit": 1}}},
+		"steps":   []any{map[string]any{"id": "find", "type": "find_records", "config": map[string]any{"table_id": f.tableID, "limit": 1}}},
 	})
 	st, p, _ := f.send(t, "POST", "/api/v1/automations/"+aut+"/test", map[string]any{"record_id": order, "automation": map[string]any{
 		"steps": []any{
