@@ -161,7 +161,7 @@ func (rt *Runtime) createMatched(ctx context.Context, t *record.Table, nr *recor
 		Ids: nr.IDs, Cells: nr.Cells, RunIds: b.p.Ids, AutomationIds: b.p.AutomationIds, Versions: b.p.Versions, BaseIds: b.p.BaseIds,
 		TriggerTypes: b.p.TriggerTypes, TriggerDatas: b.p.TriggerDatas, Statuses: b.p.Statuses, Errors: b.p.Errors, Depths: b.p.Depths,
 		OriginRunIds: b.p.OriginRunIds, EventKeys: b.p.EventKeys, JobArgs: b.p.JobArgs, JobMaxAttempts: b.p.JobMaxAttempts,
-		JobScheduledAt: b.p.JobScheduledAt}
+		JobScheduledAt: b.p.JobScheduledAt, ConditionTraces: b.p.ConditionTraces}
 	rows, err := rt.q.CreateRecordsAndRuns(ctx, p)
 	if err != nil {
 		return nil, false, fmt.Errorf("inserting records: %w", err)

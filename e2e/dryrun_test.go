@@ -305,3 +305,64 @@ func TestDryRunLastWebhookRequest(t *testing.T) {
 	require.Zero(t, rcv.count(), "nothing was sent")
 	require.Equal(t, before, f.rowCounts(t))
 }
+
+// TestRecordSkippedRuns: with record_skipped_runs, an event whose
+// conditions fail is stored as a skipped run with the trace naming the
+// failing rule (for creates matched at write time and for updates matched
+// after commit), and a passing run stores its trace too; without it
+// (the default) such an event stores nothing.
+func TestRecordSkippedRuns(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	done := map[string]any{"match": "all", "rules": []any{map[string]any{"field": "Status", "op": "is", "value": "Done"}}}
+	find := []any{map[string]any{"id": "find", "type": "find_records", "config": map[string]any{"table_id": f.tableID, "limit": 1}}}
+	created := f.automation(t, map[string]any{"name": "created", "record_skipped_runs": true,
+		"trigger": f.trigger("record_created", nil), "conditions": done, "steps": find})
+	updated := f.automation(t, map[string]any{"name": "updated", "record_skipped_runs": true,
+		"trigger": f.trigger("record_updated", nil), "conditions": done, "steps": find})
+	quiet := f.automation(t, map[string]any{"name": "quiet",
+		"trigger": f.trigger("record_updated", nil), "conditions": done, "steps": find})
+	require.Equal(t, true, f.env.JSON("GET", "/api/v1/automations/"+created, nil, 200)["record_skipped_runs"])
+	require.Equal(t, false, f.env.JSON("GET", "/api/v1/automations/"+quiet, nil, 200)["record_skipped_runs"])
+
+	todo := f.create(t, map[string]any{"Name": "a", "Status": "Todo"})
+	f.create(t, map[string]any{"Name": "b", "Status": "Done"})
+	f.update(t, todo, map[string]any{"Status": "Doing"})
+	f.update(t, todo, map[string]any{"Status": "Done"})
+
+	byStatus := func(runs []map[string]any) map[string]map[string]any {
+		out := map[string]map[string]any{}
+		for _, r := range runs {
+			out[r["status"].(string)] = f.env.JSON("GET", "/api/v1/runs/"+r["id"].(string), nil, 200)
+		}
+		return out
+	}
+	for _, aut := range []string{created, updated} {
+		runs := byStatus(f.waitRuns(t, aut, 2))
+		require.Len(t, runs, 2, "one skipped and one succeeded run")
+		skipped := runs["skipped"]
+		require.NotNil(t, skipped)
+		tr := skipped["condition_trace"].(map[string]any)
+		require.Equal(t, false, tr["passed"])
+		rule := tr["rules"].([]any)[0].(map[string]any)
+		require.Equal(t, "Status", rule["field"])
+		require.Equal(t, "Done", rule["expected"])
+		require.Contains(t, []any{"Todo", "Doing"}, rule["actual"])
+		require.Equal(t, false, rule["passed"])
+		require.Empty(t, skipped["steps"], "a skipped run runs no step")
+		ok := runs["succeeded"]
+		require.NotNil(t, ok)
+		require.Equal(t, true, ok["condition_trace"].(map[string]any)["passed"])
+	}
+	quietRuns := f.waitRuns(t, quiet, 1)
+	require.Len(t, quietRuns, 1, "without record_skipped_runs only the passing event is stored")
+	require.Equal(t, "succeeded", quietRuns[0]["status"])
+
+	// Turning it off stores nothing for failing events again.
+	f.env.JSON("PATCH", "/api/v1/automations/"+updated, map[string]any{"record_skipped_runs": false}, 200)
+	f.update(t, todo, map[string]any{"Status": "Todo"})
+	f.update(t, todo, map[string]any{"Status": "Done"})
+	runs := f.waitRuns(t, updated, 3)
+	require.Len(t, runs, 3, "the failing update stored nothing")
+	require.Equal(t, "succeeded", runs[0]["status"])
+}
