@@ -46,6 +46,9 @@ func registerTest(api huma.API, h *handlers) {
 				Schema: reg.Schema(reflect.TypeOf(automation.DryRun{}), true, "DryRun")}}},
 			"202": {Description: "the live test run, as it starts", Content: map[string]*huma.MediaType{"application/json": {
 				Schema: reg.Schema(reflect.TypeOf(automation.Run{}), true, "Run")}}},
+			// The two answers above leave huma to document no error.
+			"default": {Description: "Error", Content: map[string]*huma.MediaType{"application/problem+json": {
+				Schema: reg.Schema(reflect.TypeOf(huma.ErrorModel{}), true, "ErrorModel")}}},
 		},
 		RequestBody: &huma.RequestBody{Content: map[string]*huma.MediaType{"application/json": {
 			Example: map[string]any{"mode": "dry_run", "record_id": "rec_01jd0000000000000000000000"},
