@@ -79,13 +79,19 @@ func (rt *Runtime) dryRunSteps(ctx context.Context, row db.Automation, def defin
 		out = append(out, ds)
 	}
 	var notes []string
-	if len(placeholder) > 0 {
-		ids := make([]string, 0, len(placeholder))
-		for id := range placeholder {
+	used := map[string]bool{}
+	for _, ds := range out {
+		for _, p := range ds.Placeholders {
+			used[p.FromStep] = true
+		}
+	}
+	if len(used) > 0 {
+		ids := make([]string, 0, len(used))
+		for id := range used {
 			ids = append(ids, id)
 		}
 		sort.Strings(ids)
-		notes = append(notes, "steps "+strings.Join(ids, ", ")+" were not sent, so their outputs exist only in a real run: later steps show placeholders where they use them")
+		notes = append(notes, "the output of "+strings.Join(ids, ", ")+" exists only in a real run (a dry run sends nothing): later steps show placeholders where they use it")
 	}
 	return out, notes, nil
 }

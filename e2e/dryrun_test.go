@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/rowflow/rowflow"
 )
 
 // rowCounts counts the rows a dry run must not leave behind: records,
@@ -365,4 +367,42 @@ func TestRecordSkippedRuns(t *testing.T) {
 	runs := f.waitRuns(t, updated, 3)
 	require.Len(t, runs, 3, "the failing update stored nothing")
 	require.Equal(t, "succeeded", runs[0]["status"])
+}
+
+// TestDryRunScheduledAndAgain: a scheduled automation is dry-run on its
+// last fire time (before its first fire: the next one), its templates
+// seeing {{trigger.scheduled_for}}; a run's trigger data can be dry-run
+// again (DryRunAgain, the console's hook).
+func TestDryRunScheduledAndAgain(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	aut := f.automation(t, map[string]any{
+		"name": "daily", "enabled": false,
+		"trigger": map[string]any{"type": "scheduled", "config": map[string]any{"cron": "0 9 * * *", "time_zone": "UTC"}},
+		"steps": []any{map[string]any{"id": "log", "type": "create_record", "config": map[string]any{"table_id": f.tableID,
+			"fields": map[string]any{"Name": "report {{trigger.scheduled_for}}"}}}},
+	})
+	before := f.rowCounts(t)
+	dr := f.dryRun(t, aut, map[string]any{})
+	src := dr["trigger"].(map[string]any)
+	require.Equal(t, "last_fire", src["source"])
+	at := src["data"].(map[string]any)["scheduled_for"].(string)
+	require.Contains(t, at, "T09:00:00Z", "the next 09:00 UTC (it has not fired yet)")
+	change := dryStepsOf(dr)["log"]["changes"].([]any)[0].(map[string]any)
+	require.Equal(t, "report "+at, change["after"].(map[string]any)["Name"])
+	require.Equal(t, before, f.rowCounts(t))
+
+	// Again, from a run: a live test run's trigger data.
+	run := f.env.JSON("POST", "/api/v1/automations/"+aut+"/test", map[string]any{"mode": "live", "sample": map[string]any{"scheduled_for": "2026-01-02T08:00:00Z"}}, 202)
+	f.waitRuns(t, aut, 1)
+	raw, err := f.env.App.Automations.DryRunAgain(adminCtx(), aut, run["id"].(string))
+	require.NoError(t, err)
+	require.Contains(t, string(raw), `"report 2026-01-02T08:00:00Z"`)
+	_, err = f.env.App.Automations.DryRunAgain(adminCtx(), aut, "run_nope")
+	require.Error(t, err)
+}
+
+// adminCtx is a context with full rights, for calls into the runtime.
+func adminCtx() context.Context {
+	return rowflow.WithPrincipal(context.Background(), rowflow.Principal{Role: rowflow.RoleOwner})
 }
