@@ -29,8 +29,8 @@ const dryRunRunID = "run_dry_run"
 // it). A kind.Previewer is previewed instead of executed; a record
 // action executes for real in the transaction, its writes captured as
 // changes (the record hook records them instead of enqueueing events:
-// Changed); reads, scripts and delays execute as they are (they have no
-// effect outside the transaction). A step whose output only a real run
+// Changed); a kind.EffectFree one (a read, a script, a delay) executes as
+// it is; any other kind is not executed (not_simulated). A step whose output only a real run
 // has (a Previewer without a known output) gives later steps placeholder
 // values for the tokens that name it.
 func (rt *Runtime) dryRunSteps(ctx context.Context, row db.Automation, def definition, s testData) ([]DryRunStep, []string, error) {
@@ -163,8 +163,13 @@ func (rt *Runtime) dryRunStep(ctx context.Context, tx pgx.Tx, rec *changeRecorde
 		}
 		return nil, false
 	}
-	// Every other kind executes for real inside a savepoint of the dry
-	// run's transaction, which is rolled back.
+	_, transactional := at.(kind.Transactional)
+	if _, free := at.(kind.EffectFree); !transactional && !free {
+		ds.Status, ds.Note = DryUnknown, fmt.Sprintf("not executed: a dry run cannot simulate %s steps without their effect", step.Type)
+		return nil, false
+	}
+	// Record actions and effect-free kinds execute for real inside a
+	// savepoint of the dry run's transaction, which is rolled back.
 	sp, err := tx.Begin(ctx)
 	if err != nil {
 		return fail("savepoint: %v", err)

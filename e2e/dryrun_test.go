@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rowflow/rowflow"
+	"github.com/rowflow/rowflow/automation/kind"
 )
 
 // rowCounts counts the rows a dry run must not leave behind: records,
@@ -405,4 +406,22 @@ func TestDryRunScheduledAndAgain(t *testing.T) {
 // adminCtx is a context with full rights, for calls into the runtime.
 func adminCtx() context.Context {
 	return rowflow.WithPrincipal(context.Background(), rowflow.Principal{Role: rowflow.RoleOwner})
+}
+
+// TestDryRunCoversEveryAction: every action kind is either previewed
+// (kind.Previewer: an effect outside the database, never caused by a dry
+// run) or executed inside the rolled-back transaction (kind.Transactional
+// record writes, kind.EffectFree reads, scripts and delays). A new kind
+// with neither would be answered not_simulated: this test makes its
+// author choose.
+func TestDryRunCoversEveryAction(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	for _, at := range f.env.App.Automations.Kinds().Actions() {
+		_, preview := at.(kind.Previewer)
+		_, tx := at.(kind.Transactional)
+		_, free := at.(kind.EffectFree)
+		require.True(t, preview || tx || free, "action %s: a dry run can neither preview nor safely execute it", at.Name())
+		require.False(t, free && (preview || tx), "action %s: effect-free and previewed/transactional", at.Name())
+	}
 }

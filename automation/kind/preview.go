@@ -10,9 +10,9 @@ import "context"
 // request Execute would make, WITHOUT making it: no connection is opened,
 // nothing is written. The runtime redacts the request with Redact and the
 // kind's declared secrets, so Preview returns it as it would go out.
-// Actions that are not Previewers are executed for real in a dry run,
-// inside a transaction that is rolled back (the record actions, reads,
-// scripts, delays): they must have no effect outside that transaction.
+// A Transactional or EffectFree action is executed for real in a dry
+// run, inside a transaction that is rolled back; any other action is not
+// executed at all (the dry run says it cannot simulate it).
 type Previewer interface {
 	Preview(ctx context.Context, s *StepContext, cfg any) (Preview, error)
 }
@@ -30,4 +30,11 @@ type Preview struct {
 	// Note says in one sentence what a real run would do beyond Request
 	// ("signed with webhook-signature", "retried on 5xx").
 	Note string
+}
+
+// EffectFree is an Action with no effect outside the transaction its ctx
+// carries (a read, a sandboxed script, a delay, which only computes when
+// to go on): a dry run executes it for real.
+type EffectFree interface {
+	EffectFree()
 }
