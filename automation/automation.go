@@ -75,6 +75,10 @@ type Automation struct {
 	DisabledReason   string `json:"disabled_reason,omitempty" doc:"why the automation was disabled automatically"`
 	// AlertEmail is emailed when a run fails for good ("": nobody).
 	AlertEmail string `json:"alert_email,omitempty" doc:"emailed when a run fails for good, through the server's SMTP server"`
+	// RecordSkippedRuns stores a run with status skipped and its condition
+	// trace for every event whose conditions fail (off: nothing is stored
+	// for them).
+	RecordSkippedRuns bool `json:"record_skipped_runs" doc:"store events whose conditions fail as runs with status skipped and their condition_trace (default false: nothing is stored for them)"`
 	// NextFires lists the next fires of an enabled automation whose
 	// trigger fires at times of its own (kind.Upcoming: scheduled).
 	NextFires []kind.NextFire `json:"next_fires,omitempty" doc:"the next 5 fires of an enabled scheduled automation, in its time zone and in UTC"`
@@ -126,6 +130,8 @@ type AutomationInput struct {
 	// AlertEmail sets who is emailed when a run fails for good ("":
 	// nobody). Not versioned.
 	AlertEmail *string `json:"alert_email,omitempty"`
+	// RecordSkippedRuns sets Automation.RecordSkippedRuns. Not versioned.
+	RecordSkippedRuns *bool `json:"record_skipped_runs,omitempty"`
 }
 
 // MaxAutoDisableAfter is the largest auto_disable_after.
@@ -146,9 +152,16 @@ func (in AutomationInput) checkAutoDisable() error {
 	return nil
 }
 
-// saveAutoDisable stores an input's auto_disable_after (when given) on the
-// automation row r, in the save's transaction.
+// saveAutoDisable stores an input's settings that are not versioned
+// (auto_disable_after, alert_email, record_skipped_runs; each when given)
+// on the automation row, in the save's transaction.
 func saveAutoDisable(ctx context.Context, q *db.Queries, in AutomationInput, out *Automation) error {
+	if in.RecordSkippedRuns != nil {
+		out.RecordSkippedRuns = *in.RecordSkippedRuns
+		if err := q.SetAutomationRecordSkippedRuns(ctx, db.SetAutomationRecordSkippedRunsParams{ID: out.ID, RecordSkippedRuns: *in.RecordSkippedRuns}); err != nil {
+			return err
+		}
+	}
 	if in.AlertEmail != nil {
 		out.AlertEmail = *in.AlertEmail
 		if err := q.SetAutomationAlertEmail(ctx, db.SetAutomationAlertEmailParams{ID: out.ID, AlertEmail: nilIfEmpty(*in.AlertEmail)}); err != nil {
@@ -190,6 +203,7 @@ func automationFromRow(r db.Automation) Automation {
 	if r.AlertEmail != nil {
 		a.AlertEmail = *r.AlertEmail
 	}
+	a.RecordSkippedRuns = r.RecordSkippedRuns
 	_ = json.Unmarshal(r.Trigger, &a.Trigger)
 	_ = json.Unmarshal(r.Steps, &a.Steps)
 	if a.Steps == nil {

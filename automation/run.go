@@ -130,12 +130,15 @@ func retryDelay(args StepArgs, attempt int) time.Duration {
 }
 
 // initialStatus is a new run's status: failed at once (loop_detected, a
-// condition that cannot be evaluated), succeeded at once (no steps), or
-// queued for its first step.
+// condition that cannot be evaluated), skipped at once (its conditions
+// failed; record_skipped_runs), succeeded at once (no steps), or queued
+// for its first step.
 func initialStatus(s runStart, def definition) string {
 	switch {
 	case s.failure != "":
 		return RunFailed
+	case s.skipped:
+		return RunSkipped
 	case len(def.Steps) == 0:
 		return RunSucceeded
 	}
@@ -238,6 +241,7 @@ func (rt *Runtime) prepareRuns(ctx context.Context, q *db.Queries, starts []runS
 		p.JobArgs = append(p.JobArgs, jobArgs)
 		p.JobMaxAttempts = append(p.JobMaxAttempts, maxAttempts)
 		p.JobScheduledAt = append(p.JobScheduledAt, at)
+		p.ConditionTraces = append(p.ConditionTraces, string(s.conditionTrace))
 	}
 	p.Notify = rt.notify.due(now)
 	return b, nil

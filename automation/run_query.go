@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rowflow/rowflow"
+	"github.com/rowflow/rowflow/condition"
 	"github.com/rowflow/rowflow/db"
 	"github.com/rowflow/rowflow/pgtx"
 )
@@ -62,6 +63,11 @@ type Run struct {
 	// ResumeAt is when a waiting run (after a delay step) goes on with its
 	// next step; null otherwise.
 	ResumeAt *time.Time `json:"resume_at"`
+	// ConditionTrace is the automation's conditions evaluated rule by rule
+	// when the run was matched (the shape of explain's conditions); absent
+	// for an automation without conditions and for runs stored before it
+	// was kept. A skipped run's trace names the rule that failed.
+	ConditionTrace *condition.Trace `json:"condition_trace,omitempty" doc:"the conditions evaluated rule by rule when the run was matched (as explain's conditions); a skipped run's names the failing rule"`
 }
 
 func runFromRow(r db.Run, steps []db.RunStep) Run {
@@ -69,6 +75,12 @@ func runFromRow(r db.Run, steps []db.RunStep) Run {
 		Depth: int(r.Depth), OriginRunID: r.OriginRunID, ReplayOf: r.ReplayOf, IsTest: r.IsTest,
 		Trigger:   RunTrigger{Type: r.TriggerType, Data: r.TriggerData},
 		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, ResumeAt: r.ResumeAt, Steps: []RunStep{}}
+	if len(r.ConditionTrace) > 0 {
+		var tr condition.Trace
+		if json.Unmarshal(r.ConditionTrace, &tr) == nil {
+			out.ConditionTrace = &tr
+		}
+	}
 	for _, s := range steps {
 		out.Steps = append(out.Steps, RunStep{ID: s.StepID, Type: s.Type, Status: s.Status, Attempts: int(s.Attempts),
 			Input: s.Input, Output: s.Output, Error: s.Error, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt,

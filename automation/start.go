@@ -117,13 +117,16 @@ func (rt *Runtime) StartTriggeredBatch(ctx context.Context, tx pgx.Tx, occs []Oc
 			}
 			// Conditions first: an occurrence they filter out starts no run,
 			// not even a failed one.
-			ok, err := rt.occurrenceConditions(a, occ, data)
+			ok, tr, err := rt.occurrenceConditions(a, occ, data)
 			switch {
 			case err != nil && s.failure == "":
 				s.failure = "conditions could not be evaluated: " + err.Error()
-			case err == nil && !ok:
+			case err == nil && !ok && !a.RecordSkippedRuns:
 				continue
+			case err == nil && !ok:
+				s.skipped = true
 			}
+			s.conditionTrace = tr
 			if s.failure == "" && s.depth > rt.maxDepth {
 				s.failure = fmt.Sprintf("loop_detected: this run would be %d automation writes deep (the maximum is %d); origin run %s", s.depth, rt.maxDepth, s.originRunID)
 			}
@@ -176,16 +179,31 @@ func (rt *Runtime) Dispatch(s Started) { rt.dispatchSteps(s.inline) }
 
 // occurrenceConditions matches a's conditions: on the record's cells for
 // a trigger on a table, on paths of data otherwise (payload_condition.go).
-func (rt *Runtime) occurrenceConditions(a db.Automation, occ Occurrence, data map[string]any) (bool, error) {
+// The trace (nil without conditions) is computed only for a run that is
+// stored: one that passes, or fails with record_skipped_runs.
+func (rt *Runtime) occurrenceConditions(a db.Automation, occ Occurrence, data map[string]any) (bool, []byte, error) {
 	if len(a.Conditions) == 0 || string(a.Conditions) == "null" {
-		return true, nil
+		return true, nil, nil
 	}
+	now := rt.now()
 	if occ.Table != nil {
 		c, err := rt.compileAutomationCondition(occ.Table, a)
 		if err != nil {
-			return false, err
+			return false, nil, err
 		}
-		return c.Match(occ.Cells, rt.now())
+		ok, err := c.Match(occ.Cells, now)
+		if err != nil || (!ok && !a.RecordSkippedRuns) {
+			return ok, nil, err
+		}
+		return ok, traceJSON(c.Trace(occ.Cells, now)), nil
 	}
-	return matchPayload(a.Conditions, data, rt.now())
+	ok, err := matchPayload(a.Conditions, data, now)
+	if err != nil || (!ok && !a.RecordSkippedRuns) {
+		return ok, nil, err
+	}
+	tr, err := tracePayload(a.Conditions, data, now)
+	if err != nil {
+		return ok, nil, nil
+	}
+	return ok, traceJSON(tr), nil
 }

@@ -73,21 +73,22 @@ type ApiToken struct {
 }
 
 type Automation struct {
-	ID               string          `json:"id"`
-	BaseID           string          `json:"base_id"`
-	Name             string          `json:"name"`
-	Enabled          bool            `json:"enabled"`
-	TriggerType      string          `json:"trigger_type"`
-	TableID          *string         `json:"table_id"`
-	Trigger          json.RawMessage `json:"trigger"`
-	Conditions       json.RawMessage `json:"conditions"`
-	Steps            json.RawMessage `json:"steps"`
-	Version          int32           `json:"version"`
-	CreatedAt        time.Time       `json:"created_at"`
-	UpdatedAt        time.Time       `json:"updated_at"`
-	AutoDisableAfter *int32          `json:"auto_disable_after"`
-	DisabledReason   *string         `json:"disabled_reason"`
-	AlertEmail       *string         `json:"alert_email"`
+	ID                string          `json:"id"`
+	BaseID            string          `json:"base_id"`
+	Name              string          `json:"name"`
+	Enabled           bool            `json:"enabled"`
+	TriggerType       string          `json:"trigger_type"`
+	TableID           *string         `json:"table_id"`
+	Trigger           json.RawMessage `json:"trigger"`
+	Conditions        json.RawMessage `json:"conditions"`
+	Steps             json.RawMessage `json:"steps"`
+	Version           int32           `json:"version"`
+	CreatedAt         time.Time       `json:"created_at"`
+	UpdatedAt         time.Time       `json:"updated_at"`
+	AutoDisableAfter  *int32          `json:"auto_disable_after"`
+	DisabledReason    *string         `json:"disabled_reason"`
+	AlertEmail        *string         `json:"alert_email"`
+	RecordSkippedRuns bool            `json:"record_skipped_runs"`
 }
 
 type AutomationFailure struct {
@@ -197,24 +198,25 @@ type RiverJob struct {
 }
 
 type Run struct {
-	ID           string          `json:"id"`
-	AutomationID string          `json:"automation_id"`
-	Version      int32           `json:"version"`
-	BaseID       string          `json:"base_id"`
-	TriggerType  string          `json:"trigger_type"`
-	TriggerData  json.RawMessage `json:"trigger_data"`
-	Status       string          `json:"status"`
-	Error        *string         `json:"error"`
-	Depth        int32           `json:"depth"`
-	OriginRunID  *string         `json:"origin_run_id"`
-	IsTest       bool            `json:"is_test"`
-	EventKey     string          `json:"event_key"`
-	CreatedAt    time.Time       `json:"created_at"`
-	StartedAt    *time.Time      `json:"started_at"`
-	FinishedAt   *time.Time      `json:"finished_at"`
-	BackstopAt   *time.Time      `json:"backstop_at"`
-	ResumeAt     *time.Time      `json:"resume_at"`
-	ReplayOf     *string         `json:"replay_of"`
+	ID             string          `json:"id"`
+	AutomationID   string          `json:"automation_id"`
+	Version        int32           `json:"version"`
+	BaseID         string          `json:"base_id"`
+	TriggerType    string          `json:"trigger_type"`
+	TriggerData    json.RawMessage `json:"trigger_data"`
+	Status         string          `json:"status"`
+	Error          *string         `json:"error"`
+	Depth          int32           `json:"depth"`
+	OriginRunID    *string         `json:"origin_run_id"`
+	IsTest         bool            `json:"is_test"`
+	EventKey       string          `json:"event_key"`
+	CreatedAt      time.Time       `json:"created_at"`
+	StartedAt      *time.Time      `json:"started_at"`
+	FinishedAt     *time.Time      `json:"finished_at"`
+	BackstopAt     *time.Time      `json:"backstop_at"`
+	ResumeAt       *time.Time      `json:"resume_at"`
+	ReplayOf       *string         `json:"replay_of"`
+	ConditionTrace json.RawMessage `json:"condition_trace"`
 }
 
 type RunStep struct {

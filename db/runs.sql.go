@@ -247,7 +247,7 @@ func (q *Queries) FinishStep(ctx context.Context, arg FinishStepParams) (FinishS
 }
 
 const getRun = `-- name: GetRun :one
-SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of FROM runs WHERE id = $1
+SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of, condition_trace FROM runs WHERE id = $1
 `
 
 func (q *Queries) GetRun(ctx context.Context, id string) (Run, error) {
@@ -272,12 +272,13 @@ func (q *Queries) GetRun(ctx context.Context, id string) (Run, error) {
 		&i.BackstopAt,
 		&i.ResumeAt,
 		&i.ReplayOf,
+		&i.ConditionTrace,
 	)
 	return i, err
 }
 
 const getRunForUpdate = `-- name: GetRunForUpdate :one
-SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of FROM runs WHERE id = $1 FOR UPDATE
+SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of, condition_trace FROM runs WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetRunForUpdate(ctx context.Context, id string) (Run, error) {
@@ -302,6 +303,7 @@ func (q *Queries) GetRunForUpdate(ctx context.Context, id string) (Run, error) {
 		&i.BackstopAt,
 		&i.ResumeAt,
 		&i.ReplayOf,
+		&i.ConditionTrace,
 	)
 	return i, err
 }
@@ -353,8 +355,25 @@ func (q *Queries) HandBackInlineStep(ctx context.Context, arg HandBackInlineStep
 	return result.RowsAffected(), nil
 }
 
+const lastRealTrigger = `-- name: LastRealTrigger :one
+SELECT trigger_data FROM runs
+WHERE automation_id = $1 AND NOT is_test
+ORDER BY created_at DESC, id DESC
+LIMIT 1
+`
+
+// The trigger data of an automation's newest run that is not a test run
+// (a dry run's sample when none is given; skipped runs count: they are
+// real events too).
+func (q *Queries) LastRealTrigger(ctx context.Context, automationID string) (json.RawMessage, error) {
+	row := q.db.QueryRow(ctx, lastRealTrigger, automationID)
+	var trigger_data json.RawMessage
+	err := row.Scan(&trigger_data)
+	return trigger_data, err
+}
+
 const listBaseRuns = `-- name: ListBaseRuns :many
-SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of FROM runs
+SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of, condition_trace FROM runs
 WHERE base_id = $1
   AND ($2::text IS NULL OR status = $2::text)
   AND ($3::bool IS NULL OR is_test = $3::bool)
@@ -418,6 +437,7 @@ func (q *Queries) ListBaseRuns(ctx context.Context, arg ListBaseRunsParams) ([]R
 			&i.BackstopAt,
 			&i.ResumeAt,
 			&i.ReplayOf,
+			&i.ConditionTrace,
 		); err != nil {
 			return nil, err
 		}
@@ -506,7 +526,7 @@ func (q *Queries) ListRunStepsOfRuns(ctx context.Context, runIds []string) ([]Ru
 }
 
 const listRuns = `-- name: ListRuns :many
-SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of FROM runs
+SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of, condition_trace FROM runs
 WHERE automation_id = $1
   AND ($2::text IS NULL OR status = $2::text)
   AND ($3::bool IS NULL OR is_test = $3::bool)
@@ -571,6 +591,7 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 			&i.BackstopAt,
 			&i.ResumeAt,
 			&i.ReplayOf,
+			&i.ConditionTrace,
 		); err != nil {
 			return nil, err
 		}
@@ -679,17 +700,19 @@ WITH claim AS (
            unnest($11::int[]) AS depth, unnest($12::text[]) AS origin_run_id,
            unnest($13::bool[]) AS is_test, unnest($14::text[]) AS event_key,
            unnest($15::text[]) AS job_args, unnest($16::int[]) AS job_max_attempts,
-           unnest($17::timestamptz[]) AS job_scheduled_at
+           unnest($17::timestamptz[]) AS job_scheduled_at,
+           unnest($18::text[]) AS condition_trace
 ), ins AS (
-    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at)
+    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, condition_trace)
     SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data::jsonb, r.status,
            nullif(r.error, ''), r.depth, nullif(r.origin_run_id, ''), r.is_test, r.event_key,
            r.at, CASE WHEN r.status <> 'queued' THEN r.at END,
            CASE WHEN r.status NOT IN ('queued', 'running') THEN r.at END,
-           CASE WHEN r.status = 'running' THEN r.job_scheduled_at END
+           CASE WHEN r.status = 'running' THEN r.job_scheduled_at END,
+           nullif(r.condition_trace, '')::jsonb
     -- One clock reading per run for created_at, started_at and finished_at,
     -- so a run never starts before it was created.
-    FROM (SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data, r.status, r.error, r.depth, r.origin_run_id, r.is_test, r.event_key, r.job_args, r.job_max_attempts, r.job_scheduled_at, clock_timestamp() AS at FROM r) r
+    FROM (SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data, r.status, r.error, r.depth, r.origin_run_id, r.is_test, r.event_key, r.job_args, r.job_max_attempts, r.job_scheduled_at, r.condition_trace, clock_timestamp() AS at FROM r) r
     WHERE $2::bigint = 0 OR EXISTS (SELECT 1 FROM claim)
     ON CONFLICT (automation_id, event_key) DO NOTHING
     RETURNING id, status
@@ -709,23 +732,24 @@ FROM ins LEFT JOIN job ON job.run_id = ins.id
 `
 
 type StartRunsParams struct {
-	Notify         bool        `json:"notify"`
-	EventJobID     int64       `json:"event_job_id"`
-	Ids            []string    `json:"ids"`
-	AutomationIds  []string    `json:"automation_ids"`
-	Versions       []int32     `json:"versions"`
-	BaseIds        []string    `json:"base_ids"`
-	TriggerTypes   []string    `json:"trigger_types"`
-	TriggerDatas   []string    `json:"trigger_datas"`
-	Statuses       []string    `json:"statuses"`
-	Errors         []string    `json:"errors"`
-	Depths         []int32     `json:"depths"`
-	OriginRunIds   []string    `json:"origin_run_ids"`
-	IsTests        []bool      `json:"is_tests"`
-	EventKeys      []string    `json:"event_keys"`
-	JobArgs        []string    `json:"job_args"`
-	JobMaxAttempts []int32     `json:"job_max_attempts"`
-	JobScheduledAt []time.Time `json:"job_scheduled_at"`
+	Notify          bool        `json:"notify"`
+	EventJobID      int64       `json:"event_job_id"`
+	Ids             []string    `json:"ids"`
+	AutomationIds   []string    `json:"automation_ids"`
+	Versions        []int32     `json:"versions"`
+	BaseIds         []string    `json:"base_ids"`
+	TriggerTypes    []string    `json:"trigger_types"`
+	TriggerDatas    []string    `json:"trigger_datas"`
+	Statuses        []string    `json:"statuses"`
+	Errors          []string    `json:"errors"`
+	Depths          []int32     `json:"depths"`
+	OriginRunIds    []string    `json:"origin_run_ids"`
+	IsTests         []bool      `json:"is_tests"`
+	EventKeys       []string    `json:"event_keys"`
+	JobArgs         []string    `json:"job_args"`
+	JobMaxAttempts  []int32     `json:"job_max_attempts"`
+	JobScheduledAt  []time.Time `json:"job_scheduled_at"`
+	ConditionTraces []string    `json:"condition_traces"`
 }
 
 type StartRunsRow struct {
@@ -771,6 +795,7 @@ func (q *Queries) StartRuns(ctx context.Context, arg StartRunsParams) ([]StartRu
 		arg.JobArgs,
 		arg.JobMaxAttempts,
 		arg.JobScheduledAt,
+		arg.ConditionTraces,
 	)
 	if err != nil {
 		return nil, err

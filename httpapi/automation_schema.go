@@ -109,6 +109,8 @@ type AutomationBody struct {
 	AutoDisableAfter *int `json:"auto_disable_after,omitempty" minimum:"0" maximum:"1000" doc:"disable the automation after this many consecutive failed runs (0: never, the default); the reason is shown as disabled_reason"`
 	// AlertEmail is automation.AutomationInput's.
 	AlertEmail *string `json:"alert_email,omitempty" maxLength:"254" doc:"emailed when a run fails for good, through the server's SMTP server (ROWFLOW_SMTP_URL; without one no email is sent); \"\" removes it"`
+	// RecordSkippedRuns is automation.AutomationInput's.
+	RecordSkippedRuns *bool `json:"record_skipped_runs,omitempty" doc:"store events whose conditions fail as runs with status skipped and their condition_trace (default false)"`
 	// clearConditions is set by an explicit "conditions": null, which
 	// encoding/json cannot tell from an absent key.
 	clearConditions bool
@@ -134,7 +136,8 @@ func (b *AutomationBody) UnmarshalJSON(data []byte) error {
 
 // input converts the body to the runtime's input.
 func (b AutomationBody) input() automation.AutomationInput {
-	in := automation.AutomationInput{Name: b.Name, Enabled: b.Enabled, AutoDisableAfter: b.AutoDisableAfter, AlertEmail: b.AlertEmail}
+	in := automation.AutomationInput{Name: b.Name, Enabled: b.Enabled, AutoDisableAfter: b.AutoDisableAfter, AlertEmail: b.AlertEmail,
+		RecordSkippedRuns: b.RecordSkippedRuns}
 	if b.Trigger != nil {
 		t := automation.TriggerSpec(*b.Trigger)
 		in.Trigger = &t

@@ -59,6 +59,12 @@ UPDATE automations SET auto_disable_after = $2 WHERE id = $1;
 -- alert_email of an automation (NULL: none).
 UPDATE automations SET alert_email = $2 WHERE id = $1;
 
+-- name: SetAutomationRecordSkippedRuns :exec
+-- record_skipped_runs of an automation: events whose conditions fail are
+-- stored as skipped runs with their trace. (The update bumps the table's
+-- automations_version, 00004: writers match against the new setting.)
+UPDATE automations SET record_skipped_runs = $2 WHERE id = $1 AND record_skipped_runs <> $2;
+
 -- name: CountRunFailure :one
 -- One more consecutive failed run of an automation; answers the count and
 -- the automation's auto_disable_after (NULL: never).

@@ -1,6 +1,15 @@
 -- name: GetRun :one
 SELECT * FROM runs WHERE id = $1;
 
+-- name: LastRealTrigger :one
+-- The trigger data of an automation's newest run that is not a test run
+-- (a dry run's sample when none is given; skipped runs count: they are
+-- real events too).
+SELECT trigger_data FROM runs
+WHERE automation_id = $1 AND NOT is_test
+ORDER BY created_at DESC, id DESC
+LIMIT 1;
+
 -- name: GetRunForUpdate :one
 SELECT * FROM runs WHERE id = $1 FOR UPDATE;
 
@@ -114,14 +123,16 @@ WITH claim AS (
            unnest(sqlc.arg(depths)::int[]) AS depth, unnest(sqlc.arg(origin_run_ids)::text[]) AS origin_run_id,
            unnest(sqlc.arg(is_tests)::bool[]) AS is_test, unnest(sqlc.arg(event_keys)::text[]) AS event_key,
            unnest(sqlc.arg(job_args)::text[]) AS job_args, unnest(sqlc.arg(job_max_attempts)::int[]) AS job_max_attempts,
-           unnest(sqlc.arg(job_scheduled_at)::timestamptz[]) AS job_scheduled_at
+           unnest(sqlc.arg(job_scheduled_at)::timestamptz[]) AS job_scheduled_at,
+           unnest(sqlc.arg(condition_traces)::text[]) AS condition_trace
 ), ins AS (
-    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at)
+    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, condition_trace)
     SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data::jsonb, r.status,
            nullif(r.error, ''), r.depth, nullif(r.origin_run_id, ''), r.is_test, r.event_key,
            r.at, CASE WHEN r.status <> 'queued' THEN r.at END,
            CASE WHEN r.status NOT IN ('queued', 'running') THEN r.at END,
-           CASE WHEN r.status = 'running' THEN r.job_scheduled_at END
+           CASE WHEN r.status = 'running' THEN r.job_scheduled_at END,
+           nullif(r.condition_trace, '')::jsonb
     -- One clock reading per run for created_at, started_at and finished_at,
     -- so a run never starts before it was created.
     FROM (SELECT r.*, clock_timestamp() AS at FROM r) r

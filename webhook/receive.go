@@ -128,19 +128,7 @@ func (s *Service) store(ctx context.Context, in stored) (Answer, error) {
 // mapping's results, or the failure its runs are stored with.
 func (s *Service) prepare(ctx context.Context, in *stored) {
 	in.id = rowflow.NewID(PrefixRequest)
-	in.data = map[string]any{"webhook_id": in.webhook.ID, "request_id": in.id, "method": in.method,
-		"body": in.body, "headers": in.headers, "query": in.query, "received_at": s.now().UTC()}
-	m, err := s.mappingFor(in.webhook.ID, in.webhook.UpdatedAt, in.webhook.Mapping)
-	if err == nil {
-		var mapped map[string]any
-		if mapped, err = m.run(ctx, map[string]any{"body": in.body, "headers": in.headers, "query": in.query}, len(in.raw)); err == nil {
-			in.data["data"] = mapped
-		}
-	}
-	if err != nil {
-		in.failure = "the webhook's payload mapping failed: " + err.Error()
-		in.data["data"] = map[string]any{}
-	}
+	in.data, in.failure = s.triggerData(ctx, *in, in.id, s.now())
 }
 
 // occurrence is the trigger occurrence of a prepared request.
@@ -206,6 +194,26 @@ func (s *Service) storeOne(ctx context.Context, in stored) (Answer, error) {
 		s.runs.Dispatch(started)
 	}
 	return ans, nil
+}
+
+// triggerData is a request's trigger data ({{trigger.…}}): webhook and
+// request ids, method, body, headers, query, received_at, and data (the
+// webhook's mapping; {} with failure set when the mapping fails).
+func (s *Service) triggerData(ctx context.Context, in stored, reqID string, receivedAt time.Time) (data map[string]any, failure string) {
+	data = map[string]any{"webhook_id": in.webhook.ID, "request_id": reqID, "method": in.method,
+		"body": in.body, "headers": in.headers, "query": in.query, "received_at": receivedAt.UTC()}
+	m, err := s.mappingFor(in.webhook.ID, in.webhook.UpdatedAt, in.webhook.Mapping)
+	if err == nil {
+		var mapped map[string]any
+		if mapped, err = m.run(ctx, map[string]any{"body": in.body, "headers": in.headers, "query": in.query}, len(in.raw)); err == nil {
+			data["data"] = mapped
+		}
+	}
+	if err != nil {
+		failure = "the webhook's payload mapping failed: " + err.Error()
+		data["data"] = map[string]any{}
+	}
+	return data, failure
 }
 
 func optional(s string) *string {

@@ -115,3 +115,25 @@ func (s *Service) DeleteExpiredRequests(ctx context.Context, retention time.Dura
 		}
 	}
 }
+
+// LastTriggerData is the trigger data of the newest request webhook
+// webhookID stored (its mapping applied as the webhook is now), for a
+// test of an automation it triggers (kind.Tester of webhook_received);
+// Invalid "sample" when it has received none yet.
+func (s *Service) LastTriggerData(ctx context.Context, webhookID string) (map[string]any, error) {
+	w, err := s.load(ctx, webhookID, rowflow.RoleViewer)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.q.ListWebhookRequests(ctx, db.ListWebhookRequestsParams{WebhookID: webhookID, Lim: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, rowflow.Invalid("sample", "webhook %s has received no request yet: send one, or give a sample", webhookID)
+	}
+	r := requestFromRow(rows[0])
+	data, _ := s.triggerData(ctx, stored{webhook: w, method: r.Method, contentType: r.ContentType, headers: r.Headers, query: r.Query,
+		raw: rows[0].RawBody, body: r.Body}, r.ID, r.ReceivedAt)
+	return data, nil
+}
