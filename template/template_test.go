@@ -337,7 +337,7 @@ func TestStepRefs(t *testing.T) {
 func TestRoots(t *testing.T) {
 	t.Parallel()
 	r := Roots()
-	require.Equal(t, []string{"trigger", "steps", "run", "now", "record"}, r)
+	require.Equal(t, []string{"trigger", "steps", "run", "now", "record", "item", "index"}, r)
 	r[0] = "changed"
 	require.Equal(t, "trigger", Roots()[0])
 }
