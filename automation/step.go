@@ -82,7 +82,7 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 			return err
 		}
 		for _, p := range prior {
-			if int(p.StepIndex) == a.Index && p.StartedAt != nil {
+			if int(p.StepIndex) == a.Index && p.Path == "" && p.StartedAt != nil {
 				st.started = *p.StartedAt
 			}
 		}
