@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -196,4 +197,172 @@ func TestGroupValidationLocations(t *testing.T) {
 		"steps[2].branches[2].steps[0].steps[0].type", // unknown type
 		"steps[3].config",                             // a for_each's inner step is not visible after it
 	}, "%s", raw)
+}
+
+// TestGroupStepsRetryAndKeepTheirKeys: a step inside a for_each that fails
+// with a retryable answer is retried (the group's job waits, then resumes
+// at that item), with the same webhook-id on every attempt and one per
+// item; a first-step if group runs inline like any first step.
+func TestGroupStepsRetryAndKeepTheirKeys(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	rcv := newReceiver(t, 200, 500, 503, 200) // item 1 fails twice
+	aut := f.automation(t, map[string]any{"name": "retry inside", "trigger": f.trigger("record_created", nil),
+		"steps": []any{
+			map[string]any{"id": "route", "type": "if", "branches": []any{
+				map[string]any{"if": map[string]any{"match": "all", "rules": []any{map[string]any{"field": "Name", "op": "is", "value": "go"}}},
+					"steps": []any{map[string]any{"id": "each", "type": "for_each", "items": []any{"a", "b", "c"}, "steps": []any{
+						map[string]any{"id": "post", "type": "send_webhook", "config": map[string]any{"url": rcv.URL,
+							"body": map[string]any{"item": "{{item}}", "index": "{{index}}"}},
+							"retry": map[string]any{"max_attempts": 5, "backoff": map[string]any{"type": "fixed", "delay_ms": 50}}},
+					}}}},
+			}},
+		}})
+	f.create(t, map[string]any{"Name": "go"})
+	var items, ids []string
+	for i := 0; i < 5; i++ {
+		d := rcv.wait(t)
+		items = append(items, d.Body["item"].(string))
+		ids = append(ids, d.Header.Get("webhook-id"))
+	}
+	require.Equal(t, []string{"a", "b", "b", "b", "c"}, items)
+	require.Equal(t, ids[1], ids[2])
+	require.Equal(t, ids[1], ids[3], "one webhook-id for every attempt of the item's step")
+	require.NotEqual(t, ids[0], ids[1])
+	require.NotEqual(t, ids[1], ids[4])
+	run := f.waitRuns(t, aut, 1)[0]
+	require.Equal(t, "succeeded", run["status"], "%v", run["error"])
+	steps := stepsOf(f.getRun(t, run["id"].(string)))
+	var paths []string
+	for _, s := range steps {
+		paths = append(paths, fmt.Sprint(s["path"]))
+		if s["path"] == "route.b0.each[1].post" {
+			require.Equal(t, 3.0, s["attempts"])
+		}
+	}
+	require.Equal(t, []string{"<nil>", "route.b0.each", "route.b0.each[0].post", "route.b0.each[1].post", "route.b0.each[2].post"}, paths)
+	require.Equal(t, 5, rcv.count())
+}
+
+// TestForEachConcurrentNestedIf: a for_each with concurrency 4 over 120
+// records runs an if per item on the item's own fields; every record is
+// written exactly once, by the branch its status chose.
+func TestForEachConcurrentNestedIf(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	for b := 0; b < 120; b += 60 {
+		batch := make([]map[string]any, 60)
+		for i := range batch {
+			st := "Todo"
+			if (b+i)%3 == 0 {
+				st = "Doing"
+			}
+			batch[i] = map[string]any{"Name": fmt.Sprint(b + i), "Status": st}
+		}
+		f.createBatch(t, batch...)
+	}
+	jobs := f.table(t, "Jobs", map[string]any{"name": "Name", "type": "text"})
+	update := func(id string, count int) map[string]any {
+		return map[string]any{"id": id, "type": "update_record", "config": map[string]any{"table_id": f.tableID,
+			"record_id": "{{item.id}}", "fields": map[string]any{"Count": count, "Amount": "{{index}}"}}}
+	}
+	aut := f.automation(t, map[string]any{"name": "sort", "trigger": map[string]any{"type": "record_created", "config": map[string]any{"table_id": jobs["id"]}},
+		"steps": []any{
+			map[string]any{"id": "find", "type": "find_records", "config": map[string]any{"table_id": f.tableID, "limit": 500}},
+			map[string]any{"id": "each", "type": "for_each", "items": "{{steps.find.output.records}}", "concurrency": 4, "steps": []any{
+				map[string]any{"id": "kind", "type": "if", "branches": []any{
+					map[string]any{"if": map[string]any{"match": "all", "rules": []any{map[string]any{"field": "item.fields.Status", "op": "is", "value": "Doing"}}},
+						"steps": []any{update("doing", 1)}},
+					map[string]any{"else": true, "steps": []any{update("other", 2)}},
+				}},
+			}},
+		}})
+	f.env.JSON("POST", "/api/v1/tables/"+jobs["id"].(string)+"/records", map[string]any{"fields": map[string]any{"Name": "go"}}, 201)
+	run := f.waitRuns(t, aut, 1)[0]
+	require.Equal(t, "succeeded", run["status"], "%v", run["error"])
+	var once int
+	require.NoError(t, f.env.App.Pool.QueryRow(t.Context(), `SELECT count(*) FROM records WHERE table_id = $1 AND version = 2`, f.tableID).Scan(&once))
+	require.Equal(t, 120, once, "every record written exactly once")
+	doing, other := 0, 0
+	for after := ""; ; {
+		page := f.env.JSON("GET", "/api/v1/tables/"+f.tableID+"/records?limit=100"+after, nil, 200)
+		for _, r := range items(page) {
+			fields := r["fields"].(map[string]any)
+			switch fields["Count"] {
+			case 1.0:
+				require.Equal(t, "Doing", fields["Status"])
+				doing++
+			case 2.0:
+				require.Equal(t, "Todo", fields["Status"])
+				other++
+			}
+		}
+		c, _ := page["next_cursor"].(string)
+		if c == "" {
+			break
+		}
+		after = "&cursor=" + c
+	}
+	require.Equal(t, 40, doing, "the Doing records took the first branch")
+	require.Equal(t, 80, other)
+	out := stepsOf(f.getRun(t, run["id"].(string)))[1]["output"].(map[string]any)
+	require.Len(t, out["items"], 120)
+}
+
+// TestRetryRunResumesInsideTheGroup: a run whose for_each failed at an
+// item (on_error stop) is retried from the group: the items done before
+// are not repeated, the failed one and the rest run.
+func TestRetryRunResumesInsideTheGroup(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	rcv := newReceiver(t, 200, 200, 400) // item 2 fails for good (a 4xx)
+	aut := f.automation(t, map[string]any{"name": "stop at 2", "trigger": f.trigger("record_created", nil),
+		"steps": []any{
+			map[string]any{"id": "each", "type": "for_each", "items": []any{0, 1, 2, 3}, "steps": []any{
+				map[string]any{"id": "post", "type": "send_webhook", "config": map[string]any{"url": rcv.URL, "body": map[string]any{"i": "{{index}}"}},
+					"retry": map[string]any{"max_attempts": 1}},
+			}},
+			map[string]any{"id": "after", "type": "send_webhook", "config": map[string]any{"url": rcv.URL, "body": map[string]any{"i": "after"}}},
+		}})
+	f.create(t, map[string]any{"Name": "x"})
+	run := f.waitRuns(t, aut, 1)[0]
+	require.Equal(t, "failed", run["status"])
+	require.Contains(t, run["error"], "each[2].post")
+	require.Equal(t, 3, rcv.count())
+
+	f.env.JSON("POST", "/api/v1/runs/"+run["id"].(string)+"/retry", nil, 202)
+	require.Eventually(t, func() bool { return f.getRun(t, run["id"].(string))["status"] == "succeeded" }, 30*time.Second, 20*time.Millisecond)
+	var got []any
+	for i := 0; i < 6; i++ {
+		got = append(got, rcv.wait(t).Body["i"])
+	}
+	require.Equal(t, []any{0.0, 1.0, 2.0, 2.0, 3.0, "after"}, got, "items 0 and 1 are not repeated")
+}
+
+// TestCancelStopsAGroup: cancelling a run stops its for_each before the
+// next item.
+func TestCancelStopsAGroup(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	rcv := newReceiver(t)
+	release := rcv.hold(t, 1)
+	aut := f.automation(t, map[string]any{"name": "long", "trigger": f.trigger("record_created", nil),
+		"steps": []any{
+			map[string]any{"id": "each", "type": "for_each", "items": []any{0, 1, 2, 3, 4}, "steps": []any{
+				map[string]any{"id": "post", "type": "send_webhook", "config": map[string]any{"url": rcv.URL, "body": map[string]any{"i": "{{index}}"}}},
+			}},
+		}})
+	f.create(t, map[string]any{"Name": "x"})
+	rcv.wait(t)
+	rcv.wait(t) // item 1, held
+	runID := f.runs(t, aut)[0]["id"].(string)
+	f.env.JSON("POST", "/api/v1/runs/"+runID+"/cancel", nil, 200)
+	release()
+	require.Eventually(t, func() bool {
+		var n int
+		_ = f.env.App.Pool.QueryRow(t.Context(), `SELECT count(*) FROM river_job WHERE kind = 'run_step' AND state NOT IN ('completed', 'cancelled', 'discarded')`).Scan(&n)
+		return n == 0
+	}, 30*time.Second, 20*time.Millisecond)
+	require.Equal(t, 2, rcv.count(), "no item after the cancel")
+	require.Equal(t, "cancelled", f.getRun(t, runID)["status"])
 }
