@@ -743,6 +743,7 @@ SELECT $1::text, $2::int, $3::text, $4::text, $5::int, $6::int,
        $12::jsonb, $13::jsonb, $14::text, $15::timestamptz,
        CASE WHEN $9::text IN ('succeeded', 'failed', 'skipped') THEN clock_timestamp() END,
        $16::timestamptz
+FROM (SELECT set_config('synchronous_commit', 'off', true)) async
 WHERE EXISTS (SELECT 1 FROM runs r WHERE r.id = $1::text AND r.status IN ('queued', 'running', 'waiting'))
 ON CONFLICT (run_id, step_index, path) DO UPDATE
 SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = coalesce(EXCLUDED.input, run_steps.input),
@@ -775,7 +776,10 @@ type SaveGroupStepParams struct {
 // the run is still in flight: 0 rows tells the execution to stop — a
 // second, concurrent execution finished the step, or the run ended
 // (cancelled). finished_at is set for a final status; an absent input
-// keeps the stored one (a group's items).
+// keeps the stored one (a group's items). The commit is asynchronous, as
+// FinishStep's (with the record writes of a record action in the same
+// transaction): a PostgreSQL crash can only lose steps the resumed walk
+// runs again, with the same idempotency keys.
 func (q *Queries) SaveGroupStep(ctx context.Context, arg SaveGroupStepParams) (int64, error) {
 	result, err := q.db.Exec(ctx, saveGroupStep,
 		arg.RunID,

@@ -98,13 +98,17 @@ SELECT count(*)::int FROM run_steps WHERE run_id = $1 AND type NOT IN ('if', 'fo
 -- the run is still in flight: 0 rows tells the execution to stop — a
 -- second, concurrent execution finished the step, or the run ended
 -- (cancelled). finished_at is set for a final status; an absent input
--- keeps the stored one (a group's items).
+-- keeps the stored one (a group's items). The commit is asynchronous, as
+-- FinishStep's (with the record writes of a record action in the same
+-- transaction): a PostgreSQL crash can only lose steps the resumed walk
+-- runs again, with the same idempotency keys.
 INSERT INTO run_steps (run_id, step_index, path, parent, item_index, ordinal, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at)
 SELECT sqlc.arg(run_id)::text, sqlc.arg(step_index)::int, sqlc.arg(path)::text, sqlc.narg(parent)::text, sqlc.narg(item_index)::int, sqlc.arg(ordinal)::int,
        sqlc.arg(step_id)::text, sqlc.arg(type)::text, sqlc.arg(status)::text, sqlc.arg(attempts)::int, sqlc.arg(snoozes)::int,
        sqlc.narg(input)::jsonb, sqlc.narg(output)::jsonb, sqlc.narg(error)::text, sqlc.arg(started_at)::timestamptz,
        CASE WHEN sqlc.arg(status)::text IN ('succeeded', 'failed', 'skipped') THEN clock_timestamp() END,
        sqlc.narg(next_attempt_at)::timestamptz
+FROM (SELECT set_config('synchronous_commit', 'off', true)) async
 WHERE EXISTS (SELECT 1 FROM runs r WHERE r.id = sqlc.arg(run_id)::text AND r.status IN ('queued', 'running', 'waiting'))
 ON CONFLICT (run_id, step_index, path) DO UPDATE
 SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = coalesce(EXCLUDED.input, run_steps.input),
