@@ -90,6 +90,7 @@ type Automation struct {
 	AlertEmail        *string         `json:"alert_email"`
 	MaxSteps          *int32          `json:"max_steps"`
 	RecordSkippedRuns bool            `json:"record_skipped_runs"`
+	CreatedBy         *string         `json:"created_by"`
 }
 
 type AutomationFailure struct {
@@ -218,6 +219,24 @@ type Run struct {
 	ResumeAt       *time.Time      `json:"resume_at"`
 	ReplayOf       *string         `json:"replay_of"`
 	ConditionTrace json.RawMessage `json:"condition_trace"`
+}
+
+type RunRollup struct {
+	AutomationID string    `json:"automation_id"`
+	BaseID       string    `json:"base_id"`
+	Hour         time.Time `json:"hour"`
+	Status       string    `json:"status"`
+	N            int64     `json:"n"`
+	Latency      []int32   `json:"latency"`
+	Duration     []int32   `json:"duration"`
+}
+
+type RunRollupFailure struct {
+	AutomationID string    `json:"automation_id"`
+	BaseID       string    `json:"base_id"`
+	Hour         time.Time `json:"hour"`
+	StepID       string    `json:"step_id"`
+	N            int64     `json:"n"`
 }
 
 type RunStep struct {
