@@ -134,6 +134,15 @@ type Connection struct {
 	UpdatedAt time.Time       `json:"updated_at"`
 }
 
+type ConsoleSession struct {
+	IDHash    []byte    `json:"id_hash"`
+	TokenID   *string   `json:"token_id"`
+	AdminHash []byte    `json:"admin_hash"`
+	Csrf      string    `json:"csrf"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
 type Field struct {
 	ID        string          `json:"id"`
 	TableID   string          `json:"table_id"`
@@ -257,6 +266,12 @@ type RunStep struct {
 	Parent        *string         `json:"parent"`
 	ItemIndex     *int32          `json:"item_index"`
 	Ordinal       int32           `json:"ordinal"`
+}
+
+type RunfeedWatch struct {
+	Key       string    `json:"key"`
+	Listener  string    `json:"listener"`
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 type Table struct {
