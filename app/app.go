@@ -143,7 +143,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 	if defaultSMTP != nil {
 		alerts = alertMail{server: *defaultSMTP, sender: a.DefaultMail}
 	}
-	a.Automations = automation.New(automation.Opts{Pool: pool, Logger: log, Records: a.Records, Alerts: alerts,
+	a.Automations = automation.New(automation.Opts{Pool: pool, Logger: log, Records: a.Records, Alerts: alerts, Notices: a.Notifications,
 		Kinds: Kinds(KindDeps{Records: a.Records, HTTP: httpClient, Notifications: a.Notifications, Schedules: a.Schedules,
 			Connections: a.Connections, Mail: a.Mail, DefaultSMTP: defaultSMTP, DefaultMail: a.DefaultMail, Slack: slackClient, Teams: teamsClient,
 			Webhooks: a.Webhooks, Scripts: script.NewRunner(script.Opts{Concurrency: cfg.ScriptConcurrency})}),

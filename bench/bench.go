@@ -9,7 +9,8 @@
 // idle/peak, idle database commits/s and CPU), schedule lateness
 // (schedule.go), incoming webhooks (stored request → first step start at
 // 200 and 1000 req/s, durable requests/s; incoming.go), notify_user → SSE
-// (notify.go) and send_email (email.go).
+// (notify.go), send_email (email.go), for_each over 1,000 found records
+// (foreach.go) and stats over 1,000,000 stored runs (run_stats.go).
 package bench
 
 import (
@@ -56,6 +57,12 @@ type Opts struct {
 	IncomingOnly bool
 	// ScriptOnly measures only the run_script rows (bench/script.go).
 	ScriptOnly bool
+	// ForEachOnly measures only the for_each row (bench/foreach.go).
+	ForEachOnly bool
+	// StatsOnly measures only the stats row (bench/run_stats.go), over
+	// StatsRuns runs (default 1,000,000; short: 100,000).
+	StatsOnly bool
+	StatsRuns int
 	// OutDir receives <timestamp>.json (default bench/results).
 	OutDir string
 	Out    io.Writer
@@ -77,6 +84,8 @@ type Result struct {
 	Email       *EmailRow       `json:"email,omitempty"`
 	Incoming    *IncomingResult `json:"incoming_webhook,omitempty"`
 	Script      ScriptRow       `json:"script"`
+	ForEach     *ForEachRow     `json:"for_each,omitempty"`
+	Stats       *StatsRow       `json:"stats,omitempty"`
 	Settings    map[string]any  `json:"settings"`
 	DurationSec float64         `json:"duration_sec"`
 }
@@ -162,6 +171,43 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 		return res, err
 	}
 
+	forEach := func() error {
+		row, err := forEachRow(ctx, a, pool, 1000, map[bool]int{true: 2, false: 5}[o.Short])
+		if err != nil {
+			return err
+		}
+		res.ForEach = &row
+		fmt.Fprintln(o.Out, "\nfor_each: find_records (1,000) → for_each → update_record per record")
+		fmt.Fprintln(o.Out, "  "+row.String())
+		return nil
+	}
+	if o.ForEachOnly {
+		err := forEach()
+		res.DurationSec = time.Since(began).Seconds()
+		return res, err
+	}
+	statsRowFn := func() error {
+		n := o.StatsRuns
+		if n <= 0 {
+			n = map[bool]int{true: 100000, false: 1000000}[o.Short]
+		}
+		row, err := statsRow(ctx, a, pool, n, map[bool]int{true: 50, false: 200}[o.Short], 3)
+		if err != nil {
+			return err
+		}
+		res.Stats = &row
+		fmt.Fprintln(o.Out, "\nstats over stored runs (GET …/stats through the API, sequential; ms)\n  "+row.String())
+		return nil
+	}
+	if o.StatsOnly {
+		if err := statsRowFn(); err != nil {
+			return nil, err
+		}
+		res.DurationSec = time.Since(began).Seconds()
+		path, err := writeResult(o.OutDir, res)
+		fmt.Fprintf(o.Out, "\nwrote %s (%.0f s)\n", path, res.DurationSec)
+		return res, err
+	}
 	if o.ScriptOnly {
 		if res.Script, err = scriptRows(ctx, a, srv, pool, map[bool]int{true: 100, false: 500}[o.Short], map[bool]int{true: 1000, false: 5000}[o.Short]); err != nil {
 			return nil, err
@@ -284,6 +330,9 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 	}
 	fmt.Fprintln(o.Out, "\nrun_script (step start → end ms; sustained scripts/s; RSS while 2 scripts fill memory_mb)")
 	fmt.Fprintln(o.Out, "  "+res.Script.String())
+	if err := forEach(); err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(o.Out, "\ncost: rss idle=%.1f MiB peak=%.1f MiB | idle db_commits/s=%.1f idle cpu=%.1f%% | cpu under load=%.0f%% of one core\n",
 		res.Cost.RSSIdleMiB, res.Cost.RSSPeakMiB, res.Cost.IdleCommitsSec, res.Cost.IdleCPUPercent, res.Cost.PeakCPUPercent)
 	row, err := scheduleLateness(ctx, o.Binary, dbURL, pool, rcv.srv.URL, fires)
@@ -293,6 +342,9 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 	res.Schedule = &row
 	fmt.Fprintln(o.Out, "\nschedule lateness (fire time → first step start, ms)\n  "+row.String())
 	if res.Incoming, err = incoming(ctx, a, pool, rcv, o.Short, o.Out); err != nil {
+		return nil, err
+	}
+	if err := statsRowFn(); err != nil {
 		return nil, err
 	}
 	res.DurationSec = time.Since(began).Seconds()

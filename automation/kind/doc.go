@@ -7,8 +7,9 @@
 //     time), Lifecycle (keeps rows of its own as automations are saved,
 //     enabled, disabled, deleted), Tester (builds a test run's trigger data);
 //   - Action (every step kind) with optional Transactional (its writes
-//     commit with the step's completion) and Verbatim (config keys that
-//     are never templates, such as a script's code);
+//     commit with the step's completion), Verbatim (config keys that
+//     are never templates, such as a script's code) and Previewer (what a
+//     dry run shows instead of sending: preview.go);
 //   - SecretHolder (either kind): where its config holds secrets; Redact is
 //     the one function that hides them in API answers, stored run input
 //     and logs;

@@ -87,18 +87,33 @@ type PayloadConditions interface {
 	PayloadConditions()
 }
 
-// Tester is a Trigger that can build the trigger data of a test run
-// (POST /automations/{id}/test) from a record of the watched table.
+// Tester is a Trigger that can build the trigger data of a test
+// (POST /automations/{id}/test): a trigger on a table from a record of
+// the watched table (TestInput.Record); a trigger not on a table from its
+// own last real occurrence (an incoming webhook's last stored request, a
+// schedule's last fire), with no record. An error that is a
+// *rowflow.Error (Invalid "sample": nothing to test with yet) is answered
+// as it is.
 type Tester interface {
 	TestData(ctx context.Context, in TestInput) (map[string]any, error)
 }
 
-// TestInput is what a test run starts from.
+// TestSourcer is a Tester not on a table that names where its test data
+// comes from ("last_request", "last_fire"), for the test's answer.
+type TestSourcer interface {
+	TestSource() string
+}
+
+// TestInput is what a test starts from. Table and Record are set for a
+// trigger on a table; AutomationID, BaseID and Now always.
 type TestInput struct {
-	Table  *record.Table
-	Record record.Record
-	Cause  rowflow.Cause
-	Config any
+	Table        *record.Table
+	Record       record.Record
+	Cause        rowflow.Cause
+	Config       any
+	AutomationID string
+	BaseID       string
+	Now          time.Time
 }
 
 // Action is one kind of step.
