@@ -10,8 +10,9 @@ import (
 )
 
 // AutomationHealth is one automation's recent health as the runs
-// console's list shows it: counts over a window, like AutomationStats's
-// totals for that window, plus its newest failed run.
+// console's list shows it: exact counts over a window read from the runs
+// themselves (AutomationStats reads the hourly rollup, whole hours and
+// histogram percentiles), plus its newest failed run.
 type AutomationHealth struct {
 	AutomationID string
 	// Runs counts the real runs (not is_test) created in the window;

@@ -112,8 +112,15 @@ func TestConsolePages(t *testing.T) {
 	require.Contains(t, run.Body, "500")
 	require.Contains(t, run.Body, `id="retry"`)
 	require.Contains(t, run.Body, `id="replay"`)
-	require.NotContains(t, run.Body, `id="dry-run"`, "no DryRun hook: no button")
+	require.Contains(t, run.Body, `id="dry-run"`, "the app wires DryRunAgain")
+	require.Contains(t, run.Body, "Condition trace: <span")
+	require.Contains(t, run.Body, "<td>Name</td><td>is_not_empty</td>")
 	require.NotContains(t, run.Body, "whsec_topsecret")
+	dry := b.post("/console/runs/"+runID+"/dry-run", url.Values{"csrf": {b.csrf("/console/runs/" + runID)}})
+	require.Equal(t, 200, dry.Status, dry.Body)
+	require.Contains(t, dry.Body, "Dry run against this run")
+	require.NotContains(t, dry.Body, "whsec_topsecret")
+	require.EqualValues(t, 1, f.calls.Load(), "a dry run sends nothing")
 
 	// Retry goes through the runtime: the run runs its failed step again.
 	sub, err := env.App.RunFeed.Subscribe(context.Background(), runID)
@@ -283,8 +290,7 @@ func TestConsoleLoginRateLimit(t *testing.T) {
 
 // TestConsoleDryRun: with a DryRun hook the run page offers "dry-run this
 // again" to editors and shows the hook's answer; a viewer's POST is 403
-// and never reaches the hook. Without the hook (the app's default) the
-// button is hidden (TestConsolePages).
+// and never reaches the hook.
 func TestConsoleDryRun(t *testing.T) {
 	t.Parallel()
 	env := apptest.Start(t)

@@ -123,8 +123,9 @@ func setup(t *testing.T, env *apptest.Env, name string) *fixture {
 	tb := env.JSON("POST", "/api/v1/bases/"+b+"/tables", map[string]any{"name": "Orders", "fields": []any{
 		map[string]any{"name": "Name", "type": "text"}}}, 201)["id"].(string)
 	a := env.JSON("POST", "/api/v1/bases/"+b+"/automations", map[string]any{
-		"name":    name + " notifier",
-		"trigger": map[string]any{"type": "record_created", "config": map[string]any{"table_id": tb}},
+		"name":       name + " notifier",
+		"trigger":    map[string]any{"type": "record_created", "config": map[string]any{"table_id": tb}},
+		"conditions": map[string]any{"match": "all", "rules": []any{map[string]any{"field": "Name", "op": "is_not_empty"}}},
 		"steps": []any{map[string]any{"id": "notify", "type": "send_webhook", "retry": map[string]any{"max_attempts": 1},
 			"config": map[string]any{"url": hook.URL + "/hook", "secret": "whsec_topsecret" + name, "body": map[string]any{"id": "{{trigger.record.id}}"}}}},
 	}, 201)["id"].(string)

@@ -37,13 +37,6 @@ func TestRunPageTrace(t *testing.T) {
 	require.NotContains(t, html, "Condition trace")
 }
 
-// TestTraceOf reads condition_trace from a run's JSON answer when the
-// runtime adds it (and nil before).
-func TestTraceOf(t *testing.T) {
-	t.Parallel()
-	require.Nil(t, traceOf(automation.Run{}))
-}
-
 // TestSparkline: the SVG is scaled to the peak, oldest left, with an
 // escaped accessible name.
 func TestSparkline(t *testing.T) {

@@ -18,7 +18,7 @@ type runData struct {
 	Run        automation.Run
 	Automation automation.Automation
 	RecordID   string
-	// Trace is the run answer's condition_trace, when it has one.
+	// Trace is the run's condition trace, when it has one.
 	Trace  *condition.Trace
 	Editor bool
 	// Can* say which controls apply to the run's state.
@@ -42,22 +42,6 @@ func runRecordID(run automation.Run) string {
 	return d.Record.ID
 }
 
-// traceOf reads condition_trace from the run's JSON answer: the field
-// appears there when the runtime records it.
-func traceOf(run automation.Run) *condition.Trace {
-	raw, err := json.Marshal(run)
-	if err != nil {
-		return nil
-	}
-	var v struct {
-		Trace *condition.Trace `json:"condition_trace"`
-	}
-	if json.Unmarshal(raw, &v) != nil {
-		return nil
-	}
-	return v.Trace
-}
-
 // loadRun reads a run as the session may see it, with what its page
 // needs.
 func (c *Console) loadRun(r *http.Request, id string) (runData, error) {
@@ -70,7 +54,7 @@ func (c *Console) loadRun(r *http.Request, id string) (runData, error) {
 	if err != nil {
 		return runData{}, err
 	}
-	d := runData{Run: run, Automation: a, RecordID: runRecordID(run), Trace: traceOf(run),
+	d := runData{Run: run, Automation: a, RecordID: runRecordID(run), Trace: run.ConditionTrace,
 		Editor: rowflow.CheckBase(ctx, a.BaseID, rowflow.RoleEditor) == nil, CSRF: sessionFrom(ctx).CSRF}
 	finished := run.FinishedAt != nil
 	d.CanRetry = run.Status == automation.RunFailed
