@@ -93,8 +93,9 @@ func TestConsoleBrowser(t *testing.T) {
 	env := f.env
 	f.env.JSON("POST", "/api/v1/tables/"+f.tableID+"/records", map[string]any{"fields": map[string]any{"Name": "warm-up", "Amount": 12.5}}, 201)
 	id := f.automation(t, map[string]any{
-		"name":    "Order to inventory",
-		"trigger": f.trigger("record_created", nil),
+		"name":       "Order to inventory",
+		"trigger":    f.trigger("record_created", nil),
+		"conditions": map[string]any{"match": "all", "rules": []any{map[string]any{"field": "Amount", "op": "gt", "value": 100}}},
 		"steps": []any{
 			map[string]any{"id": "reserve", "type": "send_webhook", "retry": map[string]any{"max_attempts": 1},
 				"config": map[string]any{"url": hook.URL + "/reserve", "secret": "whsec_browsertest", "body": map[string]any{"order": "{{trigger.record.id}}", "amount": "{{trigger.record.fields.Amount}}"}}},
@@ -139,6 +140,7 @@ func TestConsoleBrowser(t *testing.T) {
 	body := text(t, ctx, `main`)
 	require.Contains(t, body, "reserve")
 	require.Contains(t, body, "503")
+	require.Contains(t, body, "Condition trace: passed")
 	require.NotContains(t, body, "whsec_browsertest")
 	require.EqualValues(t, 1, calls.Load())
 	require.NoError(t, chromedp.Do(ctx,
