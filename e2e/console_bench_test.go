@@ -56,19 +56,23 @@ func TestConsolePageLoad(t *testing.T) {
 	require.NoError(t, env.App.Pool.QueryRow(t.Context(), `SELECT id FROM runs WHERE automation_id = $1 AND status = 'failed' ORDER BY created_at DESC LIMIT 1`, first).Scan(&failedRun))
 
 	c := consoleClient(t, env, apptest.AdminToken)
-	for _, p := range []struct{ name, path string }{
-		{"list", "/console/"},
-		{"automation", "/console/automations/" + first},
-		{"run", "/console/runs/" + failedRun},
+	for _, p := range []struct{ name, path, marker string }{
+		{"list", "/console/", `href="/console/automations/` + first + `"`},
+		{"automation", "/console/automations/" + first, `<tbody id="runs"`},
+		{"run", "/console/runs/" + failedRun, `<h1>Run <code>` + failedRun},
 	} {
 		times := make([]time.Duration, 0, 100)
 		for i := range 101 {
 			start := time.Now()
 			resp, err := c.Get(env.URL + p.path)
 			require.NoError(t, err)
-			_, _ = io.Copy(io.Discard, resp.Body)
+			body, err := io.ReadAll(resp.Body)
 			resp.Body.Close()
+			require.NoError(t, err)
 			require.Equal(t, 200, resp.StatusCode, p.path)
+			if i == 0 {
+				require.Contains(t, string(body), p.marker, "the page itself, not the login page")
+			}
 			if i > 0 { // the first load warms the caches
 				times = append(times, time.Since(start))
 			}
