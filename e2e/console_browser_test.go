@@ -123,8 +123,10 @@ func TestConsoleBrowser(t *testing.T) {
 	// A record write: its run appears in the open page by itself.
 	written := time.Now()
 	recID := f.create(t, map[string]any{"Name": "Blue chair", "Amount": 149})
-	rowSel := `#runs tr .s-failed`
-	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(rowSel))), "the run appears live")
+	// The row of this record's run, failed (seeded history has failed
+	// rows of its own).
+	rowSel := chromedp.Search(`//tbody[@id="runs"]/tr[td/code[text()="` + recID + `"]]//span[contains(@class, "s-failed")]`)
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(rowSel)), "the run appears live")
 	t.Logf("run visible in the console %s after the record write", time.Since(written).Round(time.Millisecond))
 	require.Contains(t, text(t, ctx, `#runs tr:first-child`), recID)
 	require.NoError(t, chromedp.Do(ctx, screenshot("console-automation.png")))
