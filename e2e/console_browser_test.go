@@ -68,6 +68,20 @@ func screenshot(name string) chromedp.Action[chromedp.Void] {
 	}
 }
 
+// waitFor polls the page until the JavaScript expression js is true (30 s
+// at most). Errors while it polls are the page navigating or a live
+// update replacing the nodes, and are tried again: chromedp's node
+// queries can fail on such a node.
+func waitFor(t *testing.T, ctx context.Context, js, what string) {
+	t.Helper()
+	var last error
+	require.Eventually(t, func() bool {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		last = err
+		return err == nil && ok
+	}, 30*time.Second, 20*time.Millisecond, "waiting for %s (%s); last error: %v", what, js, &last)
+}
+
 // text is the text of the element sel selects.
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
@@ -145,11 +159,9 @@ func TestConsoleBrowser(t *testing.T) {
 	require.Contains(t, body, "Condition trace: passed")
 	require.NotContains(t, body, "whsec_browsertest")
 	require.EqualValues(t, 1, calls.Load())
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`#retry`)),
-		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
-		chromedp.WaitVisible(chromedp.CSS(`#run-live[data-live-state="open"] #retry`)),
-	), "retry")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#retry`))), "retry")
+	waitFor(t, ctx, `!!document.querySelector('.flash') && !!document.querySelector('#run-live[data-live-state="open"] #retry')`,
+		"the retried run failed again, shown live")
 	require.Eventually(t, func() bool { return calls.Load() == 2 }, 30*time.Second, 10*time.Millisecond, "the retry called the step again")
 	body = text(t, ctx, `.flash`)
 	require.True(t, strings.HasPrefix(body, "Retry accepted"), body)
