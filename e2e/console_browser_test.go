@@ -159,8 +159,10 @@ func TestConsoleBrowser(t *testing.T) {
 	require.Contains(t, body, "Condition trace: passed")
 	require.NotContains(t, body, "whsec_browsertest")
 	require.EqualValues(t, 1, calls.Load())
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#retry`))), "retry")
-	waitFor(t, ctx, `!!document.querySelector('.flash') && !!document.querySelector('#run-live[data-live-state="open"] #retry')`,
+	// The stream's first event replaces the run's part: click after it.
+	waitFor(t, ctx, `!!document.querySelector('#run-live[data-live-state="updated"] #retry')`, "the live run page")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#run-live[data-live-state="updated"] #retry`))), "retry")
+	waitFor(t, ctx, `!!document.querySelector('.flash') && !!document.querySelector('#run-live[data-live-state="updated"] #retry')`,
 		"the retried run failed again, shown live")
 	require.Eventually(t, func() bool { return calls.Load() == 2 }, 30*time.Second, 10*time.Millisecond, "the retry called the step again")
 	body = text(t, ctx, `.flash`)

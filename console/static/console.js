@@ -12,7 +12,8 @@
   }
   function listen(el) {
     var es = new EventSource(el.getAttribute("data-live"));
-    // data-live-state tells (tests, styles) whether the stream is open.
+    // data-live-state tells (tests, styles) whether the stream is open
+    // ("open"; the run page's part says "updated" once replaced).
     es.onopen = function () { el.setAttribute("data-live-state", "open"); };
     es.onerror = function () { el.setAttribute("data-live-state", "reconnecting"); };
     es.addEventListener("reload", function () { window.location.reload(); });
@@ -31,7 +32,8 @@
         el.querySelectorAll("details").forEach(function (d, i) { open[i] = d.open; });
         el.replaceWith(node);
         node.querySelectorAll("details").forEach(function (d, i) { if (i < open.length) d.open = open[i]; });
-        node.setAttribute("data-live-state", "open");
+        // "updated": the stream is open and its first state is shown.
+        node.setAttribute("data-live-state", "updated");
         el = node;
       }
     });
