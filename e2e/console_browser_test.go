@@ -147,20 +147,18 @@ func TestConsoleBrowser(t *testing.T) {
 
 	// Open it, press retry: the failed step runs again and the page shows
 	// the run failing again without a reload.
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`#runs tr:first-child a`)),
-		chromedp.WaitVisible(chromedp.CSS(`#retry`)),
-		screenshot("console-run.png"),
-	), "open the run")
-	runID := strings.TrimPrefix(text(t, ctx, `h1 code`), "")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#runs tr:first-child a`))), "open the run")
+	// The stream's first event replaces the run's part: look (and click)
+	// after it.
+	waitFor(t, ctx, `!!document.querySelector('#run-live[data-live-state="updated"] #retry')`, "the live run page")
+	require.NoError(t, chromedp.Do(ctx, screenshot("console-run.png")))
+	runID := text(t, ctx, `h1 code`)
 	body := text(t, ctx, `main`)
 	require.Contains(t, body, "reserve")
 	require.Contains(t, body, "503")
 	require.Contains(t, body, "Condition trace: passed")
 	require.NotContains(t, body, "whsec_browsertest")
 	require.EqualValues(t, 1, calls.Load())
-	// The stream's first event replaces the run's part: click after it.
-	waitFor(t, ctx, `!!document.querySelector('#run-live[data-live-state="updated"] #retry')`, "the live run page")
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#run-live[data-live-state="updated"] #retry`))), "retry")
 	waitFor(t, ctx, `!!document.querySelector('.flash') && !!document.querySelector('#run-live[data-live-state="updated"] #retry')`,
 		"the retried run failed again, shown live")
