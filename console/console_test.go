@@ -333,3 +333,49 @@ func TestConsoleSessionEndsWithToken(t *testing.T) {
 	env.JSON("DELETE", "/api/v1/tokens/"+tok["id"].(string), nil, 204)
 	require.Equal(t, http.StatusSeeOther, b.get("/console/").Status, "back to the login page")
 }
+
+// TestConsoleCancelReplay: Cancel stops a waiting run (its Cancel button
+// shown while it waits), and Replay starts a new run with the same trigger
+// data, linked to the original — both through the runtime, each landing
+// on the run it concerns.
+func TestConsoleCancelReplay(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	f := setup(t, env, "Shop")
+	waiting := env.JSON("POST", "/api/v1/bases/"+f.baseID+"/automations", map[string]any{
+		"name":    "slow",
+		"trigger": map[string]any{"type": "record_created", "config": map[string]any{"table_id": f.tableID}},
+		"steps": []any{map[string]any{"id": "pause", "type": "delay", "config": map[string]any{"for": "1h"}},
+			map[string]any{"id": "after", "type": "send_webhook", "config": map[string]any{"url": f.hook.URL + "/after"}}},
+	}, 201)["id"].(string)
+	sub, err := env.App.RunFeed.Subscribe(context.Background(), waiting)
+	require.NoError(t, err)
+	defer sub.Close()
+	failed := f.failedRun(t)
+	var runID string
+	for ev := range sub.C {
+		if ev.Status == "waiting" {
+			runID = ev.RunID
+			break
+		}
+	}
+	b := newBrowser(t, env)
+	b.login(token(t, env, "editor"))
+
+	page := b.get("/console/runs/" + runID)
+	require.Contains(t, page.Body, `id="cancel"`)
+	require.NotContains(t, page.Body, `id="retry"`)
+	got := b.post("/console/runs/"+runID+"/cancel", url.Values{"csrf": {b.csrf("/console/")}})
+	require.Equal(t, http.StatusSeeOther, got.Status, got.Body)
+	require.Equal(t, "/console/runs/"+runID+"?done=cancel", got.Header.Get("Location"))
+	require.Equal(t, "cancelled", env.JSON("GET", "/api/v1/runs/"+runID, nil, 200)["status"])
+	require.Contains(t, b.get("/console/runs/"+runID+"?done=cancel").Body, "The run is cancelled.")
+
+	got = b.post("/console/runs/"+failed+"/replay", url.Values{"csrf": {b.csrf("/console/")}})
+	require.Equal(t, http.StatusSeeOther, got.Status, got.Body)
+	loc := got.Header.Get("Location")
+	require.NotContains(t, loc, failed, "the replay is a run of its own")
+	replay := strings.TrimSuffix(strings.TrimPrefix(loc, "/console/runs/"), "?done=replay")
+	require.Equal(t, failed, env.JSON("GET", "/api/v1/runs/"+replay, nil, 200)["replay_of"])
+	require.Contains(t, b.get(loc).Body, `replay of <a href="/console/runs/`+failed+`">`)
+}
