@@ -191,9 +191,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 		a.Sessions = auth.NewSessions(pool, a.Tokens, cfg.AdminToken)
 		a.RunFeed = runfeed.New(pool, log)
 		a.Console = console.New(console.Opts{Records: a.Records, Automations: a.Automations, Sessions: a.Sessions, Feed: a.RunFeed,
-			// DryRun ("dry-run this again"): nil hides the button until the
-			// dry-run runtime call is wired here.
-			Logger: log, RiverUI: true, DryRun: nil})
+			// "dry-run this again": the automation as it is now on the run's
+			// trigger data, with no effect.
+			Logger: log, RiverUI: true, DryRun: a.Automations.DryRunAgain})
 		a.Server = httpapi.New(httpapi.Opts{
 			Console: a.Console, Sessions: a.Sessions,
 			Records: a.Records, Tokens: a.Tokens, Automations: a.Automations, Connections: a.Connections, Webhooks: a.Webhooks, Kinds: a.Automations.Kinds(), Logger: log, AdminToken: cfg.AdminToken, RiverUI: a.riverUI,

@@ -109,8 +109,19 @@ func TestConsolePages(t *testing.T) {
 	require.Contains(t, run.Body, "500")
 	require.Contains(t, run.Body, `id="retry"`)
 	require.Contains(t, run.Body, `id="replay"`)
-	require.NotContains(t, run.Body, `id="dry-run"`, "no DryRun hook: no button")
 	require.NotContains(t, run.Body, "whsec_topsecret")
+
+	// "Dry-run this again" with the app's hook (Runtime.DryRunAgain): the
+	// step's request is shown, nothing is sent, no run is added.
+	require.Contains(t, run.Body, `id="dry-run"`)
+	callsBefore := f.calls.Load()
+	runsBefore := countRuns(t, env, f.automationID)
+	dry := b.post("/console/runs/"+runID+"/dry-run", url.Values{"csrf": {b.csrf("/console/runs/" + runID)}})
+	require.Equal(t, 200, dry.Status, dry.Body)
+	require.Contains(t, dry.Body, "previewed", "the dry run's step trace")
+	require.NotContains(t, dry.Body, "whsec_topsecret")
+	require.Equal(t, callsBefore, f.calls.Load(), "a dry run sends nothing")
+	require.Equal(t, runsBefore, countRuns(t, env, f.automationID), "a dry run stores no run")
 
 	// Retry goes through the runtime: the run runs its failed step again.
 	sub, err := env.App.RunFeed.Subscribe(context.Background(), runID)
@@ -280,8 +291,8 @@ func TestConsoleLoginRateLimit(t *testing.T) {
 
 // TestConsoleDryRun: with a DryRun hook the run page offers "dry-run this
 // again" to editors and shows the hook's answer; a viewer's POST is 403
-// and never reaches the hook. Without the hook (the app's default) the
-// button is hidden (TestConsolePages).
+// and never reaches the hook. Without the hook the button is hidden; the
+// app's own hook is tested in TestConsolePages.
 func TestConsoleDryRun(t *testing.T) {
 	t.Parallel()
 	env := apptest.Start(t)
@@ -323,4 +334,12 @@ func TestConsoleSessionEndsWithToken(t *testing.T) {
 	require.Equal(t, 200, b.get("/console/").Status)
 	env.JSON("DELETE", "/api/v1/tokens/"+tok["id"].(string), nil, 204)
 	require.Equal(t, http.StatusSeeOther, b.get("/console/").Status, "back to the login page")
+}
+
+// countRuns counts an automation's runs.
+func countRuns(t *testing.T, env *apptest.Env, automationID string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, env.App.Pool.QueryRow(context.Background(), `SELECT count(*) FROM runs WHERE automation_id = $1`, automationID).Scan(&n))
+	return n
 }
