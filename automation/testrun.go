@@ -40,6 +40,12 @@ func (rt *Runtime) testLive(ctx context.Context, id string, req TestRequest) (Ru
 		return Run{}, err
 	}
 	start := runStart{automation: row, triggerData: s.data, isTest: true, eventKey: "test:" + rowflow.NewID("")}
+	if len(row.Conditions) > 0 && string(row.Conditions) != "null" {
+		// A test run ignores its conditions, but keeps their trace.
+		if tr, err := rt.traceConditions(row.Conditions, s); err == nil {
+			start.conditionTrace = traceJSON(tr)
+		}
+	}
 	created, _, err := rt.startRuns(ctx, rt.q, []runStart{start}, 0)
 	if err != nil {
 		return Run{}, err
