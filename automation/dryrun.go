@@ -83,12 +83,12 @@ type DryRunSource struct {
 
 // Dry-run step statuses.
 const (
-	DryExecuted   = "executed"    // a record action or read ran, rolled back
-	DryPreviewed  = "previewed"   // an external action rendered and checked, not sent
-	DrySkipped    = "skipped"     // its if was false
-	DryFailed     = "failed"      // it would fail (the error says why)
-	DryNotReached = "not_reached" // an earlier failure stops the run before it
-	DryUnknown    = "not_simulated"
+	DryExecuted     = "executed"      // a record action or read ran, rolled back
+	DryPreviewed    = "previewed"     // an external action rendered and checked, not sent
+	DrySkipped      = "skipped"       // its if was false
+	DryFailed       = "failed"        // it would fail (the error says why)
+	DryNotReached   = "not_reached"   // an earlier failure stops the run before it
+	DryNotSimulated = "not_simulated" // a kind a dry run can neither preview nor execute safely
 )
 
 // DryRunStep is what one step would do: its rendered input (secrets

@@ -120,7 +120,7 @@ func (rt *Runtime) dryRunStep(ctx context.Context, tx pgx.Tx, rec *changeRecorde
 	}
 	at, ok := rt.kinds.Action(step.Type)
 	if !ok {
-		ds.Status, ds.Note = DryUnknown, fmt.Sprintf("a dry run does not simulate %q steps", step.Type)
+		ds.Status, ds.Note = DryNotSimulated, fmt.Sprintf("a dry run does not simulate %q steps", step.Type)
 		return nil, false
 	}
 	var rawCfg any
@@ -165,7 +165,7 @@ func (rt *Runtime) dryRunStep(ctx context.Context, tx pgx.Tx, rec *changeRecorde
 	}
 	_, transactional := at.(kind.Transactional)
 	if _, free := at.(kind.EffectFree); !transactional && !free {
-		ds.Status, ds.Note = DryUnknown, fmt.Sprintf("not executed: a dry run cannot simulate %s steps without their effect", step.Type)
+		ds.Status, ds.Note = DryNotSimulated, fmt.Sprintf("not executed: a dry run cannot simulate %s steps without their effect", step.Type)
 		return nil, false
 	}
 	// Record actions and effect-free kinds execute for real inside a
@@ -235,11 +235,14 @@ func placeholders(rawCfg any, loc string, placeholder map[string]bool, data map[
 		}
 		value := "<" + strings.TrimSuffix(strings.TrimPrefix(r.Text, "{{"), "}}") + ": known only in a real run>"
 		out = append(out, Placeholder{Token: r.Text, Location: r.Loc, FromStep: r.Path[1], Value: value})
-		if len(r.Path) < 4 || r.Path[2] != "output" {
+		entry, _ := steps[r.Path[1]].(map[string]any)
+		if entry == nil || len(r.Path) < 3 || r.Path[2] != "output" {
 			continue // {{steps.x.status}}: the step's status is set
 		}
-		entry, _ := steps[r.Path[1]].(map[string]any)
-		if entry == nil {
+		if len(r.Path) == 3 {
+			if _, isMap := entry["output"].(map[string]any); !isMap {
+				entry["output"] = value // the whole output
+			}
 			continue
 		}
 		cur, _ := entry["output"].(map[string]any)
