@@ -11,6 +11,7 @@ import (
 
 	"github.com/rowflow/rowflow"
 	"github.com/rowflow/rowflow/automation/kind"
+	"github.com/rowflow/rowflow/outbound/smtp/smtpserver"
 )
 
 // rowCounts counts the rows a dry run must not leave behind: records,
@@ -424,4 +425,63 @@ func TestDryRunCoversEveryAction(t *testing.T) {
 		require.True(t, preview || tx || free, "action %s: a dry run can neither preview nor safely execute it", at.Name())
 		require.False(t, free && (preview || tx), "action %s: effect-free and previewed/transactional", at.Name())
 	}
+}
+
+// TestDryRunMessagesSendNothing: a dry run of send_slack_message,
+// send_teams_message, send_email and notify_user shows the message each
+// would send — the channel, the card, the server and envelope, the
+// recipient resolved to a user — and nothing is posted, the SMTP server
+// sees no session, no notification is written, and no credential of the
+// connections is in the answer.
+func TestDryRunMessagesSendNothing(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	srv := newMailServer(t, smtpserver.Opts{})
+	conn := f.connection(t, "smtp", smtpConn(srv, map[string]any{"username": "shop", "password": "dry-run-pa55word"}))
+	user := f.env.JSON("POST", "/api/v1/users", map[string]any{"email": "ada@example.com", "name": "Ada"}, 201)["id"].(string)
+	rcv := newReceiver(t)
+	slackConn := f.connection(t, "slack", map[string]any{"bot_token": "xoxb-DRY-token_1", "default_channel": "C0DEFAULT"})
+	teamsConn := f.connection(t, "teams", map[string]any{"webhook_url": rcv.URL + "/workflows/T3AMS-dry_secret"})
+	order := f.create(t, map[string]any{"Name": "Desk", "Status": "Done"})
+	aut := f.automation(t, map[string]any{
+		"name": "tell", "enabled": false, "trigger": f.trigger("record_created", nil),
+		"steps": []any{
+			map[string]any{"id": "slack", "type": "send_slack_message", "config": map[string]any{"connection_id": slackConn,
+				"text": "Order {{trigger.record.fields.Name}} is done"}},
+			map[string]any{"id": "teams", "type": "send_teams_message", "config": map[string]any{"connection_id": teamsConn,
+				"title": "Done", "text": "Order {{trigger.record.fields.Name}}"}},
+			map[string]any{"id": "mail", "type": "send_email", "config": map[string]any{"connection_id": conn,
+				"to": "ada@example.com, bob@example.com", "subject": "Order {{trigger.record.fields.Name}}\nis done", "text": "Status: {{trigger.record.fields.Status}}"}},
+			map[string]any{"id": "ping", "type": "notify_user", "config": map[string]any{"user": "ada@example.com",
+				"title": "Order {{trigger.record.fields.Name}} is done", "link": "/records/{{trigger.record.id}}"}},
+		},
+	})
+	before := f.rowCounts(t)
+	dr := f.dryRun(t, aut, map[string]any{"record_id": order})
+	steps := dryStepsOf(dr)
+	mail := steps["mail"]
+	require.Equal(t, "previewed", mail["status"], "%v", mail)
+	req := mail["request"].(map[string]any)
+	require.Equal(t, srv.Addr(), req["server"])
+	require.Equal(t, []any{"<ada@example.com>", "<bob@example.com>"}, req["to"], "as the headers carry them")
+	require.Equal(t, "Order Desk is done", req["subject"], "on one header line, as sent")
+	require.Equal(t, "Status: Done", req["text"])
+	ping := steps["ping"]
+	require.Equal(t, "previewed", ping["status"], "%v", ping)
+	require.Equal(t, user, ping["request"].(map[string]any)["user_id"])
+	require.Equal(t, "Order Desk is done", ping["request"].(map[string]any)["title"])
+
+	slack := steps["slack"]
+	require.Equal(t, "previewed", slack["status"], "%v", slack)
+	require.Equal(t, map[string]any{"connection_id": slackConn, "via": "chat.postMessage", "channel": "C0DEFAULT", "text": "Order Desk is done"}, slack["request"])
+	teams := steps["teams"]
+	require.Equal(t, "previewed", teams["status"], "%v", teams)
+	require.Contains(t, mustString(t, teams["request"]), "Order Desk")
+	require.Zero(t, rcv.count(), "nothing was posted to Teams")
+	require.NotContains(t, mustString(t, dr), "xoxb-DRY-token_1")
+	require.NotContains(t, mustString(t, dr), "T3AMS-dry_secret")
+
+	require.Zero(t, srv.Sessions(), "no SMTP session was opened")
+	require.Equal(t, before, f.rowCounts(t), "no notification (nor anything else) was written")
+	require.NotContains(t, mustString(t, dr), "dry-run-pa55word")
 }
