@@ -52,7 +52,7 @@ func (rt *Runtime) Changed(ctx context.Context, q *db.Queries, baseID string, ch
 		return nil, nil
 	}
 	inline := own && rt.inlineEvents
-	spec := jobSpec{args: RecordEventArgs{BaseID: baseID, Changes: changes, Cause: rowflow.CauseFrom(ctx)}, maxAttempts: eventMaxAttempts}
+	spec := jobSpec{args: RecordEventArgs{BaseID: baseID, Changes: changes, Cause: rowflow.CauseFrom(ctx), Bulk: len(changes) > 1}, maxAttempts: eventMaxAttempts}
 	if inline {
 		spec.scheduledAt = rt.eventDue()
 	}
@@ -111,7 +111,7 @@ func (rt *Runtime) writeTimeAutomations(ctx context.Context, t *record.Table) (*
 // provided t is still the table's current definition (CreateRecordsWithEvent).
 func (rt *Runtime) createWithEvent(ctx context.Context, t *record.Table, nr *record.NewRecords) ([]record.Record, bool, error) {
 	p := db.CreateRecordsWithEventParams{TableID: t.ID, SchemaVersion: t.SchemaVersion, EventMaxAttempts: eventMaxAttempts, Ids: nr.IDs, Cells: nr.Cells}
-	ev := RecordEventArgs{BaseID: t.BaseID, Changes: nr.Changes, Cause: nr.Cause}
+	ev := RecordEventArgs{BaseID: t.BaseID, Changes: nr.Changes, Cause: nr.Cause, Bulk: len(nr.Changes) > 1}
 	args, err := json.Marshal(ev)
 	if err != nil {
 		return nil, false, err
@@ -153,6 +153,7 @@ func (rt *Runtime) createMatched(ctx context.Context, t *record.Table, nr *recor
 		}
 	}
 	rt.markInline(starts)
+	markBulk(starts, len(nr.Changes) > 1)
 	b, err := rt.prepareRuns(ctx, rt.q, starts)
 	if err != nil {
 		return nil, false, err

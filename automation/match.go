@@ -52,6 +52,9 @@ type runStart struct {
 	// notBefore, for a run not executed inline, is when its first step's
 	// job is due (zero: at once) — a schedule's fire inserted ahead.
 	notBefore time.Time
+	// bulk: the run was started by a write of several records; its steps'
+	// jobs come after single writes' (fairness.go).
+	bulk bool
 }
 
 // matchAutomation decides whether change ch fires automation a, and if so

@@ -7,8 +7,10 @@ import (
 	"hash/fnv"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/rowflow/rowflow"
 	"github.com/rowflow/rowflow/automation/kind"
+
 	"github.com/rowflow/rowflow/db"
 	"github.com/rowflow/rowflow/pgtx"
 )
@@ -35,10 +37,20 @@ type StepArgs struct {
 	DelayMS     int    `json:"delay_ms,omitempty"`
 	MaxDelayMS  int    `json:"max_delay_ms,omitempty"`
 	Jitter      bool   `json:"jitter,omitempty"`
+	// Bulk marks a step of a run started by a write of several records (a
+	// batch create, update or delete): its job has River priority
+	// BulkPriority, so single writes' work is fetched first (fairness.go).
+	Bulk bool `json:"bulk,omitempty"`
 }
 
 // Kind implements river.JobArgs.
 func (StepArgs) Kind() string { return "run_step" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: the priority of a
+// bulk step (fairness.go), as rowflow's own inserts write it.
+func (a StepArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Priority: jobPriority(a.Bulk)}
+}
 
 // DefaultMaxAttempts is a step's max_attempts when neither its retry
 // policy nor its kind (kind.RetryDefaulter) says otherwise.
@@ -202,6 +214,7 @@ func (rt *Runtime) prepareRuns(ctx context.Context, q *db.Queries, starts []runS
 				status, backstop = RunRunning, now.Add(rt.inlineBackstop)
 			}
 			j := rt.stepJob(id, 0, def.Steps[0], backstop)
+			j.args = bulkStep(j.args.(StepArgs), s.bulk)
 			enc, _ := json.Marshal(j.args)
 			jobArgs, maxAttempts, at = string(enc), int32(j.maxAttempts), backstop
 			if !s.inline && !s.notBefore.IsZero() {

@@ -73,7 +73,7 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 		return river.JobCancel(fmt.Errorf("run %s has no step %d", run.ID, a.Index))
 	}
 	step := def.Steps[a.Index]
-	st := stepState{run: run, def: def, index: a.Index, step: step, attempt: job.Attempt, started: rt.now(), snoozes: snoozesOf(job.Metadata), inline: inline}
+	st := stepState{run: run, def: def, index: a.Index, step: step, attempt: job.Attempt, started: rt.now(), snoozes: snoozesOf(job.Metadata), inline: inline, bulk: a.Bulk}
 	// Earlier steps' outputs feed templates; the first try of the first
 	// step has none, so it skips the read.
 	var prior []db.RunStep
@@ -203,6 +203,8 @@ type stepState struct {
 	// inline: a first step executed by its matching worker, whose run's
 	// backstop the completion claims (step_inline.go).
 	inline bool
+	// bulk: the run came from a write of several records (fairness.go).
+	bulk bool
 }
 
 // isRetryable classifies an execution error: ActionError says; a domain
@@ -283,7 +285,7 @@ func (rt *Runtime) finishStep(ctx context.Context, q *db.Queries, st stepState, 
 		p.RunStatus, p.RunError = RunFailed, &msg
 	case next < len(st.def.Steps):
 		j := rt.stepJob(st.run.ID, next, st.def.Steps[next], time.Time{})
-		p.NextArgs, _ = json.Marshal(j.args)
+		p.NextArgs, _ = json.Marshal(bulkStep(j.args.(StepArgs), st.bulk))
 		p.NextMaxAttempts = int16(j.maxAttempts)
 		if status == "succeeded" {
 			p.NextScheduledAt = rt.resumeAt(st.step, output)

@@ -72,7 +72,8 @@ WITH run AS (
     RETURNING run_id
 ), next AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT $16::jsonb, 'run_step', $17::smallint, 1, 'default', 'available',
+    SELECT $16::jsonb, 'run_step', $17::smallint,
+           CASE WHEN ($16::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default', 'available',
            greatest(now(), $3::timestamptz), '{}', '{}'
     FROM step WHERE $16::jsonb IS NOT NULL
       AND EXISTS (SELECT 1 FROM runs c WHERE c.id = $5::text AND c.status IN ('queued', 'running', 'waiting'))
@@ -168,7 +169,8 @@ WITH step AS (
     -- No next step for a run cancelled meanwhile (its job would find the
     -- run ended anyway: StartRun).
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT $16::jsonb, 'run_step', $17::smallint, 1, 'default', 'available',
+    SELECT $16::jsonb, 'run_step', $17::smallint,
+           CASE WHEN ($16::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default', 'available',
            greatest(now(), $15::timestamptz), '{}', '{}'
     FROM step WHERE $16::jsonb IS NOT NULL
       AND EXISTS (SELECT 1 FROM runs c WHERE c.id = $2::text AND c.status IN ('queued', 'running', 'waiting'))
@@ -313,7 +315,7 @@ WITH run AS (
     RETURNING id
 )
 INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, attempt, attempted_at, errors, metadata, tags)
-SELECT $1::jsonb, 'run_step', $2::smallint, 1, 'default', $3::text::river_job_state,
+SELECT $1::jsonb, 'run_step', $2::smallint, CASE WHEN ($1::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default', $3::text::river_job_state,
        $4::timestamptz, $5::smallint, $6::timestamptz,
        $7::jsonb[], $8::jsonb, '{}'
 FROM run
@@ -716,7 +718,7 @@ WITH claim AS (
     RETURNING id, status
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, 1, 'default',
+    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, CASE WHEN (r.job_args::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default',
            'available', greatest(now(), r.job_scheduled_at), '{}', '{}'
     FROM ins JOIN r ON r.id = ins.id
     WHERE ins.status = 'queued'

@@ -141,7 +141,7 @@ WITH claim AS (
     RETURNING id, status
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, 1, 'default',
+    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, CASE WHEN (r.job_args::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default',
            'available', greatest(now(), r.job_scheduled_at), '{}', '{}'
     FROM ins JOIN r ON r.id = ins.id
     WHERE ins.status = 'queued'
@@ -194,7 +194,8 @@ WITH step AS (
     -- No next step for a run cancelled meanwhile (its job would find the
     -- run ended anyway: StartRun).
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT sqlc.arg(next_args)::jsonb, 'run_step', sqlc.arg(next_max_attempts)::smallint, 1, 'default', 'available',
+    SELECT sqlc.arg(next_args)::jsonb, 'run_step', sqlc.arg(next_max_attempts)::smallint,
+           CASE WHEN (sqlc.arg(next_args)::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default', 'available',
            greatest(now(), sqlc.arg(next_scheduled_at)::timestamptz), '{}', '{}'
     FROM step WHERE sqlc.arg(next_args)::jsonb IS NOT NULL
       AND EXISTS (SELECT 1 FROM runs c WHERE c.id = sqlc.arg(run_id)::text AND c.status IN ('queued', 'running', 'waiting'))
@@ -240,7 +241,8 @@ WITH run AS (
     RETURNING run_id
 ), next AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT sqlc.arg(next_args)::jsonb, 'run_step', sqlc.arg(next_max_attempts)::smallint, 1, 'default', 'available',
+    SELECT sqlc.arg(next_args)::jsonb, 'run_step', sqlc.arg(next_max_attempts)::smallint,
+           CASE WHEN (sqlc.arg(next_args)::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default', 'available',
            greatest(now(), sqlc.arg(next_scheduled_at)::timestamptz), '{}', '{}'
     FROM step WHERE sqlc.arg(next_args)::jsonb IS NOT NULL
       AND EXISTS (SELECT 1 FROM runs c WHERE c.id = sqlc.arg(run_id)::text AND c.status IN ('queued', 'running', 'waiting'))
@@ -261,7 +263,7 @@ WITH run AS (
     RETURNING id
 )
 INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, attempt, attempted_at, errors, metadata, tags)
-SELECT sqlc.arg(args)::jsonb, 'run_step', sqlc.arg(max_attempts)::smallint, 1, 'default', sqlc.arg(state)::text::river_job_state,
+SELECT sqlc.arg(args)::jsonb, 'run_step', sqlc.arg(max_attempts)::smallint, CASE WHEN (sqlc.arg(args)::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default', sqlc.arg(state)::text::river_job_state,
        sqlc.arg(scheduled_at)::timestamptz, sqlc.arg(attempt)::smallint, sqlc.narg(attempted_at)::timestamptz,
        sqlc.narg(errors)::jsonb[], sqlc.arg(metadata)::jsonb, '{}'
 FROM run;

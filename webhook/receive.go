@@ -90,7 +90,8 @@ func (s *Service) Receive(ctx context.Context, id string, req Request) (Answer, 
 	}
 	in := stored{webhook: w, method: req.Method, contentType: ct, headers: headerMap(req.Header), query: valuesMap(req.Query),
 		raw: req.Body, body: body, delivery: delivery}
-	ans, err := s.store(ctx, in)
+	s.prepare(ctx, &in)
+	ans, err := s.ingest(ctx, in)
 	if err == nil && !ans.Repeat {
 		s.prune(ctx)
 	}
@@ -108,20 +109,42 @@ type stored struct {
 	body        any
 	delivery    string
 	replayOf    string
+	// id, data and failure are set by prepare: the request's id, its
+	// trigger data and the failure its runs are stored with ("" if none).
+	id      string
+	data    map[string]any
+	failure string
 }
 
 // store starts the runs, stores the request and claims its delivery id in
 // ONE transaction, then starts the runs' first steps. A delivery id seen
 // before rolls the transaction back and answers the earlier request.
 func (s *Service) store(ctx context.Context, in stored) (Answer, error) {
-	reqID := rowflow.NewID(PrefixRequest)
-	data, failure := s.triggerData(ctx, in, reqID, s.now())
+	s.prepare(ctx, &in)
+	return s.storeOne(ctx, in)
+}
+
+// prepare gives a request its id and its trigger data: the payload
+// mapping's results, or the failure its runs are stored with.
+func (s *Service) prepare(ctx context.Context, in *stored) {
+	in.id = rowflow.NewID(PrefixRequest)
+	in.data, in.failure = s.triggerData(ctx, *in, in.id, s.now())
+}
+
+// occurrence is the trigger occurrence of a prepared request.
+func (in *stored) occurrence() automation.Occurrence {
+	return automation.Occurrence{Type: TriggerType, BaseID: in.webhook.BaseID,
+		Config: map[string]any{"webhook_id": in.webhook.ID}, Key: "whr:" + in.id, Data: in.data, Failure: in.failure}
+}
+
+// storeOne stores one prepared request in a transaction of its own.
+func (s *Service) storeOne(ctx context.Context, in stored) (Answer, error) {
+	reqID := in.id
 	var ans Answer
 	var started automation.Started
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		started, err = s.runs.StartTriggered(ctx, tx, automation.Occurrence{Type: TriggerType, BaseID: in.webhook.BaseID,
-			Config: map[string]any{"webhook_id": in.webhook.ID}, Key: "whr:" + reqID, Data: data, Failure: failure})
+		started, err = s.runs.StartTriggered(ctx, tx, in.occurrence())
 		if err != nil {
 			return err
 		}
