@@ -485,3 +485,31 @@ func TestDryRunMessagesSendNothing(t *testing.T) {
 	require.Equal(t, before, f.rowCounts(t), "no notification (nor anything else) was written")
 	require.NotContains(t, mustString(t, dr), "dry-run-pa55word")
 }
+
+// TestRecordSkippedRunsForWebhooks: an incoming request whose payload
+// conditions fail is stored as a skipped run with the trace (the path,
+// the payload's value) when the automation records skipped runs; a
+// passing one keeps its trace too.
+func TestRecordSkippedRunsForWebhooks(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	hookID := f.env.JSON("POST", "/api/v1/webhooks", map[string]any{"base_id": f.baseID, "name": "in", "auth": map[string]any{"mode": "none"}}, 201)["id"].(string)
+	aut := f.automation(t, map[string]any{
+		"name": "big", "record_skipped_runs": true,
+		"trigger":    map[string]any{"type": "webhook_received", "config": map[string]any{"webhook_id": hookID}},
+		"conditions": map[string]any{"match": "all", "rules": []any{map[string]any{"field": "body.amount", "op": "gt", "value": 100}}},
+		"steps":      []any{},
+	})
+	small := f.env.JSON("POST", "/api/v1/webhooks/"+hookID+"/trigger", map[string]any{"amount": 50}, 202)
+	big := f.env.JSON("POST", "/api/v1/webhooks/"+hookID+"/trigger", map[string]any{"amount": 150}, 202)
+	require.Len(t, small["runs"], 1, "the failing request has its skipped run")
+	skipped := f.env.JSON("GET", "/api/v1/runs/"+small["runs"].([]any)[0].(string), nil, 200)
+	require.Equal(t, "skipped", skipped["status"])
+	rule := skipped["condition_trace"].(map[string]any)["rules"].([]any)[0].(map[string]any)
+	require.Equal(t, "body.amount", rule["field"])
+	require.Equal(t, float64(50), rule["actual"])
+	require.Equal(t, false, rule["passed"])
+	ran := f.env.JSON("GET", "/api/v1/runs/"+big["runs"].([]any)[0].(string), nil, 200)
+	require.Equal(t, true, ran["condition_trace"].(map[string]any)["passed"])
+	require.Len(t, f.runs(t, aut), 2)
+}
