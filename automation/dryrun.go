@@ -74,10 +74,11 @@ type DryRun struct {
 // "record" (record_id), "sample", "last_run" (the automation's last real
 // run), "first_record" (a table trigger's first record, without a real
 // run), "last_request" (an incoming webhook's last stored request),
-// "last_fire" (a schedule's last fire time).
+// "last_fire" (a schedule's last fire time), "last_trigger" (another
+// trigger kind's own last occurrence).
 type DryRunSource struct {
 	Type   string          `json:"type"`
-	Source string          `json:"source" enum:"record,sample,last_run,first_record,last_request,last_fire"`
+	Source string          `json:"source" enum:"record,sample,last_run,first_record,last_request,last_fire,last_trigger"`
 	Data   json.RawMessage `json:"data"`
 }
 
