@@ -56,6 +56,7 @@ func (rt *Runtime) dryRunSteps(ctx context.Context, row db.Automation, def defin
 	placeholder := map[string]bool{} // step ids whose output only a real run has
 	out := make([]DryRunStep, 0, len(def.Steps))
 	stopped := ""
+	wrote := false // an earlier step made changes
 	for i, step := range def.Steps {
 		ds := DryRunStep{ID: step.ID, Type: step.Type}
 		if stopped != "" {
@@ -76,6 +77,13 @@ func (rt *Runtime) dryRunSteps(ctx context.Context, row db.Automation, def defin
 		if ds.Status == DryFailed && step.OnError != "continue" {
 			stopped = step.ID
 		}
+		if at, ok := rt.kinds.Action(step.Type); ok && ds.Status == DryExecuted && wrote {
+			if _, free := at.(kind.EffectFree); free {
+				// Reads go through the pool, not the dry run's transaction.
+				ds.Note += "; its reads see the committed data, not the writes of the steps before it in this dry run"
+			}
+		}
+		wrote = wrote || len(ds.Changes) > 0
 		out = append(out, ds)
 	}
 	var notes []string
