@@ -30,9 +30,10 @@ const dryRunRunID = "run_dry_run"
 // action executes for real in the transaction, its writes captured as
 // changes (the record hook records them instead of enqueueing events:
 // Changed); a kind.EffectFree one (a read, a script, a delay) executes as
-// it is; any other kind is not executed (not_simulated). A step whose output only a real run
-// has (a Previewer without a known output) gives later steps placeholder
-// values for the tokens that name it.
+// it is; any other kind is not executed (not_simulated). A step whose
+// output only a real run has (a Previewer without a known output, a step
+// not simulated) gives later steps placeholder values for the tokens that
+// name it.
 func (rt *Runtime) dryRunSteps(ctx context.Context, row db.Automation, def definition, s testData) ([]DryRunStep, []string, error) {
 	tx, err := rt.pool.Begin(ctx)
 	if err != nil {
@@ -70,7 +71,7 @@ func (rt *Runtime) dryRunSteps(ctx context.Context, row db.Automation, def defin
 		output, known := rt.dryRunStep(base, tx, rec, step, i, def, s, data, placeholder, sc, &ds)
 		steps := data["steps"].(map[string]any)
 		steps[step.ID] = map[string]any{"output": jsonCopy(output), "status": stepStatusOf(ds.Status)}
-		if ds.Status == DryPreviewed && !known {
+		if (ds.Status == DryPreviewed && !known) || ds.Status == DryNotSimulated {
 			placeholder[step.ID] = true
 			ds.OutputPlaceholder = true
 		}
