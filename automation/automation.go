@@ -42,16 +42,30 @@ type RetrySpec struct {
 	Backoff     *BackoffSpec `json:"backoff,omitempty"`
 }
 
-// StepSpec is one step of the chain. ID is unique in the automation and is
-// what templates ({{steps.<id>.output…}}) refer to. If is a condition group
-// evaluated against the trigger record; a false If skips the step.
+// StepSpec is one step of the chain. ID is unique in the automation (groups
+// included, at any depth) and is what templates ({{steps.<id>.output…}})
+// refer to. If is a condition group evaluated against the trigger record;
+// a false If skips the step. A step of type "if" or "for_each" is a group
+// (group.go): Branches, or Items and Steps (and Concurrency), instead of a
+// Config.
 type StepSpec struct {
 	ID      string          `json:"id"`
 	Type    string          `json:"type"`
-	Config  json.RawMessage `json:"config"`
+	Config  json.RawMessage `json:"config,omitempty"`
 	If      json.RawMessage `json:"if,omitempty"`
 	OnError string          `json:"on_error,omitempty"`
 	Retry   *RetrySpec      `json:"retry,omitempty"`
+	// Branches are an "if" group's branches: the first whose condition
+	// holds runs.
+	Branches []BranchSpec `json:"branches,omitempty"`
+	// Items is a "for_each" group's list: a template
+	// ("{{steps.find.output.records}}") or a JSON list.
+	Items json.RawMessage `json:"items,omitempty"`
+	// Steps are the steps a "for_each" group runs once per item.
+	Steps []StepSpec `json:"steps,omitempty"`
+	// Concurrency is how many items a "for_each" group works on at once
+	// (default 1: one after the other; at most MaxConcurrency).
+	Concurrency int `json:"concurrency,omitempty"`
 }
 
 // Automation is one trigger → optional conditions → an ordered chain of
@@ -79,6 +93,9 @@ type Automation struct {
 	// trace for every event whose conditions fail (off: nothing is stored
 	// for them).
 	RecordSkippedRuns bool `json:"record_skipped_runs" doc:"store events whose conditions fail as runs with status skipped and their condition_trace (default false: nothing is stored for them)"`
+	// MaxSteps caps the step executions of one run (groups repeat steps);
+	// absent: DefaultMaxSteps.
+	MaxSteps *int `json:"max_steps,omitempty" doc:"the most step executions one run may make (steps inside groups count once per execution); default 1000"`
 	// NextFires lists the next fires of an enabled automation whose
 	// trigger fires at times of its own (kind.Upcoming: scheduled).
 	NextFires []kind.NextFire `json:"next_fires,omitempty" doc:"the next 5 fires of an enabled scheduled automation, in its time zone and in UTC"`
@@ -132,6 +149,10 @@ type AutomationInput struct {
 	AlertEmail *string `json:"alert_email,omitempty"`
 	// RecordSkippedRuns sets Automation.RecordSkippedRuns. Not versioned.
 	RecordSkippedRuns *bool `json:"record_skipped_runs,omitempty"`
+	// MaxSteps sets the most step executions one run may make (0: the
+	// default, DefaultMaxSteps; at most MaxStepsLimit). Versioned: a run
+	// keeps the cap of its version.
+	MaxSteps *int `json:"max_steps,omitempty"`
 }
 
 // MaxAutoDisableAfter is the largest auto_disable_after.
@@ -140,6 +161,9 @@ const MaxAutoDisableAfter = 1000
 // checkAutoDisable validates an input's auto_disable_after and
 // alert_email.
 func (in AutomationInput) checkAutoDisable() error {
+	if n := in.MaxSteps; n != nil && (*n < 0 || *n > MaxStepsLimit) {
+		return rowflow.Invalid("max_steps", "must be between 1 and %d (0: the default, %d), got %d", MaxStepsLimit, DefaultMaxSteps, *n)
+	}
 	if n := in.AutoDisableAfter; n != nil && (*n < 0 || *n > MaxAutoDisableAfter) {
 		return rowflow.Invalid("auto_disable_after", "must be between 0 (never) and %d, got %d", MaxAutoDisableAfter, *n)
 	}
@@ -159,6 +183,17 @@ func saveAutoDisable(ctx context.Context, q *db.Queries, in AutomationInput, out
 	if in.RecordSkippedRuns != nil {
 		out.RecordSkippedRuns = *in.RecordSkippedRuns
 		if err := q.SetAutomationRecordSkippedRuns(ctx, db.SetAutomationRecordSkippedRunsParams{ID: out.ID, RecordSkippedRuns: *in.RecordSkippedRuns}); err != nil {
+			return err
+		}
+	}
+	if in.MaxSteps != nil {
+		out.MaxSteps = nil
+		var n *int32
+		if *in.MaxSteps > 0 {
+			v, iv := int32(*in.MaxSteps), *in.MaxSteps
+			n, out.MaxSteps = &v, &iv
+		}
+		if err := q.SetAutomationMaxSteps(ctx, db.SetAutomationMaxStepsParams{ID: out.ID, MaxSteps: n}); err != nil {
 			return err
 		}
 	}
@@ -188,6 +223,8 @@ type definition struct {
 	Trigger    TriggerSpec     `json:"trigger"`
 	Conditions json.RawMessage `json:"conditions,omitempty"`
 	Steps      []StepSpec      `json:"steps"`
+	// MaxSteps: 0 is DefaultMaxSteps.
+	MaxSteps int `json:"max_steps,omitempty"`
 }
 
 func automationFromRow(r db.Automation) Automation {
@@ -204,6 +241,10 @@ func automationFromRow(r db.Automation) Automation {
 		a.AlertEmail = *r.AlertEmail
 	}
 	a.RecordSkippedRuns = r.RecordSkippedRuns
+	if r.MaxSteps != nil {
+		n := int(*r.MaxSteps)
+		a.MaxSteps = &n
+	}
 	_ = json.Unmarshal(r.Trigger, &a.Trigger)
 	_ = json.Unmarshal(r.Steps, &a.Steps)
 	if a.Steps == nil {
@@ -234,6 +275,9 @@ func (rt *Runtime) CreateAutomation(ctx context.Context, baseID string, in Autom
 	}
 	if in.Steps != nil {
 		def.Steps = *in.Steps
+	}
+	if in.MaxSteps != nil {
+		def.MaxSteps = *in.MaxSteps
 	}
 	enabled := in.Enabled == nil || *in.Enabled
 	if err := in.checkAutoDisable(); err != nil {
@@ -277,6 +321,12 @@ func (rt *Runtime) UpdateAutomation(ctx context.Context, id string, in Automatio
 		return Automation{}, err
 	}
 	def := definition{Name: cur.Name, Trigger: cur.Trigger, Conditions: cur.Conditions, Steps: cur.Steps}
+	if cur.MaxSteps != nil {
+		def.MaxSteps = *cur.MaxSteps
+	}
+	if in.MaxSteps != nil {
+		def.MaxSteps = *in.MaxSteps
+	}
 	enabled := cur.Enabled
 	if in.Name != nil {
 		def.Name = strings.TrimSpace(*in.Name)

@@ -35,6 +35,13 @@ type RunStep struct {
 	// NextAttemptAt is when a step waiting for a retry runs next (null
 	// otherwise).
 	NextAttemptAt *time.Time `json:"next_attempt_at"`
+	// Path, Parent and ItemIndex place a step run inside a group
+	// (group.go): its path ("each[37].update", "route.b1.notify"), the
+	// path of the group around it, and the for_each item it ran for.
+	// Absent for top-level steps.
+	Path      string `json:"path,omitempty" doc:"where a step inside a group ran: each[37].update, route.b1.notify (absent for top-level steps)"`
+	Parent    string `json:"parent,omitempty" doc:"the path of the group around a step inside a group"`
+	ItemIndex *int   `json:"item_index,omitempty" doc:"the for_each item a step inside a group ran for"`
 }
 
 // RunTrigger is what started a run.
@@ -82,9 +89,17 @@ func runFromRow(r db.Run, steps []db.RunStep) Run {
 		}
 	}
 	for _, s := range steps {
-		out.Steps = append(out.Steps, RunStep{ID: s.StepID, Type: s.Type, Status: s.Status, Attempts: int(s.Attempts),
+		rs := RunStep{ID: s.StepID, Type: s.Type, Status: s.Status, Attempts: int(s.Attempts),
 			Input: s.Input, Output: s.Output, Error: s.Error, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt,
-			NextAttemptAt: s.NextAttemptAt})
+			NextAttemptAt: s.NextAttemptAt, Path: s.Path}
+		if s.Parent != nil {
+			rs.Parent = *s.Parent
+		}
+		if s.ItemIndex != nil {
+			i := int(*s.ItemIndex)
+			rs.ItemIndex = &i
+		}
+		out.Steps = append(out.Steps, rs)
 	}
 	return out
 }
@@ -120,7 +135,9 @@ func (rt *Runtime) listNotRun(ctx context.Context, run *Run, rows []db.RunStep) 
 	}
 	ran := make(map[int]bool, len(rows))
 	for _, r := range rows {
-		ran[int(r.StepIndex)] = true
+		if r.Path == "" {
+			ran[int(r.StepIndex)] = true
+		}
 	}
 	for i, s := range def.Steps {
 		if !ran[i] {

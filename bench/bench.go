@@ -9,7 +9,8 @@
 // idle/peak, idle database commits/s and CPU), schedule lateness
 // (schedule.go), incoming webhooks (stored request → first step start at
 // 200 and 1000 req/s, durable requests/s; incoming.go), notify_user → SSE
-// (notify.go) and send_email (email.go).
+// (notify.go), send_email (email.go) and for_each over 1,000 found records
+// (foreach.go).
 package bench
 
 import (
@@ -56,6 +57,8 @@ type Opts struct {
 	IncomingOnly bool
 	// ScriptOnly measures only the run_script rows (bench/script.go).
 	ScriptOnly bool
+	// ForEachOnly measures only the for_each row (bench/foreach.go).
+	ForEachOnly bool
 	// OutDir receives <timestamp>.json (default bench/results).
 	OutDir string
 	Out    io.Writer
@@ -77,6 +80,7 @@ type Result struct {
 	Email       *EmailRow       `json:"email,omitempty"`
 	Incoming    *IncomingResult `json:"incoming_webhook,omitempty"`
 	Script      ScriptRow       `json:"script"`
+	ForEach     *ForEachRow     `json:"for_each,omitempty"`
 	Settings    map[string]any  `json:"settings"`
 	DurationSec float64         `json:"duration_sec"`
 }
@@ -162,6 +166,21 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 		return res, err
 	}
 
+	forEach := func() error {
+		row, err := forEachRow(ctx, a, pool, 1000, map[bool]int{true: 2, false: 5}[o.Short])
+		if err != nil {
+			return err
+		}
+		res.ForEach = &row
+		fmt.Fprintln(o.Out, "\nfor_each: find_records (1,000) → for_each → update_record per record")
+		fmt.Fprintln(o.Out, "  "+row.String())
+		return nil
+	}
+	if o.ForEachOnly {
+		err := forEach()
+		res.DurationSec = time.Since(began).Seconds()
+		return res, err
+	}
 	if o.ScriptOnly {
 		if res.Script, err = scriptRows(ctx, a, srv, pool, map[bool]int{true: 100, false: 500}[o.Short], map[bool]int{true: 1000, false: 5000}[o.Short]); err != nil {
 			return nil, err
@@ -284,6 +303,9 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 	}
 	fmt.Fprintln(o.Out, "\nrun_script (step start → end ms; sustained scripts/s; RSS while 2 scripts fill memory_mb)")
 	fmt.Fprintln(o.Out, "  "+res.Script.String())
+	if err := forEach(); err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(o.Out, "\ncost: rss idle=%.1f MiB peak=%.1f MiB | idle db_commits/s=%.1f idle cpu=%.1f%% | cpu under load=%.0f%% of one core\n",
 		res.Cost.RSSIdleMiB, res.Cost.RSSPeakMiB, res.Cost.IdleCommitsSec, res.Cost.IdleCPUPercent, res.Cost.PeakCPUPercent)
 	row, err := scheduleLateness(ctx, o.Binary, dbURL, pool, rcv.srv.URL, fires)

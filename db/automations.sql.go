@@ -12,7 +12,7 @@ import (
 
 const autoDisableAutomation = `-- name: AutoDisableAutomation :one
 UPDATE automations SET enabled = false, disabled_reason = $2, updated_at = now()
-WHERE id = $1 AND enabled RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, record_skipped_runs
+WHERE id = $1 AND enabled RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs
 `
 
 type AutoDisableAutomationParams struct {
@@ -40,6 +40,7 @@ func (q *Queries) AutoDisableAutomation(ctx context.Context, arg AutoDisableAuto
 		&i.AutoDisableAfter,
 		&i.DisabledReason,
 		&i.AlertEmail,
+		&i.MaxSteps,
 		&i.RecordSkippedRuns,
 	)
 	return i, err
@@ -77,7 +78,7 @@ func (q *Queries) CountRunFailure(ctx context.Context, id string) (CountRunFailu
 
 const createAutomation = `-- name: CreateAutomation :one
 INSERT INTO automations (id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, record_skipped_runs
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs
 `
 
 type CreateAutomationParams struct {
@@ -121,6 +122,7 @@ func (q *Queries) CreateAutomation(ctx context.Context, arg CreateAutomationPara
 		&i.AutoDisableAfter,
 		&i.DisabledReason,
 		&i.AlertEmail,
+		&i.MaxSteps,
 		&i.RecordSkippedRuns,
 	)
 	return i, err
@@ -139,7 +141,7 @@ func (q *Queries) DeleteAutomation(ctx context.Context, id string) (int64, error
 }
 
 const getAutomation = `-- name: GetAutomation :one
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, record_skipped_runs FROM automations WHERE id = $1
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs FROM automations WHERE id = $1
 `
 
 func (q *Queries) GetAutomation(ctx context.Context, id string) (Automation, error) {
@@ -161,13 +163,14 @@ func (q *Queries) GetAutomation(ctx context.Context, id string) (Automation, err
 		&i.AutoDisableAfter,
 		&i.DisabledReason,
 		&i.AlertEmail,
+		&i.MaxSteps,
 		&i.RecordSkippedRuns,
 	)
 	return i, err
 }
 
 const getAutomationForUpdate = `-- name: GetAutomationForUpdate :one
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, record_skipped_runs FROM automations WHERE id = $1 FOR UPDATE
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs FROM automations WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetAutomationForUpdate(ctx context.Context, id string) (Automation, error) {
@@ -189,6 +192,7 @@ func (q *Queries) GetAutomationForUpdate(ctx context.Context, id string) (Automa
 		&i.AutoDisableAfter,
 		&i.DisabledReason,
 		&i.AlertEmail,
+		&i.MaxSteps,
 		&i.RecordSkippedRuns,
 	)
 	return i, err
@@ -270,7 +274,7 @@ func (q *Queries) ListAutomationVersions(ctx context.Context, arg ListAutomation
 }
 
 const listAutomations = `-- name: ListAutomations :many
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, record_skipped_runs FROM automations WHERE base_id = $1 ORDER BY created_at, id
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs FROM automations WHERE base_id = $1 ORDER BY created_at, id
 `
 
 func (q *Queries) ListAutomations(ctx context.Context, baseID string) ([]Automation, error) {
@@ -298,6 +302,7 @@ func (q *Queries) ListAutomations(ctx context.Context, baseID string) ([]Automat
 			&i.AutoDisableAfter,
 			&i.DisabledReason,
 			&i.AlertEmail,
+			&i.MaxSteps,
 			&i.RecordSkippedRuns,
 		); err != nil {
 			return nil, err
@@ -352,7 +357,7 @@ func (q *Queries) SetAutomationAutoDisable(ctx context.Context, arg SetAutomatio
 
 const setAutomationEnabled = `-- name: SetAutomationEnabled :one
 UPDATE automations SET enabled = $2, disabled_reason = CASE WHEN $2 THEN NULL ELSE disabled_reason END, updated_at = now()
-WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, record_skipped_runs
+WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs
 `
 
 type SetAutomationEnabledParams struct {
@@ -379,9 +384,25 @@ func (q *Queries) SetAutomationEnabled(ctx context.Context, arg SetAutomationEna
 		&i.AutoDisableAfter,
 		&i.DisabledReason,
 		&i.AlertEmail,
+		&i.MaxSteps,
 		&i.RecordSkippedRuns,
 	)
 	return i, err
+}
+
+const setAutomationMaxSteps = `-- name: SetAutomationMaxSteps :exec
+UPDATE automations SET max_steps = $2 WHERE id = $1
+`
+
+type SetAutomationMaxStepsParams struct {
+	ID       string `json:"id"`
+	MaxSteps *int32 `json:"max_steps"`
+}
+
+// max_steps of an automation (NULL: the default).
+func (q *Queries) SetAutomationMaxSteps(ctx context.Context, arg SetAutomationMaxStepsParams) error {
+	_, err := q.db.Exec(ctx, setAutomationMaxSteps, arg.ID, arg.MaxSteps)
+	return err
 }
 
 const setAutomationRecordSkippedRuns = `-- name: SetAutomationRecordSkippedRuns :exec
@@ -422,7 +443,7 @@ func (q *Queries) TableAutomations(ctx context.Context, id string) (TableAutomat
 }
 
 const triggeredAutomations = `-- name: TriggeredAutomations :many
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, record_skipped_runs FROM automations
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs FROM automations
 WHERE trigger_type = $1 AND trigger -> 'config' @> $2::jsonb
 ORDER BY created_at, id
 `
@@ -459,6 +480,7 @@ func (q *Queries) TriggeredAutomations(ctx context.Context, arg TriggeredAutomat
 			&i.AutoDisableAfter,
 			&i.DisabledReason,
 			&i.AlertEmail,
+			&i.MaxSteps,
 			&i.RecordSkippedRuns,
 		); err != nil {
 			return nil, err
@@ -475,7 +497,7 @@ const updateAutomation = `-- name: UpdateAutomation :one
 UPDATE automations
 SET name = $2, enabled = $3, disabled_reason = CASE WHEN $3 THEN NULL ELSE disabled_reason END, trigger_type = $4, table_id = $5, trigger = $6, conditions = $7, steps = $8,
     version = version + 1, updated_at = now()
-WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, record_skipped_runs
+WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs
 `
 
 type UpdateAutomationParams struct {
@@ -517,6 +539,7 @@ func (q *Queries) UpdateAutomation(ctx context.Context, arg UpdateAutomationPara
 		&i.AutoDisableAfter,
 		&i.DisabledReason,
 		&i.AlertEmail,
+		&i.MaxSteps,
 		&i.RecordSkippedRuns,
 	)
 	return i, err

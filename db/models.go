@@ -88,6 +88,7 @@ type Automation struct {
 	AutoDisableAfter  *int32          `json:"auto_disable_after"`
 	DisabledReason    *string         `json:"disabled_reason"`
 	AlertEmail        *string         `json:"alert_email"`
+	MaxSteps          *int32          `json:"max_steps"`
 	RecordSkippedRuns bool            `json:"record_skipped_runs"`
 }
 
@@ -233,6 +234,10 @@ type RunStep struct {
 	StartedAt     *time.Time      `json:"started_at"`
 	FinishedAt    *time.Time      `json:"finished_at"`
 	NextAttemptAt *time.Time      `json:"next_attempt_at"`
+	Path          string          `json:"path"`
+	Parent        *string         `json:"parent"`
+	ItemIndex     *int32          `json:"item_index"`
+	Ordinal       int32           `json:"ordinal"`
 }
 
 type Table struct {

@@ -43,6 +43,19 @@ func (q *Queries) ClearRunBackstop(ctx context.Context, id string) error {
 	return err
 }
 
+const countRunActions = `-- name: CountRunActions :one
+SELECT count(*)::int FROM run_steps WHERE run_id = $1 AND type NOT IN ('if', 'for_each')
+`
+
+// How many steps a run has executed so far (groups themselves not
+// counted): the max_steps cap's count.
+func (q *Queries) CountRunActions(ctx context.Context, runID string) (int32, error) {
+	row := q.db.QueryRow(ctx, countRunActions, runID)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const finishInlineStep = `-- name: FinishInlineStep :one
 WITH run AS (
     -- A cancelled run stays cancelled (CancelRun).
@@ -64,7 +77,7 @@ WITH run AS (
            $10::int, $11::int, $12::jsonb, $13::jsonb,
            $14::text, $15::timestamptz, clock_timestamp()
     FROM run
-    ON CONFLICT (run_id, step_index) DO UPDATE
+    ON CONFLICT (run_id, step_index, path) DO UPDATE
     SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
         error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
         next_attempt_at = NULL
@@ -148,7 +161,7 @@ WITH step AS (
     SELECT $2::text, $3::int, $4::text, $5::text, $6::text,
            $7::int, $8::int, $9::jsonb, $10::jsonb,
            $11::text, $12::timestamptz, clock_timestamp()
-    ON CONFLICT (run_id, step_index) DO UPDATE
+    ON CONFLICT (run_id, step_index, path) DO UPDATE
     SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
         error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
         next_attempt_at = NULL
@@ -449,10 +462,106 @@ func (q *Queries) ListBaseRuns(ctx context.Context, arg ListBaseRunsParams) ([]R
 	return items, nil
 }
 
-const listRunSteps = `-- name: ListRunSteps :many
-SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at FROM run_steps WHERE run_id = $1 ORDER BY step_index
+const listGroupSteps = `-- name: ListGroupSteps :many
+SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at, path, parent, item_index, ordinal FROM run_steps WHERE run_id = $1 AND step_index = $2::int AND path <> '' ORDER BY ordinal
 `
 
+type ListGroupStepsParams struct {
+	RunID     string `json:"run_id"`
+	StepIndex int32  `json:"step_index"`
+}
+
+// The rows of the steps run inside top-level group step_index (path <> ”).
+func (q *Queries) ListGroupSteps(ctx context.Context, arg ListGroupStepsParams) ([]RunStep, error) {
+	rows, err := q.db.Query(ctx, listGroupSteps, arg.RunID, arg.StepIndex)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []RunStep
+	for rows.Next() {
+		var i RunStep
+		if err := rows.Scan(
+			&i.RunID,
+			&i.StepIndex,
+			&i.StepID,
+			&i.Type,
+			&i.Status,
+			&i.Attempts,
+			&i.Snoozes,
+			&i.Input,
+			&i.Output,
+			&i.Error,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.NextAttemptAt,
+			&i.Path,
+			&i.Parent,
+			&i.ItemIndex,
+			&i.Ordinal,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listRunStepOutputs = `-- name: ListRunStepOutputs :many
+SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at, path, parent, item_index, ordinal FROM run_steps WHERE run_id = $1 AND position('[' in path) = 0 ORDER BY step_index, ordinal
+`
+
+// The rows of a run whose outputs templates see by step id
+// ({{steps.<id>.output}}): top-level steps and steps inside if branches,
+// not those run for one for_each item (path with "[": their outputs are
+// the for_each's output.items).
+func (q *Queries) ListRunStepOutputs(ctx context.Context, runID string) ([]RunStep, error) {
+	rows, err := q.db.Query(ctx, listRunStepOutputs, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []RunStep
+	for rows.Next() {
+		var i RunStep
+		if err := rows.Scan(
+			&i.RunID,
+			&i.StepIndex,
+			&i.StepID,
+			&i.Type,
+			&i.Status,
+			&i.Attempts,
+			&i.Snoozes,
+			&i.Input,
+			&i.Output,
+			&i.Error,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.NextAttemptAt,
+			&i.Path,
+			&i.Parent,
+			&i.ItemIndex,
+			&i.Ordinal,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listRunSteps = `-- name: ListRunSteps :many
+SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at, path, parent, item_index, ordinal FROM run_steps WHERE run_id = $1 ORDER BY step_index, ordinal
+`
+
+// Every row of a run — top-level steps and the steps run inside groups —
+// in the order they ran (run detail).
 func (q *Queries) ListRunSteps(ctx context.Context, runID string) ([]RunStep, error) {
 	rows, err := q.db.Query(ctx, listRunSteps, runID)
 	if err != nil {
@@ -476,6 +585,10 @@ func (q *Queries) ListRunSteps(ctx context.Context, runID string) ([]RunStep, er
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.NextAttemptAt,
+			&i.Path,
+			&i.Parent,
+			&i.ItemIndex,
+			&i.Ordinal,
 		); err != nil {
 			return nil, err
 		}
@@ -488,7 +601,7 @@ func (q *Queries) ListRunSteps(ctx context.Context, runID string) ([]RunStep, er
 }
 
 const listRunStepsOfRuns = `-- name: ListRunStepsOfRuns :many
-SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at FROM run_steps WHERE run_id = ANY ($1::text[]) ORDER BY run_id, step_index
+SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at, path, parent, item_index, ordinal FROM run_steps WHERE run_id = ANY ($1::text[]) ORDER BY run_id, step_index, ordinal
 `
 
 func (q *Queries) ListRunStepsOfRuns(ctx context.Context, runIds []string) ([]RunStep, error) {
@@ -514,6 +627,10 @@ func (q *Queries) ListRunStepsOfRuns(ctx context.Context, runIds []string) ([]Ru
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.NextAttemptAt,
+			&i.Path,
+			&i.Parent,
+			&i.ItemIndex,
+			&i.Ordinal,
 		); err != nil {
 			return nil, err
 		}
@@ -609,7 +726,17 @@ WITH run AS (
     WHERE id = $1 AND status = 'failed'
     RETURNING id
 ), del AS (
-    DELETE FROM run_steps s USING run WHERE s.run_id = run.id AND s.step_index >= $2::int
+    -- A group that failed keeps the rows of the steps inside it that
+    -- succeeded or were skipped, and its own row (reopened below: its
+    -- branch or items stay as chosen): the retry resumes inside it.
+    DELETE FROM run_steps s USING run WHERE s.run_id = run.id
+      AND (s.step_index > $2::int
+           OR (s.step_index = $2::int AND NOT (s.path = '' AND s.type IN ('if', 'for_each'))
+               AND (s.path = '' OR s.status NOT IN ('succeeded', 'skipped'))))
+    RETURNING s.run_id
+), reopen AS (
+    UPDATE run_steps s SET status = 'running', error = NULL, finished_at = NULL FROM run
+    WHERE s.run_id = run.id AND s.step_index = $2::int AND s.path = '' AND s.type IN ('if', 'for_each')
     RETURNING s.run_id
 )
 SELECT count(*) FROM run
@@ -621,11 +748,80 @@ type ReopenFailedRunParams struct {
 }
 
 // Puts a failed run back to running for a retry from step step_index:
-// that step's row is deleted (its job re-executes it from scratch), the
+// that step's row is deleted (a group's: see del) (its job re-executes it from scratch), the
 // rows of the steps before it stay (their outputs feed the templates and
 // their side effects are not repeated). 0 rows: the run is not failed.
 func (q *Queries) ReopenFailedRun(ctx context.Context, arg ReopenFailedRunParams) (int64, error) {
 	result, err := q.db.Exec(ctx, reopenFailedRun, arg.ID, arg.StepIndex)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const saveGroupStep = `-- name: SaveGroupStep :execrows
+INSERT INTO run_steps (run_id, step_index, path, parent, item_index, ordinal, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at)
+SELECT $1::text, $2::int, $3::text, $4::text, $5::int, $6::int,
+       $7::text, $8::text, $9::text, $10::int, $11::int,
+       $12::jsonb, $13::jsonb, $14::text, $15::timestamptz,
+       CASE WHEN $9::text IN ('succeeded', 'failed', 'skipped') THEN clock_timestamp() END,
+       $16::timestamptz
+FROM (SELECT set_config('synchronous_commit', 'off', true)) async
+WHERE EXISTS (SELECT 1 FROM runs r WHERE r.id = $1::text AND r.status IN ('queued', 'running', 'waiting'))
+ON CONFLICT (run_id, step_index, path) DO UPDATE
+SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = coalesce(EXCLUDED.input, run_steps.input),
+    output = EXCLUDED.output, error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at),
+    finished_at = EXCLUDED.finished_at, next_attempt_at = EXCLUDED.next_attempt_at
+WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped')
+`
+
+type SaveGroupStepParams struct {
+	RunID         string          `json:"run_id"`
+	StepIndex     int32           `json:"step_index"`
+	Path          string          `json:"path"`
+	Parent        *string         `json:"parent"`
+	ItemIndex     *int32          `json:"item_index"`
+	Ordinal       int32           `json:"ordinal"`
+	StepID        string          `json:"step_id"`
+	Type          string          `json:"type"`
+	Status        string          `json:"status"`
+	Attempts      int32           `json:"attempts"`
+	Snoozes       int32           `json:"snoozes"`
+	Input         json.RawMessage `json:"input"`
+	Output        json.RawMessage `json:"output"`
+	Error         *string         `json:"error"`
+	StartedAt     time.Time       `json:"started_at"`
+	NextAttemptAt *time.Time      `json:"next_attempt_at"`
+}
+
+// Writes the row of a step inside a group (path <> ”) unless it is
+// already final, as UpsertRunStep does for top-level steps, and only while
+// the run is still in flight: 0 rows tells the execution to stop — a
+// second, concurrent execution finished the step, or the run ended
+// (cancelled). finished_at is set for a final status; an absent input
+// keeps the stored one (a group's items). The commit is asynchronous, as
+// FinishStep's (with the record writes of a record action in the same
+// transaction): a PostgreSQL crash can only lose steps the resumed walk
+// runs again, with the same idempotency keys.
+func (q *Queries) SaveGroupStep(ctx context.Context, arg SaveGroupStepParams) (int64, error) {
+	result, err := q.db.Exec(ctx, saveGroupStep,
+		arg.RunID,
+		arg.StepIndex,
+		arg.Path,
+		arg.Parent,
+		arg.ItemIndex,
+		arg.Ordinal,
+		arg.StepID,
+		arg.Type,
+		arg.Status,
+		arg.Attempts,
+		arg.Snoozes,
+		arg.Input,
+		arg.Output,
+		arg.Error,
+		arg.StartedAt,
+		arg.NextAttemptAt,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -650,7 +846,7 @@ const startRun = `-- name: StartRun :one
 UPDATE runs SET status = 'running', started_at = coalesce(started_at, clock_timestamp()), resume_at = NULL
 WHERE id = $1 AND status IN ('queued', 'running', 'waiting')
 RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, depth,
-    coalesce((SELECT s.status FROM run_steps s WHERE s.run_id = runs.id AND s.step_index = $2::int), '')::text AS step_status
+    coalesce((SELECT s.status FROM run_steps s WHERE s.run_id = runs.id AND s.step_index = $2::int AND s.path = ''), '')::text AS step_status
 `
 
 type StartRunParams struct {
@@ -858,7 +1054,7 @@ func (q *Queries) SweepRunBackstops(ctx context.Context, lim int32) ([]SweepRunB
 const upsertRunStep = `-- name: UpsertRunStep :execrows
 INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-ON CONFLICT (run_id, step_index) DO UPDATE
+ON CONFLICT (run_id, step_index, path) DO UPDATE
 SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
     error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
     next_attempt_at = EXCLUDED.next_attempt_at

@@ -83,3 +83,7 @@ DELETE FROM automation_failures WHERE automation_id = $1;
 -- Disables an enabled automation with its reason (no row: already disabled).
 UPDATE automations SET enabled = false, disabled_reason = $2, updated_at = now()
 WHERE id = $1 AND enabled RETURNING *;
+
+-- name: SetAutomationMaxSteps :exec
+-- max_steps of an automation (NULL: the default).
+UPDATE automations SET max_steps = $2 WHERE id = $1;

@@ -51,7 +51,7 @@ WHERE id = sqlc.arg(id) AND status IN ('queued', 'running', 'waiting');
 
 -- name: ReopenFailedRun :execrows
 -- Puts a failed run back to running for a retry from step step_index:
--- that step's row is deleted (its job re-executes it from scratch), the
+-- that step's row is deleted (a group's: see del) (its job re-executes it from scratch), the
 -- rows of the steps before it stay (their outputs feed the templates and
 -- their side effects are not repeated). 0 rows: the run is not failed.
 WITH run AS (
@@ -59,7 +59,17 @@ WITH run AS (
     WHERE id = sqlc.arg(id) AND status = 'failed'
     RETURNING id
 ), del AS (
-    DELETE FROM run_steps s USING run WHERE s.run_id = run.id AND s.step_index >= sqlc.arg(step_index)::int
+    -- A group that failed keeps the rows of the steps inside it that
+    -- succeeded or were skipped, and its own row (reopened below: its
+    -- branch or items stay as chosen): the retry resumes inside it.
+    DELETE FROM run_steps s USING run WHERE s.run_id = run.id
+      AND (s.step_index > sqlc.arg(step_index)::int
+           OR (s.step_index = sqlc.arg(step_index)::int AND NOT (s.path = '' AND s.type IN ('if', 'for_each'))
+               AND (s.path = '' OR s.status NOT IN ('succeeded', 'skipped'))))
+    RETURNING s.run_id
+), reopen AS (
+    UPDATE run_steps s SET status = 'running', error = NULL, finished_at = NULL FROM run
+    WHERE s.run_id = run.id AND s.step_index = sqlc.arg(step_index)::int AND s.path = '' AND s.type IN ('if', 'for_each')
     RETURNING s.run_id
 )
 SELECT count(*) FROM run;
@@ -68,10 +78,52 @@ SELECT count(*) FROM run;
 UPDATE runs SET replay_of = sqlc.arg(replay_of)::text WHERE id = sqlc.arg(id);
 
 -- name: ListRunSteps :many
-SELECT * FROM run_steps WHERE run_id = $1 ORDER BY step_index;
+-- Every row of a run — top-level steps and the steps run inside groups —
+-- in the order they ran (run detail).
+SELECT * FROM run_steps WHERE run_id = $1 ORDER BY step_index, ordinal;
 
 -- name: ListRunStepsOfRuns :many
-SELECT * FROM run_steps WHERE run_id = ANY (sqlc.arg(run_ids)::text[]) ORDER BY run_id, step_index;
+SELECT * FROM run_steps WHERE run_id = ANY (sqlc.arg(run_ids)::text[]) ORDER BY run_id, step_index, ordinal;
+
+-- name: ListRunStepOutputs :many
+-- The rows of a run whose outputs templates see by step id
+-- ({{steps.<id>.output}}): top-level steps and steps inside if branches,
+-- not those run for one for_each item (path with "[": their outputs are
+-- the for_each's output.items).
+SELECT * FROM run_steps WHERE run_id = $1 AND position('[' in path) = 0 ORDER BY step_index, ordinal;
+
+-- name: ListGroupSteps :many
+-- The rows of the steps run inside top-level group step_index (path <> '').
+SELECT * FROM run_steps WHERE run_id = sqlc.arg(run_id) AND step_index = sqlc.arg(step_index)::int AND path <> '' ORDER BY ordinal;
+
+-- name: CountRunActions :one
+-- How many steps a run has executed so far (groups themselves not
+-- counted): the max_steps cap's count.
+SELECT count(*)::int FROM run_steps WHERE run_id = $1 AND type NOT IN ('if', 'for_each');
+
+-- name: SaveGroupStep :execrows
+-- Writes the row of a step inside a group (path <> '') unless it is
+-- already final, as UpsertRunStep does for top-level steps, and only while
+-- the run is still in flight: 0 rows tells the execution to stop — a
+-- second, concurrent execution finished the step, or the run ended
+-- (cancelled). finished_at is set for a final status; an absent input
+-- keeps the stored one (a group's items). The commit is asynchronous, as
+-- FinishStep's (with the record writes of a record action in the same
+-- transaction): a PostgreSQL crash can only lose steps the resumed walk
+-- runs again, with the same idempotency keys.
+INSERT INTO run_steps (run_id, step_index, path, parent, item_index, ordinal, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at)
+SELECT sqlc.arg(run_id)::text, sqlc.arg(step_index)::int, sqlc.arg(path)::text, sqlc.narg(parent)::text, sqlc.narg(item_index)::int, sqlc.arg(ordinal)::int,
+       sqlc.arg(step_id)::text, sqlc.arg(type)::text, sqlc.arg(status)::text, sqlc.arg(attempts)::int, sqlc.arg(snoozes)::int,
+       sqlc.narg(input)::jsonb, sqlc.narg(output)::jsonb, sqlc.narg(error)::text, sqlc.arg(started_at)::timestamptz,
+       CASE WHEN sqlc.arg(status)::text IN ('succeeded', 'failed', 'skipped') THEN clock_timestamp() END,
+       sqlc.narg(next_attempt_at)::timestamptz
+FROM (SELECT set_config('synchronous_commit', 'off', true)) async
+WHERE EXISTS (SELECT 1 FROM runs r WHERE r.id = sqlc.arg(run_id)::text AND r.status IN ('queued', 'running', 'waiting'))
+ON CONFLICT (run_id, step_index, path) DO UPDATE
+SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = coalesce(EXCLUDED.input, run_steps.input),
+    output = EXCLUDED.output, error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at),
+    finished_at = EXCLUDED.finished_at, next_attempt_at = EXCLUDED.next_attempt_at
+WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped');
 
 -- name: UpsertRunStep :execrows
 -- Writes a step's row unless it is already final: a final row is the
@@ -79,7 +131,7 @@ SELECT * FROM run_steps WHERE run_id = ANY (sqlc.arg(run_ids)::text[]) ORDER BY 
 -- execution of the same step that it lost.
 INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-ON CONFLICT (run_id, step_index) DO UPDATE
+ON CONFLICT (run_id, step_index, path) DO UPDATE
 SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
     error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
     next_attempt_at = EXCLUDED.next_attempt_at
@@ -93,7 +145,7 @@ WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped');
 UPDATE runs SET status = 'running', started_at = coalesce(started_at, clock_timestamp()), resume_at = NULL
 WHERE id = sqlc.arg(id) AND status IN ('queued', 'running', 'waiting')
 RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, depth,
-    coalesce((SELECT s.status FROM run_steps s WHERE s.run_id = runs.id AND s.step_index = sqlc.arg(step_index)::int), '')::text AS step_status;
+    coalesce((SELECT s.status FROM run_steps s WHERE s.run_id = runs.id AND s.step_index = sqlc.arg(step_index)::int AND s.path = ''), '')::text AS step_status;
 
 -- name: StartRuns :many
 -- Inserts matched runs and their first steps' jobs in ONE statement (one
@@ -173,7 +225,7 @@ WITH step AS (
     SELECT sqlc.arg(run_id)::text, sqlc.arg(step_index)::int, sqlc.arg(step_id)::text, sqlc.arg(type)::text, sqlc.arg(status)::text,
            sqlc.arg(attempts)::int, sqlc.arg(snoozes)::int, sqlc.narg(input)::jsonb, sqlc.narg(output)::jsonb,
            sqlc.narg(error)::text, sqlc.arg(started_at)::timestamptz, clock_timestamp()
-    ON CONFLICT (run_id, step_index) DO UPDATE
+    ON CONFLICT (run_id, step_index, path) DO UPDATE
     SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
         error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
         next_attempt_at = NULL
@@ -233,7 +285,7 @@ WITH run AS (
            sqlc.arg(attempts)::int, sqlc.arg(snoozes)::int, sqlc.narg(input)::jsonb, sqlc.narg(output)::jsonb,
            sqlc.narg(error)::text, sqlc.arg(started_at)::timestamptz, clock_timestamp()
     FROM run
-    ON CONFLICT (run_id, step_index) DO UPDATE
+    ON CONFLICT (run_id, step_index, path) DO UPDATE
     SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
         error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
         next_attempt_at = NULL
