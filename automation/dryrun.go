@@ -113,6 +113,11 @@ type DryRunStep struct {
 	Placeholders      []Placeholder `json:"placeholders,omitempty"`
 	Error             string        `json:"error,omitempty"`
 	Note              string        `json:"note,omitempty"`
+	// Branch, Steps (an "if" group): the branch taken and its steps;
+	// Items (a "for_each" group): each item walked with its steps.
+	Branch *int         `json:"branch,omitempty" doc:"an if group: the branch taken (-1: none)"`
+	Steps  []DryRunStep `json:"steps,omitempty" doc:"an if group: the steps of the branch taken"`
+	Items  []DryRunItem `json:"items,omitempty" doc:"a for_each group: each item walked, with its steps"`
 }
 
 // Placeholder is a token of a step's config that a dry run could not

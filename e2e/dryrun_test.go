@@ -513,3 +513,61 @@ func TestRecordSkippedRunsForWebhooks(t *testing.T) {
 	require.Equal(t, true, ran["condition_trace"].(map[string]any)["passed"])
 	require.Len(t, f.runs(t, aut), 2)
 }
+
+// TestDryRunGroups: a dry run walks groups as a run would — a for_each
+// once per found record (its writes shown and rolled back), an if
+// through the branch whose condition holds — and a for_each whose items
+// come from an output only a real run has is not walked and says why.
+func TestDryRunGroups(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	a := f.create(t, map[string]any{"Name": "a", "Status": "Todo"})
+	b := f.create(t, map[string]any{"Name": "b", "Status": "Todo"})
+	trig := f.create(t, map[string]any{"Name": "trigger", "Status": "Done"})
+	rcv := newReceiver(t)
+	aut := f.automation(t, map[string]any{
+		"name": "groups", "enabled": false, "trigger": f.trigger("record_created", nil),
+		"steps": []any{
+			map[string]any{"id": "find", "type": "find_records", "config": map[string]any{"table_id": f.tableID,
+				"filter": map[string]any{"match": "all", "rules": []any{map[string]any{"field": "Status", "op": "is", "value": "Todo"}}}}},
+			map[string]any{"id": "each", "type": "for_each", "items": "{{steps.find.output.records}}", "steps": []any{
+				map[string]any{"id": "close", "type": "update_record", "config": map[string]any{"table_id": f.tableID,
+					"record_id": "{{item.id}}", "fields": map[string]any{"Status": "Done", "Count": "{{index}}"}}}}},
+			map[string]any{"id": "route", "type": "if", "branches": []any{
+				map[string]any{"if": map[string]any{"match": "all", "rules": []any{map[string]any{"field": "Status", "op": "is", "value": "Todo"}}},
+					"steps": []any{map[string]any{"id": "todo_hook", "type": "send_webhook", "config": map[string]any{"url": rcv.URL}}}},
+				map[string]any{"else": true, "steps": []any{map[string]any{"id": "done_hook", "type": "send_webhook", "config": map[string]any{"url": rcv.URL}}}},
+			}},
+			map[string]any{"id": "again", "type": "for_each", "items": "{{steps.done_hook.output.body.items}}", "steps": []any{
+				map[string]any{"id": "inner", "type": "find_records", "config": map[string]any{"table_id": f.tableID}}}},
+		},
+	})
+	before := f.rowCounts(t)
+	dr := f.dryRun(t, aut, map[string]any{"record_id": trig})
+	steps := dryStepsOf(dr)
+	each := steps["each"]
+	require.Equal(t, "executed", each["status"], "%v", each)
+	items := each["items"].([]any)
+	require.Len(t, items, 2)
+	closed := map[string]bool{}
+	for i, it := range items {
+		st := it.(map[string]any)["steps"].([]any)[0].(map[string]any)
+		require.Equal(t, "executed", st["status"], "%v", st)
+		ch := st["changes"].([]any)[0].(map[string]any)
+		require.Equal(t, "Done", ch["after"].(map[string]any)["Status"])
+		require.Equal(t, float64(i), ch["after"].(map[string]any)["Count"])
+		closed[ch["record_id"].(string)] = true
+	}
+	require.Equal(t, map[string]bool{a: true, b: true}, closed)
+	route := steps["route"]
+	require.Equal(t, float64(1), route["branch"], "the else branch: the trigger record is Done")
+	inner := route["steps"].([]any)[0].(map[string]any)
+	require.Equal(t, "done_hook", inner["id"])
+	require.Equal(t, "previewed", inner["status"])
+	again := steps["again"]
+	require.Equal(t, "not_simulated", again["status"])
+	require.Contains(t, again["note"], "done_hook")
+	require.Zero(t, rcv.count())
+	require.Equal(t, before, f.rowCounts(t))
+	require.Equal(t, "Todo", f.record(t, f.tableID, a)["fields"].(map[string]any)["Status"])
+}
