@@ -393,6 +393,8 @@ func TestDryRunScheduledAndAgain(t *testing.T) {
 	change := dryStepsOf(dr)["log"]["changes"].([]any)[0].(map[string]any)
 	require.Equal(t, "report "+at, change["after"].(map[string]any)["Name"])
 	require.Equal(t, before, f.rowCounts(t))
+	noBody := f.env.JSON("POST", "/api/v1/automations/"+aut+"/test", nil, 200)
+	require.Equal(t, "dry_run", noBody["mode"], "without a body: a dry run on the last trigger")
 
 	// Again, from a run: a live test run's trigger data.
 	run := f.env.JSON("POST", "/api/v1/automations/"+aut+"/test", map[string]any{"mode": "live", "sample": map[string]any{"scheduled_for": "2026-01-02T08:00:00Z"}}, 202)
