@@ -15,12 +15,6 @@ import (
 	"github.com/rowflow/rowflow/record"
 )
 
-// TestAutomation starts a live test run of an automation for record
-// recordID (see testLive; "" picks the trigger data as testSample does).
-func (rt *Runtime) TestAutomation(ctx context.Context, id, recordID string) (Run, error) {
-	return rt.testLive(ctx, id, TestRequest{Mode: ModeLive, RecordID: recordID})
-}
-
 // testLive starts a test run of an automation now, as if its trigger had
 // fired with the request's trigger data (testSample), even when it is
 // disabled and whatever its conditions say — the way Airtable's "test
