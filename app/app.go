@@ -24,6 +24,7 @@ import (
 	"github.com/rowflow/rowflow/auth"
 	"github.com/rowflow/rowflow/automation"
 	"github.com/rowflow/rowflow/connection"
+	"github.com/rowflow/rowflow/console"
 	"github.com/rowflow/rowflow/httpapi"
 	"github.com/rowflow/rowflow/jobs"
 	"github.com/rowflow/rowflow/migrations"
@@ -33,6 +34,7 @@ import (
 	"github.com/rowflow/rowflow/outbound/smtp"
 	"github.com/rowflow/rowflow/outbound/teams"
 	"github.com/rowflow/rowflow/record"
+	"github.com/rowflow/rowflow/runfeed"
 	"github.com/rowflow/rowflow/schedule"
 	"github.com/rowflow/rowflow/script"
 	"github.com/rowflow/rowflow/webhook"
@@ -64,6 +66,12 @@ type App struct {
 	Webhooks *webhook.Service
 	River    *river.Client[pgx.Tx]
 	Server   *httpapi.Server
+	// Sessions are the console's browser sessions, RunFeed the live run
+	// events its pages stream, Console the console itself (API
+	// processes only).
+	Sessions *auth.Sessions
+	RunFeed  *runfeed.Feed
+	Console  *console.Console
 
 	riverUI *riverui.Handler
 	// stopUI ends River UI's background work (started by Start).
@@ -135,7 +143,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 	if defaultSMTP != nil {
 		alerts = alertMail{server: *defaultSMTP, sender: a.DefaultMail}
 	}
-	a.Automations = automation.New(automation.Opts{Pool: pool, Logger: log, Records: a.Records, Alerts: alerts,
+	a.Automations = automation.New(automation.Opts{Pool: pool, Logger: log, Records: a.Records, Alerts: alerts, Notices: a.Notifications,
 		Kinds: Kinds(KindDeps{Records: a.Records, HTTP: httpClient, Notifications: a.Notifications, Schedules: a.Schedules,
 			Connections: a.Connections, Mail: a.Mail, DefaultSMTP: defaultSMTP, DefaultMail: a.DefaultMail, Slack: slackClient, Teams: teamsClient,
 			Webhooks: a.Webhooks, Scripts: script.NewRunner(script.Opts{Concurrency: cfg.ScriptConcurrency})}),
@@ -180,7 +188,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 			return nil, fmt.Errorf("creating river ui: %w", err)
 		}
 		a.Hub = notify.NewHub(pool, a.Notifications, log)
+		a.Sessions = auth.NewSessions(pool, a.Tokens, cfg.AdminToken)
+		a.RunFeed = runfeed.New(pool, log)
+		a.Console = console.New(console.Opts{Records: a.Records, Automations: a.Automations, Sessions: a.Sessions, Feed: a.RunFeed,
+			// DryRun ("dry-run this again"): nil hides the button until the
+			// dry-run runtime call is wired here.
+			Logger: log, RiverUI: true, DryRun: nil})
 		a.Server = httpapi.New(httpapi.Opts{
+			Console: a.Console, Sessions: a.Sessions,
 			Records: a.Records, Tokens: a.Tokens, Automations: a.Automations, Connections: a.Connections, Webhooks: a.Webhooks, Kinds: a.Automations.Kinds(), Logger: log, AdminToken: cfg.AdminToken, RiverUI: a.riverUI,
 			Users: a.Users, Notifications: a.Notifications, Hub: a.Hub,
 			Limits: httpapi.RateLimits{AuthFailuresPerMinute: cfg.RateAuthFailures, FormSubmitsPerMinute: cfg.RateFormSubmits, TokenRequestsPerSecond: cfg.RateTokenRequests},
@@ -230,6 +245,9 @@ func (a *App) Start(ctx context.Context) error {
 	if err := a.Hub.Start(ctx); err != nil {
 		return err
 	}
+	if err := a.RunFeed.Start(ctx); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", a.Config.Addr, err)
@@ -267,6 +285,10 @@ func (a *App) Close(ctx context.Context) error {
 		// Open notification streams end first: Shutdown waits for every
 		// request in flight, and a stream never finishes by itself.
 		a.Hub.Close()
+	}
+	if a.RunFeed != nil {
+		// Console event streams end too, for the same reason.
+		a.RunFeed.Close()
 	}
 	if a.http != nil {
 		errs = append(errs, a.http.Shutdown(ctx))

@@ -26,7 +26,8 @@ const alertTimeout = 10 * time.Second
 // failed for good): one more consecutive failure; when the automation sets
 // auto_disable_after and the count reaches it, the automation is disabled
 // with disabled_reason naming the count and the last error (through the
-// trigger kind's Lifecycle, as a disable by the API). The step's outcome
+// trigger kind's Lifecycle, as a disable by the API). The owner is told
+// in-app (failure_notice.go) and alert_email by email. The step's outcome
 // is stored already: a problem here is logged, not returned.
 func (rt *Runtime) runFailed(ctx context.Context, automationID, runID, runError string) {
 	row, err := rt.q.CountRunFailure(ctx, automationID)
@@ -47,6 +48,7 @@ func (rt *Runtime) runFailed(ctx context.Context, automationID, runID, runError 
 			rt.log.Info("automation disabled after consecutive failures", "automation_id", automationID, "failures", row.Consecutive)
 		}
 	}
+	rt.noticeOwner(ctx, row, automationID, runID, runError, disabled)
 	if row.AlertEmail == nil || rt.alerts == nil {
 		return
 	}

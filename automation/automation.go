@@ -96,6 +96,9 @@ type Automation struct {
 	// MaxSteps caps the step executions of one run (groups repeat steps);
 	// absent: DefaultMaxSteps.
 	MaxSteps *int `json:"max_steps,omitempty" doc:"the most step executions one run may make (steps inside groups count once per execution); default 1000"`
+	// CreatedBy is the user whose token created the automation, its owner
+	// ("": a token of no user): told in-app when a run fails for good.
+	CreatedBy string `json:"created_by,omitempty" doc:"the user (usr_…) whose token created the automation: its owner, notified in-app when a run fails for good"`
 	// NextFires lists the next fires of an enabled automation whose
 	// trigger fires at times of its own (kind.Upcoming: scheduled).
 	NextFires []kind.NextFire `json:"next_fires,omitempty" doc:"the next 5 fires of an enabled scheduled automation, in its time zone and in UTC"`
@@ -245,6 +248,9 @@ func automationFromRow(r db.Automation) Automation {
 		n := int(*r.MaxSteps)
 		a.MaxSteps = &n
 	}
+	if r.CreatedBy != nil {
+		a.CreatedBy = *r.CreatedBy
+	}
 	_ = json.Unmarshal(r.Trigger, &a.Trigger)
 	_ = json.Unmarshal(r.Steps, &a.Steps)
 	if a.Steps == nil {
@@ -299,6 +305,12 @@ func (rt *Runtime) CreateAutomation(ctx context.Context, baseID string, in Autom
 			return err
 		}
 		out = automationFromRow(row)
+		if uid := rowflow.PrincipalFrom(ctx).UserID; uid != "" {
+			if err := q.SetAutomationCreatedBy(ctx, db.SetAutomationCreatedByParams{ID: out.ID, CreatedBy: &uid}); err != nil {
+				return err
+			}
+			out.CreatedBy = uid
+		}
 		if err := saveAutoDisable(ctx, q, in, &out); err != nil {
 			return err
 		}

@@ -45,6 +45,9 @@ type Opts struct {
 	// Alerts emails an automation's alert_email when one of its runs fails
 	// for good (nil: no alert email).
 	Alerts AlertMailer
+	// Notices writes the in-app notification telling an automation's
+	// owner that one of its runs failed for good (nil: none).
+	Notices FailureNotifier
 	// JobTimeout bounds matching an event inline (default 60 s); it must be
 	// shorter than InlineBackstop.
 	JobTimeout time.Duration
@@ -59,6 +62,7 @@ type Runtime struct {
 	q        *db.Queries
 	log      *slog.Logger
 	alerts   AlertMailer
+	notices  FailureNotifier
 	records  *record.Service
 	kinds    *kind.Registry
 	maxDepth int
@@ -90,7 +94,7 @@ type Runtime struct {
 // work them.
 func New(opts Opts) *Runtime {
 	rt := &Runtime{pool: opts.Pool, q: db.New(opts.Pool), log: opts.Logger, records: opts.Records, kinds: opts.Kinds,
-		alerts: opts.Alerts, maxDepth: opts.MaxDepth, now: opts.NowFunc, inlineBackstop: opts.InlineBackstop,
+		alerts: opts.Alerts, notices: opts.Notices, maxDepth: opts.MaxDepth, now: opts.NowFunc, inlineBackstop: opts.InlineBackstop,
 		conditions:  cache.New[*condition.Condition](nil),
 		definitions: cache.New[*definition](nil),
 		triggers:    cache.New[*decoded](nil),

@@ -9,8 +9,8 @@
 // idle/peak, idle database commits/s and CPU), schedule lateness
 // (schedule.go), incoming webhooks (stored request → first step start at
 // 200 and 1000 req/s, durable requests/s; incoming.go), notify_user → SSE
-// (notify.go), send_email (email.go) and for_each over 1,000 found records
-// (foreach.go).
+// (notify.go), send_email (email.go), for_each over 1,000 found records
+// (foreach.go) and stats over 1,000,000 stored runs (run_stats.go).
 package bench
 
 import (
@@ -59,6 +59,10 @@ type Opts struct {
 	ScriptOnly bool
 	// ForEachOnly measures only the for_each row (bench/foreach.go).
 	ForEachOnly bool
+	// StatsOnly measures only the stats row (bench/run_stats.go), over
+	// StatsRuns runs (default 1,000,000; short: 100,000).
+	StatsOnly bool
+	StatsRuns int
 	// OutDir receives <timestamp>.json (default bench/results).
 	OutDir string
 	Out    io.Writer
@@ -81,6 +85,7 @@ type Result struct {
 	Incoming    *IncomingResult `json:"incoming_webhook,omitempty"`
 	Script      ScriptRow       `json:"script"`
 	ForEach     *ForEachRow     `json:"for_each,omitempty"`
+	Stats       *StatsRow       `json:"stats,omitempty"`
 	Settings    map[string]any  `json:"settings"`
 	DurationSec float64         `json:"duration_sec"`
 }
@@ -179,6 +184,28 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 	if o.ForEachOnly {
 		err := forEach()
 		res.DurationSec = time.Since(began).Seconds()
+		return res, err
+	}
+	statsRowFn := func() error {
+		n := o.StatsRuns
+		if n <= 0 {
+			n = map[bool]int{true: 100000, false: 1000000}[o.Short]
+		}
+		row, err := statsRow(ctx, a, pool, n, map[bool]int{true: 50, false: 200}[o.Short], 3)
+		if err != nil {
+			return err
+		}
+		res.Stats = &row
+		fmt.Fprintln(o.Out, "\nstats over stored runs (GET …/stats through the API, sequential; ms)\n  "+row.String())
+		return nil
+	}
+	if o.StatsOnly {
+		if err := statsRowFn(); err != nil {
+			return nil, err
+		}
+		res.DurationSec = time.Since(began).Seconds()
+		path, err := writeResult(o.OutDir, res)
+		fmt.Fprintf(o.Out, "\nwrote %s (%.0f s)\n", path, res.DurationSec)
 		return res, err
 	}
 	if o.ScriptOnly {
@@ -315,6 +342,9 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 	res.Schedule = &row
 	fmt.Fprintln(o.Out, "\nschedule lateness (fire time → first step start, ms)\n  "+row.String())
 	if res.Incoming, err = incoming(ctx, a, pool, rcv, o.Short, o.Out); err != nil {
+		return nil, err
+	}
+	if err := statsRowFn(); err != nil {
 		return nil, err
 	}
 	res.DurationSec = time.Since(began).Seconds()

@@ -12,7 +12,7 @@ import (
 
 const autoDisableAutomation = `-- name: AutoDisableAutomation :one
 UPDATE automations SET enabled = false, disabled_reason = $2, updated_at = now()
-WHERE id = $1 AND enabled RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs
+WHERE id = $1 AND enabled RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs, created_by
 `
 
 type AutoDisableAutomationParams struct {
@@ -42,6 +42,7 @@ func (q *Queries) AutoDisableAutomation(ctx context.Context, arg AutoDisableAuto
 		&i.AlertEmail,
 		&i.MaxSteps,
 		&i.RecordSkippedRuns,
+		&i.CreatedBy,
 	)
 	return i, err
 }
@@ -52,7 +53,7 @@ WITH c AS (
     ON CONFLICT (automation_id) DO UPDATE SET consecutive = automation_failures.consecutive + 1
     RETURNING consecutive
 )
-SELECT c.consecutive, a.auto_disable_after, a.alert_email, a.name FROM c, automations a WHERE a.id = $1
+SELECT c.consecutive, a.auto_disable_after, a.alert_email, a.name, a.base_id, a.created_by FROM c, automations a WHERE a.id = $1
 `
 
 type CountRunFailureRow struct {
@@ -60,10 +61,13 @@ type CountRunFailureRow struct {
 	AutoDisableAfter *int32  `json:"auto_disable_after"`
 	AlertEmail       *string `json:"alert_email"`
 	Name             string  `json:"name"`
+	BaseID           string  `json:"base_id"`
+	CreatedBy        *string `json:"created_by"`
 }
 
 // One more consecutive failed run of an automation; answers the count and
-// the automation's auto_disable_after (NULL: never).
+// the automation's auto_disable_after (NULL: never), alert_email, name,
+// base and owner (created_by).
 func (q *Queries) CountRunFailure(ctx context.Context, id string) (CountRunFailureRow, error) {
 	row := q.db.QueryRow(ctx, countRunFailure, id)
 	var i CountRunFailureRow
@@ -72,13 +76,15 @@ func (q *Queries) CountRunFailure(ctx context.Context, id string) (CountRunFailu
 		&i.AutoDisableAfter,
 		&i.AlertEmail,
 		&i.Name,
+		&i.BaseID,
+		&i.CreatedBy,
 	)
 	return i, err
 }
 
 const createAutomation = `-- name: CreateAutomation :one
 INSERT INTO automations (id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs, created_by
 `
 
 type CreateAutomationParams struct {
@@ -124,6 +130,7 @@ func (q *Queries) CreateAutomation(ctx context.Context, arg CreateAutomationPara
 		&i.AlertEmail,
 		&i.MaxSteps,
 		&i.RecordSkippedRuns,
+		&i.CreatedBy,
 	)
 	return i, err
 }
@@ -141,7 +148,7 @@ func (q *Queries) DeleteAutomation(ctx context.Context, id string) (int64, error
 }
 
 const getAutomation = `-- name: GetAutomation :one
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs FROM automations WHERE id = $1
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs, created_by FROM automations WHERE id = $1
 `
 
 func (q *Queries) GetAutomation(ctx context.Context, id string) (Automation, error) {
@@ -165,12 +172,13 @@ func (q *Queries) GetAutomation(ctx context.Context, id string) (Automation, err
 		&i.AlertEmail,
 		&i.MaxSteps,
 		&i.RecordSkippedRuns,
+		&i.CreatedBy,
 	)
 	return i, err
 }
 
 const getAutomationForUpdate = `-- name: GetAutomationForUpdate :one
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs FROM automations WHERE id = $1 FOR UPDATE
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs, created_by FROM automations WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetAutomationForUpdate(ctx context.Context, id string) (Automation, error) {
@@ -194,6 +202,7 @@ func (q *Queries) GetAutomationForUpdate(ctx context.Context, id string) (Automa
 		&i.AlertEmail,
 		&i.MaxSteps,
 		&i.RecordSkippedRuns,
+		&i.CreatedBy,
 	)
 	return i, err
 }
@@ -274,7 +283,7 @@ func (q *Queries) ListAutomationVersions(ctx context.Context, arg ListAutomation
 }
 
 const listAutomations = `-- name: ListAutomations :many
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs FROM automations WHERE base_id = $1 ORDER BY created_at, id
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs, created_by FROM automations WHERE base_id = $1 ORDER BY created_at, id
 `
 
 func (q *Queries) ListAutomations(ctx context.Context, baseID string) ([]Automation, error) {
@@ -304,6 +313,7 @@ func (q *Queries) ListAutomations(ctx context.Context, baseID string) ([]Automat
 			&i.AlertEmail,
 			&i.MaxSteps,
 			&i.RecordSkippedRuns,
+			&i.CreatedBy,
 		); err != nil {
 			return nil, err
 		}
@@ -355,9 +365,24 @@ func (q *Queries) SetAutomationAutoDisable(ctx context.Context, arg SetAutomatio
 	return err
 }
 
+const setAutomationCreatedBy = `-- name: SetAutomationCreatedBy :exec
+UPDATE automations SET created_by = $2 WHERE id = $1
+`
+
+type SetAutomationCreatedByParams struct {
+	ID        string  `json:"id"`
+	CreatedBy *string `json:"created_by"`
+}
+
+// The user who created an automation (its owner).
+func (q *Queries) SetAutomationCreatedBy(ctx context.Context, arg SetAutomationCreatedByParams) error {
+	_, err := q.db.Exec(ctx, setAutomationCreatedBy, arg.ID, arg.CreatedBy)
+	return err
+}
+
 const setAutomationEnabled = `-- name: SetAutomationEnabled :one
 UPDATE automations SET enabled = $2, disabled_reason = CASE WHEN $2 THEN NULL ELSE disabled_reason END, updated_at = now()
-WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs
+WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs, created_by
 `
 
 type SetAutomationEnabledParams struct {
@@ -386,6 +411,7 @@ func (q *Queries) SetAutomationEnabled(ctx context.Context, arg SetAutomationEna
 		&i.AlertEmail,
 		&i.MaxSteps,
 		&i.RecordSkippedRuns,
+		&i.CreatedBy,
 	)
 	return i, err
 }
@@ -443,7 +469,7 @@ func (q *Queries) TableAutomations(ctx context.Context, id string) (TableAutomat
 }
 
 const triggeredAutomations = `-- name: TriggeredAutomations :many
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs FROM automations
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs, created_by FROM automations
 WHERE trigger_type = $1 AND trigger -> 'config' @> $2::jsonb
 ORDER BY created_at, id
 `
@@ -482,6 +508,7 @@ func (q *Queries) TriggeredAutomations(ctx context.Context, arg TriggeredAutomat
 			&i.AlertEmail,
 			&i.MaxSteps,
 			&i.RecordSkippedRuns,
+			&i.CreatedBy,
 		); err != nil {
 			return nil, err
 		}
@@ -497,7 +524,7 @@ const updateAutomation = `-- name: UpdateAutomation :one
 UPDATE automations
 SET name = $2, enabled = $3, disabled_reason = CASE WHEN $3 THEN NULL ELSE disabled_reason END, trigger_type = $4, table_id = $5, trigger = $6, conditions = $7, steps = $8,
     version = version + 1, updated_at = now()
-WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs
+WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs, created_by
 `
 
 type UpdateAutomationParams struct {
@@ -541,6 +568,7 @@ func (q *Queries) UpdateAutomation(ctx context.Context, arg UpdateAutomationPara
 		&i.AlertEmail,
 		&i.MaxSteps,
 		&i.RecordSkippedRuns,
+		&i.CreatedBy,
 	)
 	return i, err
 }

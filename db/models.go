@@ -90,6 +90,7 @@ type Automation struct {
 	AlertEmail        *string         `json:"alert_email"`
 	MaxSteps          *int32          `json:"max_steps"`
 	RecordSkippedRuns bool            `json:"record_skipped_runs"`
+	CreatedBy         *string         `json:"created_by"`
 }
 
 type AutomationFailure struct {
@@ -131,6 +132,15 @@ type Connection struct {
 	Secrets   []byte          `json:"secrets"`
 	CreatedAt time.Time       `json:"created_at"`
 	UpdatedAt time.Time       `json:"updated_at"`
+}
+
+type ConsoleSession struct {
+	IDHash    []byte    `json:"id_hash"`
+	TokenID   *string   `json:"token_id"`
+	AdminHash []byte    `json:"admin_hash"`
+	Csrf      string    `json:"csrf"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 type Field struct {
@@ -220,6 +230,24 @@ type Run struct {
 	ConditionTrace json.RawMessage `json:"condition_trace"`
 }
 
+type RunRollup struct {
+	AutomationID string    `json:"automation_id"`
+	BaseID       string    `json:"base_id"`
+	Hour         time.Time `json:"hour"`
+	Status       string    `json:"status"`
+	N            int64     `json:"n"`
+	Latency      []int32   `json:"latency"`
+	Duration     []int32   `json:"duration"`
+}
+
+type RunRollupFailure struct {
+	AutomationID string    `json:"automation_id"`
+	BaseID       string    `json:"base_id"`
+	Hour         time.Time `json:"hour"`
+	StepID       string    `json:"step_id"`
+	N            int64     `json:"n"`
+}
+
 type RunStep struct {
 	RunID         string          `json:"run_id"`
 	StepIndex     int32           `json:"step_index"`
@@ -238,6 +266,12 @@ type RunStep struct {
 	Parent        *string         `json:"parent"`
 	ItemIndex     *int32          `json:"item_index"`
 	Ordinal       int32           `json:"ordinal"`
+}
+
+type RunfeedWatch struct {
+	Key       string    `json:"key"`
+	Listener  string    `json:"listener"`
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 type Table struct {

@@ -12,8 +12,8 @@ import (
 
 // StatsQueryParams is the range and bucket of the stats endpoints.
 type StatsQueryParams struct {
-	From   time.Time `query:"from" doc:"runs created at or after this time (RFC 3339; default: 30 days before to)"`
-	To     time.Time `query:"to" doc:"runs created before this time (RFC 3339; default: now); to − from is at most 400 days"`
+	From   time.Time `query:"from" doc:"runs created at or after this time (RFC 3339; default: 30 days before to), down to its UTC hour: statistics are kept per hour"`
+	To     time.Time `query:"to" doc:"runs created before this time (RFC 3339; default: now), up to the next UTC hour; to − from is at most 400 days"`
 	Bucket string    `query:"bucket" enum:"hour,day" default:"day" doc:"bucket size (UTC)"`
 }
 

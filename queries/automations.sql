@@ -64,16 +64,20 @@ UPDATE automations SET alert_email = $2 WHERE id = $1;
 -- stored as skipped runs with their trace. (The update bumps the table's
 -- automations_version, 00004: writers match against the new setting.)
 UPDATE automations SET record_skipped_runs = $2 WHERE id = $1 AND record_skipped_runs <> $2;
+-- name: SetAutomationCreatedBy :exec
+-- The user who created an automation (its owner).
+UPDATE automations SET created_by = $2 WHERE id = $1;
 
 -- name: CountRunFailure :one
 -- One more consecutive failed run of an automation; answers the count and
--- the automation's auto_disable_after (NULL: never).
+-- the automation's auto_disable_after (NULL: never), alert_email, name,
+-- base and owner (created_by).
 WITH c AS (
     INSERT INTO automation_failures (automation_id, consecutive) VALUES ($1, 1)
     ON CONFLICT (automation_id) DO UPDATE SET consecutive = automation_failures.consecutive + 1
     RETURNING consecutive
 )
-SELECT c.consecutive, a.auto_disable_after, a.alert_email, a.name FROM c, automations a WHERE a.id = $1;
+SELECT c.consecutive, a.auto_disable_after, a.alert_email, a.name, a.base_id, a.created_by FROM c, automations a WHERE a.id = $1;
 
 -- name: ResetRunFailures :exec
 -- A run of the automation succeeded: no consecutive failures.
