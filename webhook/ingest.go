@@ -84,6 +84,23 @@ func (s *Service) ingest(ctx context.Context, in stored) (Answer, error) {
 // commitQueue takes batches off the queue until it is empty.
 func (s *Service) commitQueue(ctx context.Context) {
 	b := &s.batch
+	var batch []*waiting
+	defer func() {
+		// A panic must not leave a committer counted nor its batch
+		// waiting forever (net/http recovers the handler's goroutine).
+		if p := recover(); p != nil {
+			b.mu.Lock()
+			b.running--
+			b.mu.Unlock()
+			for _, w := range batch {
+				select {
+				case w.done <- result{err: fmt.Errorf("storing the request failed: %v", p)}:
+				default: // answered already
+				}
+			}
+			panic(p)
+		}
+	}()
 	for {
 		b.mu.Lock()
 		n := min(len(b.queue), maxBatch)
@@ -92,7 +109,7 @@ func (s *Service) commitQueue(ctx context.Context) {
 			b.mu.Unlock()
 			return
 		}
-		batch := append([]*waiting(nil), b.queue[:n]...)
+		batch = append([]*waiting(nil), b.queue[:n]...)
 		b.queue = b.queue[n:]
 		if len(b.queue) == 0 {
 			b.queue = nil // let the backing array go
