@@ -19,6 +19,10 @@ import (
 	"github.com/rowflow/rowflow/template"
 )
 
+// DryRunTimeout bounds a whole dry run (its transaction is rolled back
+// then); inside it, a statement may take 10 s and wait 2 s for a lock.
+const DryRunTimeout = 30 * time.Second
+
 // dryRunRunID stands for the run id a dry run does not have
 // ({{run.id}}, idempotency keys, message ids).
 const dryRunRunID = "run_dry_run"
@@ -36,11 +40,19 @@ const dryRunRunID = "run_dry_run"
 // not simulated) gives later steps placeholder values for the tokens that
 // name it.
 func (rt *Runtime) dryRunSteps(ctx context.Context, row db.Automation, def definition, s testData) ([]DryRunStep, []string, error) {
+	// A dry run holds a connection, a transaction and the row locks of
+	// its record steps on real records: bounded, so no editor can hold
+	// them long (a step past the bound fails with the deadline).
+	ctx, cancel := context.WithTimeout(ctx, DryRunTimeout)
+	defer cancel()
 	tx, err := rt.pool.Begin(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("beginning the dry run's transaction: %w", err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'"); err != nil {
+		return nil, nil, fmt.Errorf("bounding the dry run's transaction: %w", err)
+	}
 	w := &dryWalk{rt: rt, tx: tx, rec: &changeRecorder{}, row: row, def: def, s: s, now: rt.now(), placeholder: map[string]bool{}}
 	data := map[string]any{
 		"trigger": jsonCopy(s.data),
