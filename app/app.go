@@ -191,6 +191,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 		a.Sessions = auth.NewSessions(pool, a.Tokens, cfg.AdminToken)
 		a.RunFeed = runfeed.New(pool, log)
 		a.Console = console.New(console.Opts{Records: a.Records, Automations: a.Automations, Sessions: a.Sessions, Feed: a.RunFeed,
+			// "dry-run this again": the automation as it is now on the run's
+			// trigger data, with no effect.
 			Logger: log, RiverUI: true, DryRun: a.Automations.DryRunAgain})
 		a.Server = httpapi.New(httpapi.Opts{
 			Console: a.Console, Sessions: a.Sessions,

@@ -105,6 +105,14 @@
 // step when its automation is no longer enabled at its version
 // (StartTriggeredRuns, staleSkipped).
 //
+// An event whose conditions fail starts no run — unless its automation
+// has record_skipped_runs: then it is stored ended skipped at once, with
+// no step and its condition_trace (match.go). Every stored run keeps the
+// trace of its conditions at match time.
+//
+// A dry run (POST /automations/{id}/test, dryrun.go) is none of these: it
+// stores no run; its steps run in a transaction that is rolled back.
+//
 // A step is pending (no row yet) → running (an attempt failed and will be
 // retried; the row holds the last error) → succeeded | failed | skipped
 // (its `if` was false). on_error=continue moves on after a failed step and

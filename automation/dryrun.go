@@ -74,21 +74,22 @@ type DryRun struct {
 // "record" (record_id), "sample", "last_run" (the automation's last real
 // run), "first_record" (a table trigger's first record, without a real
 // run), "last_request" (an incoming webhook's last stored request),
-// "last_fire" (a schedule's last fire time).
+// "last_fire" (a schedule's last fire time), "last_trigger" (another
+// trigger kind's own last occurrence).
 type DryRunSource struct {
 	Type   string          `json:"type"`
-	Source string          `json:"source" enum:"record,sample,last_run,first_record,last_request,last_fire"`
+	Source string          `json:"source" enum:"record,sample,last_run,first_record,last_request,last_fire,last_trigger"`
 	Data   json.RawMessage `json:"data"`
 }
 
 // Dry-run step statuses.
 const (
-	DryExecuted   = "executed"    // a record action or read ran, rolled back
-	DryPreviewed  = "previewed"   // an external action rendered and checked, not sent
-	DrySkipped    = "skipped"     // its if was false
-	DryFailed     = "failed"      // it would fail (the error says why)
-	DryNotReached = "not_reached" // an earlier failure stops the run before it
-	DryUnknown    = "not_simulated"
+	DryExecuted     = "executed"      // a record action or read ran, rolled back
+	DryPreviewed    = "previewed"     // an external action rendered and checked, not sent
+	DrySkipped      = "skipped"       // its if was false
+	DryFailed       = "failed"        // it would fail (the error says why)
+	DryNotReached   = "not_reached"   // an earlier failure stops the run before it
+	DryNotSimulated = "not_simulated" // a kind a dry run can neither preview nor execute safely
 )
 
 // DryRunStep is what one step would do: its rendered input (secrets
@@ -112,6 +113,11 @@ type DryRunStep struct {
 	Placeholders      []Placeholder `json:"placeholders,omitempty"`
 	Error             string        `json:"error,omitempty"`
 	Note              string        `json:"note,omitempty"`
+	// Branch, Steps (an "if" group): the branch taken and its steps;
+	// Items (a "for_each" group): each item walked with its steps.
+	Branch *int         `json:"branch,omitempty" doc:"an if group: the branch taken (-1: none)"`
+	Steps  []DryRunStep `json:"steps,omitempty" doc:"an if group: the steps of the branch taken"`
+	Items  []DryRunItem `json:"items,omitempty" doc:"a for_each group: each item walked, with its steps"`
 }
 
 // Placeholder is a token of a step's config that a dry run could not

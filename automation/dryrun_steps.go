@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -17,6 +18,10 @@ import (
 	"github.com/rowflow/rowflow/record"
 	"github.com/rowflow/rowflow/template"
 )
+
+// DryRunTimeout bounds a whole dry run (its transaction is rolled back
+// then); inside it, a statement may take 10 s and wait 2 s for a lock.
+const DryRunTimeout = 30 * time.Second
 
 // dryRunRunID stands for the run id a dry run does not have
 // ({{run.id}}, idempotency keys, message ids).
@@ -30,61 +35,52 @@ const dryRunRunID = "run_dry_run"
 // action executes for real in the transaction, its writes captured as
 // changes (the record hook records them instead of enqueueing events:
 // Changed); a kind.EffectFree one (a read, a script, a delay) executes as
-// it is; any other kind is not executed (not_simulated). A step whose output only a real run
-// has (a Previewer without a known output) gives later steps placeholder
-// values for the tokens that name it.
+// it is; any other kind is not executed (not_simulated). A step whose
+// output only a real run has (a Previewer without a known output, a step
+// not simulated) gives later steps placeholder values for the tokens that
+// name it.
 func (rt *Runtime) dryRunSteps(ctx context.Context, row db.Automation, def definition, s testData) ([]DryRunStep, []string, error) {
+	// A dry run holds a connection, a transaction and the row locks of
+	// its record steps on real records: bounded, so no editor can hold
+	// them long (a step past the bound fails with the deadline).
+	ctx, cancel := context.WithTimeout(ctx, DryRunTimeout)
+	defer cancel()
 	tx, err := rt.pool.Begin(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("beginning the dry run's transaction: %w", err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	rec := &changeRecorder{}
-	now := rt.now()
+	if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'"); err != nil {
+		return nil, nil, fmt.Errorf("bounding the dry run's transaction: %w", err)
+	}
+	w := &dryWalk{rt: rt, tx: tx, rec: &changeRecorder{}, row: row, def: def, s: s, now: rt.now(), placeholder: map[string]bool{}}
 	data := map[string]any{
 		"trigger": jsonCopy(s.data),
 		"steps":   map[string]any{},
 		"run":     map[string]any{"id": dryRunRunID, "automation_id": row.ID, "depth": 0},
-		"now":     now.UTC().Format("2006-01-02T15:04:05Z07:00"),
+		"now":     w.now.UTC().Format("2006-01-02T15:04:05Z07:00"),
 	}
-	trigger, _ := data["trigger"].(map[string]any)
-	cause := rowflow.Cause{Kind: "automation", ID: row.ID, RunID: dryRunRunID, Depth: 0, UserID: causeUserID(trigger)}
-	base := rowflow.WithCause(rowflow.WithPrincipal(record.WithExactNumbers(ctx, false),
-		rowflow.Principal{Role: rowflow.RoleOwner, BaseIDs: []string{row.BaseID}}), cause)
-	base = withChangeRecorder(base, rec)
+	w.trigger, _ = data["trigger"].(map[string]any)
+	cause := rowflow.Cause{Kind: "automation", ID: row.ID, RunID: dryRunRunID, Depth: 0, UserID: causeUserID(w.trigger)}
+	w.ctx = withChangeRecorder(rowflow.WithCause(rowflow.WithPrincipal(record.WithExactNumbers(ctx, false),
+		rowflow.Principal{Role: rowflow.RoleOwner, BaseIDs: []string{row.BaseID}}), cause), w.rec)
 
-	placeholder := map[string]bool{} // step ids whose output only a real run has
-	out := make([]DryRunStep, 0, len(def.Steps))
-	stopped := ""
-	for i, step := range def.Steps {
-		ds := DryRunStep{ID: step.ID, Type: step.Type}
-		if stopped != "" {
-			ds.Status, ds.Note = DryNotReached, "the run stops at step "+stopped+" before this one"
-			out = append(out, ds)
-			continue
-		}
-		sc := &kind.StepContext{RunID: dryRunRunID, AutomationID: row.ID, BaseID: row.BaseID, StepID: step.ID, Attempt: 1,
-			RetryDeclared: step.Retry != nil && step.Retry.MaxAttempts > 0, IdempotencyKey: "msg_" + dryRunRunID + "_" + step.ID,
-			Trigger: trigger, Now: now}
-		output, known := rt.dryRunStep(base, tx, rec, step, i, def, s, data, placeholder, sc, &ds)
-		steps := data["steps"].(map[string]any)
-		steps[step.ID] = map[string]any{"output": jsonCopy(output), "status": stepStatusOf(ds.Status)}
-		if ds.Status == DryPreviewed && !known {
-			placeholder[step.ID] = true
-			ds.OutputPlaceholder = true
-		}
-		if ds.Status == DryFailed && step.OnError != "continue" {
-			stopped = step.ID
-		}
-		out = append(out, ds)
-	}
+	out, _ := w.seq(def.Steps, "steps", data)
 	var notes []string
 	used := map[string]bool{}
-	for _, ds := range out {
-		for _, p := range ds.Placeholders {
-			used[p.FromStep] = true
+	var walk func(steps []DryRunStep)
+	walk = func(steps []DryRunStep) {
+		for _, ds := range steps {
+			for _, p := range ds.Placeholders {
+				used[p.FromStep] = true
+			}
+			walk(ds.Steps)
+			for _, it := range ds.Items {
+				walk(it.Steps)
+			}
 		}
 	}
+	walk(out)
 	if len(used) > 0 {
 		ids := make([]string, 0, len(used))
 		for id := range used {
@@ -93,40 +89,111 @@ func (rt *Runtime) dryRunSteps(ctx context.Context, row db.Automation, def defin
 		sort.Strings(ids)
 		notes = append(notes, "the output of "+strings.Join(ids, ", ")+" exists only in a real run (a dry run sends nothing): later steps show placeholders where they use it")
 	}
+	if w.capped {
+		notes = append(notes, fmt.Sprintf("a dry run walks at most %d steps: the rest are not_reached", dryRunMaxSteps))
+	}
 	return out, notes, nil
+}
+
+// dryRunMaxSteps is the most step executions one dry run walks (groups
+// multiply them); dryRunMaxItems the most items of a for_each it walks.
+const (
+	dryRunMaxSteps = 200
+	dryRunMaxItems = 20
+)
+
+// dryWalk is one dry run's walk of its steps: the transaction, the
+// changes recorder, the trigger data, and which steps' outputs only a
+// real run has.
+type dryWalk struct {
+	rt          *Runtime
+	ctx         context.Context
+	tx          pgx.Tx
+	rec         *changeRecorder
+	row         db.Automation
+	def         definition
+	s           testData
+	trigger     map[string]any
+	now         time.Time
+	placeholder map[string]bool // step ids whose output only a real run has
+	wrote       bool            // a step made changes
+	walked      int
+	capped      bool
+}
+
+// seq walks steps one after the other in scope data (their outputs go to
+// data["steps"] by id), as the runtime runs them: a step that fails with
+// on_error stop stops the sequence (failed reports it); the steps after
+// it are not_reached. loc is the steps' location ("steps",
+// "steps[1].branches[0].steps").
+func (w *dryWalk) seq(steps []StepSpec, loc string, data map[string]any) (out []DryRunStep, failed bool) {
+	out = make([]DryRunStep, 0, len(steps))
+	stopped := ""
+	for i, step := range steps {
+		ds := DryRunStep{ID: step.ID, Type: step.Type}
+		switch {
+		case stopped != "":
+			ds.Status, ds.Note = DryNotReached, "the run stops at step "+stopped+" before this one"
+			out = append(out, ds)
+			continue
+		case w.walked >= dryRunMaxSteps:
+			w.capped = true
+			ds.Status, ds.Note = DryNotReached, "beyond what a dry run walks"
+			out = append(out, ds)
+			continue
+		}
+		w.walked++
+		stepLoc := fmt.Sprintf("%s[%d]", loc, i)
+		var output any
+		known := false
+		if IsGroup(step.Type) {
+			output, known = w.group(step, stepLoc, data, &ds)
+		} else {
+			sc := &kind.StepContext{RunID: dryRunRunID, AutomationID: w.row.ID, BaseID: w.row.BaseID, StepID: step.ID, Attempt: 1,
+				RetryDeclared: step.Retry != nil && step.Retry.MaxAttempts > 0, IdempotencyKey: "msg_" + dryRunRunID + "_" + step.ID,
+				Trigger: w.trigger, Now: w.now}
+			output, known = w.rt.dryRunStep(w.ctx, w.tx, w.rec, step, stepLoc, w.def, w.s, data, w.placeholder, sc, &ds)
+		}
+		data["steps"].(map[string]any)[step.ID] = map[string]any{"output": jsonCopy(output), "status": stepStatusOf(ds.Status)}
+		if (ds.Status == DryPreviewed && !known) || ds.Status == DryNotSimulated {
+			w.placeholder[step.ID] = true
+			ds.OutputPlaceholder = true
+		}
+		if ds.Status == DryFailed && step.OnError != "continue" {
+			stopped, failed = step.ID, true
+		}
+		if at, ok := w.rt.kinds.Action(step.Type); ok && ds.Status == DryExecuted && w.wrote {
+			if _, free := at.(kind.EffectFree); free {
+				// Reads go through the pool, not the dry run's transaction.
+				ds.Note += "; its reads see the committed data, not the writes of the steps before it in this dry run"
+			}
+		}
+		w.wrote = w.wrote || len(ds.Changes) > 0
+		out = append(out, ds)
+	}
+	return out, failed
 }
 
 // dryRunStep fills ds for one step and returns its output (nil when not
 // known) and whether it is known.
-func (rt *Runtime) dryRunStep(ctx context.Context, tx pgx.Tx, rec *changeRecorder, step StepSpec, index int, def definition, s testData,
+func (rt *Runtime) dryRunStep(ctx context.Context, tx pgx.Tx, rec *changeRecorder, step StepSpec, loc string, def definition, s testData,
 	data map[string]any, placeholder map[string]bool, sc *kind.StepContext, ds *DryRunStep) (any, bool) {
 	fail := func(format string, args ...any) (any, bool) {
 		ds.Status, ds.Error = DryFailed, fmt.Sprintf(format, args...)
 		return nil, false
 	}
-	if len(step.If) > 0 && string(step.If) != "null" {
-		if s.table == nil {
-			return fail("if: a step condition needs a trigger record")
-		}
-		tr, err := condition.TraceJSON(step.If, s.table.Fields, s.cells, sc.Now)
-		if err != nil {
-			return fail("if: %v", err)
-		}
-		ds.If = &tr
-		if !tr.Passed {
-			ds.Status, ds.Note = DrySkipped, "its if is false for the trigger record: "+failing(tr)
-			return nil, false
-		}
+	if !stepIf(step, s, sc.Now, ds) {
+		return nil, false
 	}
 	at, ok := rt.kinds.Action(step.Type)
 	if !ok {
-		ds.Status, ds.Note = DryUnknown, fmt.Sprintf("a dry run does not simulate %q steps", step.Type)
+		ds.Status, ds.Note = DryNotSimulated, fmt.Sprintf("a dry run does not simulate %q steps", step.Type)
 		return nil, false
 	}
 	var rawCfg any
 	_ = json.Unmarshal(orEmpty(step.Config), &rawCfg)
 	rawCfg, verbatim := splitVerbatim(at, rawCfg)
-	ds.Placeholders = placeholders(rawCfg, fmt.Sprintf("steps[%d].config", index), placeholder, data)
+	ds.Placeholders = placeholders(rawCfg, loc+".config", placeholder, data)
 	var escape func(path string) func(string) string
 	if esc, isEsc := at.(kind.Escaper); isEsc {
 		escape = esc.Escape
@@ -165,7 +232,7 @@ func (rt *Runtime) dryRunStep(ctx context.Context, tx pgx.Tx, rec *changeRecorde
 	}
 	_, transactional := at.(kind.Transactional)
 	if _, free := at.(kind.EffectFree); !transactional && !free {
-		ds.Status, ds.Note = DryUnknown, fmt.Sprintf("not executed: a dry run cannot simulate %s steps without their effect", step.Type)
+		ds.Status, ds.Note = DryNotSimulated, fmt.Sprintf("not executed: a dry run cannot simulate %s steps without their effect", step.Type)
 		return nil, false
 	}
 	// Record actions and effect-free kinds execute for real inside a
@@ -202,6 +269,30 @@ func (rt *Runtime) dryRunStep(ctx context.Context, tx pgx.Tx, rec *changeRecorde
 	return output, true
 }
 
+// stepIf evaluates a step's if on the trigger record (as the runtime's
+// stepCondition does), tracing it on ds; false: the step does not run
+// (ds says skipped, or failed when the if cannot be evaluated).
+func stepIf(step StepSpec, s testData, now time.Time, ds *DryRunStep) bool {
+	if len(step.If) == 0 || string(step.If) == "null" {
+		return true
+	}
+	if s.table == nil {
+		ds.Status, ds.Error = DryFailed, "if: a step condition needs a trigger record"
+		return false
+	}
+	tr, err := condition.TraceJSON(step.If, s.table.Fields, s.cells, now)
+	if err != nil {
+		ds.Status, ds.Error = DryFailed, fmt.Sprintf("if: %v", err)
+		return false
+	}
+	ds.If = &tr
+	if !tr.Passed {
+		ds.Status, ds.Note = DrySkipped, "its if is false for the trigger record: "+failing(tr)
+		return false
+	}
+	return true
+}
+
 // stepStatusOf is the status {{steps.<id>.status}} shows for a dry-run
 // step status.
 func stepStatusOf(s string) string {
@@ -235,11 +326,14 @@ func placeholders(rawCfg any, loc string, placeholder map[string]bool, data map[
 		}
 		value := "<" + strings.TrimSuffix(strings.TrimPrefix(r.Text, "{{"), "}}") + ": known only in a real run>"
 		out = append(out, Placeholder{Token: r.Text, Location: r.Loc, FromStep: r.Path[1], Value: value})
-		if len(r.Path) < 4 || r.Path[2] != "output" {
+		entry, _ := steps[r.Path[1]].(map[string]any)
+		if entry == nil || len(r.Path) < 3 || r.Path[2] != "output" {
 			continue // {{steps.x.status}}: the step's status is set
 		}
-		entry, _ := steps[r.Path[1]].(map[string]any)
-		if entry == nil {
+		if len(r.Path) == 3 {
+			if _, isMap := entry["output"].(map[string]any); !isMap {
+				entry["output"] = value // the whole output
+			}
 			continue
 		}
 		cur, _ := entry["output"].(map[string]any)

@@ -351,7 +351,7 @@ func (g *groupRun) action(ctx context.Context, s StepSpec, n node, ordinal int32
 	}
 	sc := &kind.StepContext{RunID: run.ID, AutomationID: run.AutomationID, BaseID: run.BaseID, StepID: s.ID,
 		Attempt: attempt, RetryDeclared: s.Retry != nil && s.Retry.MaxAttempts > 0, Depth: int(run.Depth),
-		IdempotencyKey: "msg_" + run.ID + "_" + s.ID + itemKey(n.path), Trigger: g.trigger, Now: rt.now()}
+		IdempotencyKey: "msg_" + run.ID + "_" + s.ID + itemKey(n.path), ItemKey: itemKey(n.path), Trigger: g.trigger, Now: rt.now()}
 	actx := rt.actionContext(ctx, run, g.trigger)
 	var out any
 	if _, ok := at.(kind.Transactional); ok {

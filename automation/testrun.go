@@ -15,12 +15,6 @@ import (
 	"github.com/rowflow/rowflow/record"
 )
 
-// TestAutomation starts a live test run of an automation for record
-// recordID (see testLive; "" picks the trigger data as testSample does).
-func (rt *Runtime) TestAutomation(ctx context.Context, id, recordID string) (Run, error) {
-	return rt.testLive(ctx, id, TestRequest{Mode: ModeLive, RecordID: recordID})
-}
-
 // testLive starts a test run of an automation now, as if its trigger had
 // fired with the request's trigger data (testSample), even when it is
 // disabled and whatever its conditions say — the way Airtable's "test
@@ -40,6 +34,12 @@ func (rt *Runtime) testLive(ctx context.Context, id string, req TestRequest) (Ru
 		return Run{}, err
 	}
 	start := runStart{automation: row, triggerData: s.data, isTest: true, eventKey: "test:" + rowflow.NewID("")}
+	if len(row.Conditions) > 0 && string(row.Conditions) != "null" {
+		// A test run ignores its conditions, but keeps their trace.
+		if tr, err := rt.traceConditions(row.Conditions, s); err == nil {
+			start.conditionTrace = traceJSON(tr)
+		}
+	}
 	created, _, err := rt.startRuns(ctx, rt.q, []runStart{start}, 0)
 	if err != nil {
 		return Run{}, err

@@ -112,15 +112,20 @@ func TestConsolePages(t *testing.T) {
 	require.Contains(t, run.Body, "500")
 	require.Contains(t, run.Body, `id="retry"`)
 	require.Contains(t, run.Body, `id="replay"`)
-	require.Contains(t, run.Body, `id="dry-run"`, "the app wires DryRunAgain")
 	require.Contains(t, run.Body, "Condition trace: <span")
 	require.Contains(t, run.Body, "<td>Name</td><td>is_not_empty</td>")
 	require.NotContains(t, run.Body, "whsec_topsecret")
+	// "Dry-run this again" with the app's hook (Runtime.DryRunAgain): the
+	// step's request is shown, nothing is sent, no run is added.
+	require.Contains(t, run.Body, `id="dry-run"`)
+	callsBefore := f.calls.Load()
+	runsBefore := countRuns(t, env, f.automationID)
 	dry := b.post("/console/runs/"+runID+"/dry-run", url.Values{"csrf": {b.csrf("/console/runs/" + runID)}})
 	require.Equal(t, 200, dry.Status, dry.Body)
-	require.Contains(t, dry.Body, "Dry run against this run")
+	require.Contains(t, dry.Body, "previewed", "the dry run's step trace")
 	require.NotContains(t, dry.Body, "whsec_topsecret")
-	require.EqualValues(t, 1, f.calls.Load(), "a dry run sends nothing")
+	require.Equal(t, callsBefore, f.calls.Load(), "a dry run sends nothing")
+	require.Equal(t, runsBefore, countRuns(t, env, f.automationID), "a dry run stores no run")
 
 	// Retry goes through the runtime: the run runs its failed step again.
 	sub, err := env.App.RunFeed.Subscribe(context.Background(), runID)
@@ -290,7 +295,8 @@ func TestConsoleLoginRateLimit(t *testing.T) {
 
 // TestConsoleDryRun: with a DryRun hook the run page offers "dry-run this
 // again" to editors and shows the hook's answer; a viewer's POST is 403
-// and never reaches the hook.
+// and never reaches the hook. Without the hook the button is hidden; the
+// app's own hook is tested in TestConsolePages.
 func TestConsoleDryRun(t *testing.T) {
 	t.Parallel()
 	env := apptest.Start(t)
@@ -378,4 +384,12 @@ func TestConsoleCancelReplay(t *testing.T) {
 	replay := strings.TrimSuffix(strings.TrimPrefix(loc, "/console/runs/"), "?done=replay")
 	require.Equal(t, failed, env.JSON("GET", "/api/v1/runs/"+replay, nil, 200)["replay_of"])
 	require.Contains(t, b.get(loc).Body, `replay of <a href="/console/runs/`+failed+`">`)
+}
+
+// countRuns counts an automation's runs.
+func countRuns(t *testing.T, env *apptest.Env, automationID string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, env.App.Pool.QueryRow(context.Background(), `SELECT count(*) FROM runs WHERE automation_id = $1`, automationID).Scan(&n))
+	return n
 }

@@ -223,73 +223,15 @@ func (q *Queries) GetWebhookRequest(ctx context.Context, arg GetWebhookRequestPa
 	return i, err
 }
 
-const insertClaimedWebhookRequest = `-- name: InsertClaimedWebhookRequest :one
-WITH claim AS (
-    INSERT INTO webhook_deliveries (webhook_id, delivery_id, request_id, expires_at)
-    SELECT $1, $2::text, $3, $4
-    WHERE $2::text <> ''
-    ON CONFLICT (webhook_id, delivery_id) DO UPDATE
-    SET request_id = EXCLUDED.request_id, expires_at = EXCLUDED.expires_at
-    WHERE webhook_deliveries.expires_at <= now()
-    RETURNING request_id
-), ins AS (
-    INSERT INTO webhook_requests (id, webhook_id, method, content_type, headers, query, raw_body, body, delivery_id, replay_of, runs)
-    SELECT $3, $1, $5, $6, $7, $8,
-           $9, $10, nullif($2::text, ''), $11, $12
-    WHERE $2::text = '' OR EXISTS (SELECT 1 FROM claim)
-    RETURNING id
-)
-SELECT count(*)::int AS stored FROM ins
-`
-
-type InsertClaimedWebhookRequestParams struct {
-	WebhookID   string          `json:"webhook_id"`
-	DeliveryID  string          `json:"delivery_id"`
-	ID          string          `json:"id"`
-	ExpiresAt   time.Time       `json:"expires_at"`
-	Method      string          `json:"method"`
-	ContentType string          `json:"content_type"`
-	Headers     json.RawMessage `json:"headers"`
-	Query       json.RawMessage `json:"query"`
-	RawBody     []byte          `json:"raw_body"`
-	Body        json.RawMessage `json:"body"`
-	ReplayOf    *string         `json:"replay_of"`
-	Runs        json.RawMessage `json:"runs"`
-}
-
-// Stores a request and, when it has a delivery id, remembers the id for
-// it in the same statement — unless a live entry has the id: then nothing
-// is written and stored is 0 (the caller rolls back and answers with that
-// entry's request). An expired entry is taken over. A concurrent first
-// delivery of the same id is waited for (the insert's conflict check).
-func (q *Queries) InsertClaimedWebhookRequest(ctx context.Context, arg InsertClaimedWebhookRequestParams) (int32, error) {
-	row := q.db.QueryRow(ctx, insertClaimedWebhookRequest,
-		arg.WebhookID,
-		arg.DeliveryID,
-		arg.ID,
-		arg.ExpiresAt,
-		arg.Method,
-		arg.ContentType,
-		arg.Headers,
-		arg.Query,
-		arg.RawBody,
-		arg.Body,
-		arg.ReplayOf,
-		arg.Runs,
-	)
-	var stored int32
-	err := row.Scan(&stored)
-	return stored, err
-}
-
 const insertWebhookRequests = `-- name: InsertWebhookRequests :exec
-INSERT INTO webhook_requests (id, webhook_id, method, content_type, headers, query, raw_body, body, delivery_id, runs)
-SELECT t.i, t.w, t.m, t.ct, t.h::jsonb, t.q::jsonb, t.rb, nullif(t.b, '')::jsonb, nullif(t.d, ''), t.r::jsonb
+INSERT INTO webhook_requests (id, webhook_id, method, content_type, headers, query, raw_body, body, delivery_id, replay_of, runs)
+SELECT t.i, t.w, t.m, t.ct, t.h::jsonb, t.q::jsonb, t.rb, nullif(t.b, '')::jsonb, nullif(t.d, ''), nullif(t.ro, ''), t.r::jsonb
 FROM (SELECT unnest($1::text[]) AS i, unnest($2::text[]) AS w,
              unnest($3::text[]) AS m, unnest($4::text[]) AS ct,
              unnest($5::text[]) AS h, unnest($6::text[]) AS q,
              unnest($7::bytea[]) AS rb, unnest($8::text[]) AS b,
-             unnest($9::text[]) AS d, unnest($10::text[]) AS r) AS t
+             unnest($9::text[]) AS d, unnest($10::text[]) AS ro,
+             unnest($11::text[]) AS r) AS t
 `
 
 type InsertWebhookRequestsParams struct {
@@ -302,11 +244,12 @@ type InsertWebhookRequestsParams struct {
 	RawBodies    [][]byte `json:"raw_bodies"`
 	Bodies       []string `json:"bodies"`
 	DeliveryIds  []string `json:"delivery_ids"`
+	ReplayOfs    []string `json:"replay_ofs"`
 	Runs         []string `json:"runs"`
 }
 
 // Stores a batch of requests whose delivery ids (if any) were claimed in
-// the same transaction. bodies: ” for none.
+// the same transaction. bodies, delivery_ids, replay_ofs: ” for none.
 func (q *Queries) InsertWebhookRequests(ctx context.Context, arg InsertWebhookRequestsParams) error {
 	_, err := q.db.Exec(ctx, insertWebhookRequests,
 		arg.Ids,
@@ -318,6 +261,7 @@ func (q *Queries) InsertWebhookRequests(ctx context.Context, arg InsertWebhookRe
 		arg.RawBodies,
 		arg.Bodies,
 		arg.DeliveryIds,
+		arg.ReplayOfs,
 		arg.Runs,
 	)
 	return err

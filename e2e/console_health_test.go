@@ -14,8 +14,10 @@ import (
 // TestBaseHealth: the console list's per-automation health (two
 // statements for a whole base) is exact over the 24 hours — runs, success
 // rate and p95 duration equal the test's own SQL over the same window —
-// spreads exactly those runs over the hours, names the newest failed run
-// as the run list does, and is not found for a token of another base.
+// agrees with AutomationStats over those 24 whole hours (p95 within the
+// stats' histogram error), spreads exactly those runs over the hours,
+// names the newest failed run as the run list does, and is not found for
+// a token of another base.
 func TestBaseHealth(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
@@ -29,7 +31,9 @@ func TestBaseHealth(t *testing.T) {
 	}
 	seedRuns(t, f.env, f.baseID, ids[0], "send", 400, 48*time.Hour)
 	seedRuns(t, f.env, f.baseID, ids[1], "send", 150, 30*time.Hour)
-	now := time.Now()
+	// Whole hours: the stats are kept per hour (a range is widened to
+	// them), the console's health counts exactly the window it is given.
+	now := time.Now().UTC().Truncate(time.Hour)
 	health, err := rt.BaseHealth(ctx, f.baseID, now, 24)
 	require.NoError(t, err)
 	for _, id := range ids[:2] {
@@ -44,6 +48,12 @@ func TestBaseHealth(t *testing.T) {
 		require.NotZero(t, h.Runs)
 		require.InDelta(t, float64(succeeded)/float64(succeeded+failed), *h.SuccessRate, 1e-12)
 		require.InDelta(t, p95, *h.DurationP95, 1e-9)
+		st, err := rt.AutomationStats(ctx, id, automation.StatsQuery{From: now.Add(-24 * time.Hour), To: now, Bucket: "hour"})
+		require.NoError(t, err)
+		require.Equal(t, st.Total.Runs, h.Runs)
+		require.InDelta(t, *st.Total.SuccessRate, *h.SuccessRate, 1e-12)
+		// The stats' percentiles come from log-scale histograms.
+		require.InEpsilon(t, *h.DurationP95, *st.Total.Duration.P95, automation.HistMaxError)
 		var sum int64
 		for _, n := range h.Hourly {
 			sum += n

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rowflow/rowflow"
 	"github.com/rowflow/rowflow/automation/kind"
+	"github.com/rowflow/rowflow/outbound/smtp/smtpserver"
 )
 
 // rowCounts counts the rows a dry run must not leave behind: records,
@@ -392,6 +393,8 @@ func TestDryRunScheduledAndAgain(t *testing.T) {
 	change := dryStepsOf(dr)["log"]["changes"].([]any)[0].(map[string]any)
 	require.Equal(t, "report "+at, change["after"].(map[string]any)["Name"])
 	require.Equal(t, before, f.rowCounts(t))
+	noBody := f.env.JSON("POST", "/api/v1/automations/"+aut+"/test", nil, 200)
+	require.Equal(t, "dry_run", noBody["mode"], "without a body: a dry run on the last trigger")
 
 	// Again, from a run: a live test run's trigger data.
 	run := f.env.JSON("POST", "/api/v1/automations/"+aut+"/test", map[string]any{"mode": "live", "sample": map[string]any{"scheduled_for": "2026-01-02T08:00:00Z"}}, 202)
@@ -424,4 +427,149 @@ func TestDryRunCoversEveryAction(t *testing.T) {
 		require.True(t, preview || tx || free, "action %s: a dry run can neither preview nor safely execute it", at.Name())
 		require.False(t, free && (preview || tx), "action %s: effect-free and previewed/transactional", at.Name())
 	}
+}
+
+// TestDryRunMessagesSendNothing: a dry run of send_slack_message,
+// send_teams_message, send_email and notify_user shows the message each
+// would send — the channel, the card, the server and envelope, the
+// recipient resolved to a user — and nothing is posted, the SMTP server
+// sees no session, no notification is written, and no credential of the
+// connections is in the answer.
+func TestDryRunMessagesSendNothing(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	srv := newMailServer(t, smtpserver.Opts{})
+	conn := f.connection(t, "smtp", smtpConn(srv, map[string]any{"username": "shop", "password": "dry-run-pa55word"}))
+	user := f.env.JSON("POST", "/api/v1/users", map[string]any{"email": "ada@example.com", "name": "Ada"}, 201)["id"].(string)
+	rcv := newReceiver(t)
+	slackConn := f.connection(t, "slack", map[string]any{"bot_token": "xoxb-DRY-token_1", "default_channel": "C0DEFAULT"})
+	teamsConn := f.connection(t, "teams", map[string]any{"webhook_url": rcv.URL + "/workflows/T3AMS-dry_secret"})
+	order := f.create(t, map[string]any{"Name": "Desk", "Status": "Done"})
+	aut := f.automation(t, map[string]any{
+		"name": "tell", "enabled": false, "trigger": f.trigger("record_created", nil),
+		"steps": []any{
+			map[string]any{"id": "slack", "type": "send_slack_message", "config": map[string]any{"connection_id": slackConn,
+				"text": "Order {{trigger.record.fields.Name}} is done"}},
+			map[string]any{"id": "teams", "type": "send_teams_message", "config": map[string]any{"connection_id": teamsConn,
+				"title": "Done", "text": "Order {{trigger.record.fields.Name}}"}},
+			map[string]any{"id": "mail", "type": "send_email", "config": map[string]any{"connection_id": conn,
+				"to": "ada@example.com, bob@example.com", "subject": "Order {{trigger.record.fields.Name}}\nis done", "text": "Status: {{trigger.record.fields.Status}}"}},
+			map[string]any{"id": "ping", "type": "notify_user", "config": map[string]any{"user": "ada@example.com",
+				"title": "Order {{trigger.record.fields.Name}} is done", "link": "/records/{{trigger.record.id}}"}},
+		},
+	})
+	before := f.rowCounts(t)
+	dr := f.dryRun(t, aut, map[string]any{"record_id": order})
+	steps := dryStepsOf(dr)
+	mail := steps["mail"]
+	require.Equal(t, "previewed", mail["status"], "%v", mail)
+	req := mail["request"].(map[string]any)
+	require.Equal(t, srv.Addr(), req["server"])
+	require.Equal(t, []any{"<ada@example.com>", "<bob@example.com>"}, req["to"], "as the headers carry them")
+	require.Equal(t, "Order Desk is done", req["subject"], "on one header line, as sent")
+	require.Equal(t, "Status: Done", req["text"])
+	ping := steps["ping"]
+	require.Equal(t, "previewed", ping["status"], "%v", ping)
+	require.Equal(t, user, ping["request"].(map[string]any)["user_id"])
+	require.Equal(t, "Order Desk is done", ping["request"].(map[string]any)["title"])
+
+	slack := steps["slack"]
+	require.Equal(t, "previewed", slack["status"], "%v", slack)
+	require.Equal(t, map[string]any{"connection_id": slackConn, "via": "chat.postMessage", "channel": "C0DEFAULT", "text": "Order Desk is done"}, slack["request"])
+	teams := steps["teams"]
+	require.Equal(t, "previewed", teams["status"], "%v", teams)
+	require.Contains(t, mustString(t, teams["request"]), "Order Desk")
+	require.Zero(t, rcv.count(), "nothing was posted to Teams")
+	require.NotContains(t, mustString(t, dr), "xoxb-DRY-token_1")
+	require.NotContains(t, mustString(t, dr), "T3AMS-dry_secret")
+
+	require.Zero(t, srv.Sessions(), "no SMTP session was opened")
+	require.Equal(t, before, f.rowCounts(t), "no notification (nor anything else) was written")
+	require.NotContains(t, mustString(t, dr), "dry-run-pa55word")
+}
+
+// TestRecordSkippedRunsForWebhooks: an incoming request whose payload
+// conditions fail is stored as a skipped run with the trace (the path,
+// the payload's value) when the automation records skipped runs; a
+// passing one keeps its trace too.
+func TestRecordSkippedRunsForWebhooks(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	hookID := f.env.JSON("POST", "/api/v1/webhooks", map[string]any{"base_id": f.baseID, "name": "in", "auth": map[string]any{"mode": "none"}}, 201)["id"].(string)
+	aut := f.automation(t, map[string]any{
+		"name": "big", "record_skipped_runs": true,
+		"trigger":    map[string]any{"type": "webhook_received", "config": map[string]any{"webhook_id": hookID}},
+		"conditions": map[string]any{"match": "all", "rules": []any{map[string]any{"field": "body.amount", "op": "gt", "value": 100}}},
+		"steps":      []any{},
+	})
+	small := f.env.JSON("POST", "/api/v1/webhooks/"+hookID+"/trigger", map[string]any{"amount": 50}, 202)
+	big := f.env.JSON("POST", "/api/v1/webhooks/"+hookID+"/trigger", map[string]any{"amount": 150}, 202)
+	require.Len(t, small["runs"], 1, "the failing request has its skipped run")
+	skipped := f.env.JSON("GET", "/api/v1/runs/"+small["runs"].([]any)[0].(string), nil, 200)
+	require.Equal(t, "skipped", skipped["status"])
+	rule := skipped["condition_trace"].(map[string]any)["rules"].([]any)[0].(map[string]any)
+	require.Equal(t, "body.amount", rule["field"])
+	require.Equal(t, float64(50), rule["actual"])
+	require.Equal(t, false, rule["passed"])
+	ran := f.env.JSON("GET", "/api/v1/runs/"+big["runs"].([]any)[0].(string), nil, 200)
+	require.Equal(t, true, ran["condition_trace"].(map[string]any)["passed"])
+	require.Len(t, f.runs(t, aut), 2)
+}
+
+// TestDryRunGroups: a dry run walks groups as a run would — a for_each
+// once per found record (its writes shown and rolled back), an if
+// through the branch whose condition holds — and a for_each whose items
+// come from an output only a real run has is not walked and says why.
+func TestDryRunGroups(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	a := f.create(t, map[string]any{"Name": "a", "Status": "Todo"})
+	b := f.create(t, map[string]any{"Name": "b", "Status": "Todo"})
+	trig := f.create(t, map[string]any{"Name": "trigger", "Status": "Done"})
+	rcv := newReceiver(t)
+	aut := f.automation(t, map[string]any{
+		"name": "groups", "enabled": false, "trigger": f.trigger("record_created", nil),
+		"steps": []any{
+			map[string]any{"id": "find", "type": "find_records", "config": map[string]any{"table_id": f.tableID,
+				"filter": map[string]any{"match": "all", "rules": []any{map[string]any{"field": "Status", "op": "is", "value": "Todo"}}}}},
+			map[string]any{"id": "each", "type": "for_each", "items": "{{steps.find.output.records}}", "steps": []any{
+				map[string]any{"id": "close", "type": "update_record", "config": map[string]any{"table_id": f.tableID,
+					"record_id": "{{item.id}}", "fields": map[string]any{"Status": "Done", "Count": "{{index}}"}}}}},
+			map[string]any{"id": "route", "type": "if", "branches": []any{
+				map[string]any{"if": map[string]any{"match": "all", "rules": []any{map[string]any{"field": "Status", "op": "is", "value": "Todo"}}},
+					"steps": []any{map[string]any{"id": "todo_hook", "type": "send_webhook", "config": map[string]any{"url": rcv.URL}}}},
+				map[string]any{"else": true, "steps": []any{map[string]any{"id": "done_hook", "type": "send_webhook", "config": map[string]any{"url": rcv.URL}}}},
+			}},
+			map[string]any{"id": "again", "type": "for_each", "items": "{{steps.done_hook.output.body.items}}", "steps": []any{
+				map[string]any{"id": "inner", "type": "find_records", "config": map[string]any{"table_id": f.tableID}}}},
+		},
+	})
+	before := f.rowCounts(t)
+	dr := f.dryRun(t, aut, map[string]any{"record_id": trig})
+	steps := dryStepsOf(dr)
+	each := steps["each"]
+	require.Equal(t, "executed", each["status"], "%v", each)
+	items := each["items"].([]any)
+	require.Len(t, items, 2)
+	closed := map[string]bool{}
+	for i, it := range items {
+		st := it.(map[string]any)["steps"].([]any)[0].(map[string]any)
+		require.Equal(t, "executed", st["status"], "%v", st)
+		ch := st["changes"].([]any)[0].(map[string]any)
+		require.Equal(t, "Done", ch["after"].(map[string]any)["Status"])
+		require.Equal(t, float64(i), ch["after"].(map[string]any)["Count"])
+		closed[ch["record_id"].(string)] = true
+	}
+	require.Equal(t, map[string]bool{a: true, b: true}, closed)
+	route := steps["route"]
+	require.Equal(t, float64(1), route["branch"], "the else branch: the trigger record is Done")
+	inner := route["steps"].([]any)[0].(map[string]any)
+	require.Equal(t, "done_hook", inner["id"])
+	require.Equal(t, "previewed", inner["status"])
+	again := steps["again"]
+	require.Equal(t, "not_simulated", again["status"])
+	require.Contains(t, again["note"], "done_hook")
+	require.Zero(t, rcv.count())
+	require.Equal(t, before, f.rowCounts(t))
+	require.Equal(t, "Todo", f.record(t, f.tableID, a)["fields"].(map[string]any)["Status"])
 }

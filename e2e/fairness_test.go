@@ -135,7 +135,6 @@ func batchImportFairness(t *testing.T, split bool) {
 	require.LessOrEqual(t, loadP99, 2*idleP99+50*time.Millisecond, "base B's p99 under base A's import stays within twice its idle value")
 }
 
-
 // waitDelivered waits until n webhooks arrived.
 func waitDelivered(t *testing.T, delivered *atomic.Int64, n int) {
 	t.Helper()

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/rowflow/rowflow/outbound/smtp/smtpserver"
 )
 
 // groupsFixture is the fixture with n Orders records (Status Todo) and a
@@ -365,4 +367,38 @@ func TestCancelStopsAGroup(t *testing.T) {
 	}, 30*time.Second, 20*time.Millisecond)
 	require.Equal(t, 2, rcv.count(), "no item after the cancel")
 	require.Equal(t, "cancelled", f.getRun(t, runID)["status"])
+}
+
+// TestForEachEffectsPerItem: inside a for_each, effects keyed by run and
+// step are keyed by item too — three items notifying the same user store
+// three notifications, three emails to one address carry three
+// Message-IDs — while the top-level step keeps its plain key.
+func TestForEachEffectsPerItem(t *testing.T) {
+	t.Parallel()
+	f, jobs := groupsFixture(t, 3)
+	_, _ = userWithToken(t, f.env, "ada@example.com", "editor")
+	srv := newMailServer(t, smtpserver.Opts{})
+	conn := f.connection(t, "smtp", smtpConn(srv, nil))
+	aut := f.automation(t, map[string]any{"name": "tell each", "trigger": map[string]any{"type": "record_created", "config": map[string]any{"table_id": jobs}},
+		"steps": []any{
+			map[string]any{"id": "find", "type": "find_records", "config": map[string]any{"table_id": f.tableID}},
+			map[string]any{"id": "each", "type": "for_each", "items": "{{steps.find.output.records}}", "steps": []any{
+				map[string]any{"id": "tell", "type": "notify_user", "config": map[string]any{"user": "ada@example.com", "title": "Order {{item.fields.Name}}"}},
+				map[string]any{"id": "mail", "type": "send_email", "config": map[string]any{"connection_id": conn, "to": "ada@example.com",
+					"subject": "Order {{item.fields.Name}}", "text": "item {{index}}"}},
+			}},
+		}})
+	f.env.JSON("POST", "/api/v1/tables/"+jobs+"/records", map[string]any{"fields": map[string]any{"Name": "go"}}, 201)
+	run := f.waitRuns(t, aut, 1)[0]
+	require.Equal(t, "succeeded", run["status"], "%v", run["error"])
+
+	var notes, titles int
+	require.NoError(t, f.env.App.Pool.QueryRow(t.Context(), `SELECT count(*), count(DISTINCT title) FROM notifications WHERE run_id = $1`, run["id"]).Scan(&notes, &titles))
+	require.Equal(t, 3, notes, "one notification per item")
+	require.Equal(t, 3, titles)
+	ids := map[string]bool{}
+	for range 3 {
+		ids[nextMail(t, srv).Header.Get("Message-ID")] = true
+	}
+	require.Len(t, ids, 3, "one Message-ID per item: %v", ids)
 }

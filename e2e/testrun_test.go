@@ -26,6 +26,7 @@ func TestTestAutomation(t *testing.T) {
 
 	run := f.env.JSON("POST", "/api/v1/automations/"+aut+"/test", map[string]any{"mode": "live", "record_id": second}, 202)
 	require.Equal(t, true, run["is_test"])
+	require.Equal(t, false, run["condition_trace"].(map[string]any)["passed"], "the conditions are ignored, their trace kept")
 	require.Equal(t, second, rcv.wait(t).Body["id"], "conditions do not stop a test run")
 	run = f.env.JSON("POST", "/api/v1/automations/"+aut+"/test", map[string]any{"mode": "live"}, 202)
 	require.Equal(t, first, rcv.wait(t).Body["id"], "without record_id: the table's first record")

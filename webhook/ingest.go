@@ -66,10 +66,11 @@ func (s *Service) ingest(ctx context.Context, in stored) (Answer, error) {
 	}
 	b.mu.Unlock()
 	if commit {
-		// This goroutine commits the queue, its own request among it,
-		// until the queue is empty. Its work outlives its request's
-		// cancellation: others wait on it.
-		s.commitQueue(context.WithoutCancel(ctx))
+		// A committer of its own commits the queue, this request among
+		// it, until the queue is empty — which under sustained load may
+		// be long after this request's answer. Its work outlives this
+		// request's cancellation: others wait on it.
+		go s.commitQueue(context.WithoutCancel(ctx))
 	}
 	select {
 	case r := <-w.done:
@@ -84,6 +85,23 @@ func (s *Service) ingest(ctx context.Context, in stored) (Answer, error) {
 // commitQueue takes batches off the queue until it is empty.
 func (s *Service) commitQueue(ctx context.Context) {
 	b := &s.batch
+	var batch []*waiting
+	defer func() {
+		// A panic must not leave a committer counted nor its batch
+		// waiting forever (net/http recovers the handler's goroutine).
+		if p := recover(); p != nil {
+			b.mu.Lock()
+			b.running--
+			b.mu.Unlock()
+			for _, w := range batch {
+				select {
+				case w.done <- result{err: fmt.Errorf("storing the request failed: %v", p)}:
+				default: // answered already
+				}
+			}
+			panic(p)
+		}
+	}()
 	for {
 		b.mu.Lock()
 		n := min(len(b.queue), maxBatch)
@@ -92,7 +110,7 @@ func (s *Service) commitQueue(ctx context.Context) {
 			b.mu.Unlock()
 			return
 		}
-		batch := append([]*waiting(nil), b.queue[:n]...)
+		batch = append([]*waiting(nil), b.queue[:n]...)
 		b.queue = b.queue[n:]
 		if len(b.queue) == 0 {
 			b.queue = nil // let the backing array go
@@ -128,7 +146,11 @@ func (s *Service) commitBatch(ctx context.Context, batch []*waiting) {
 		}
 		lead = append(lead, w)
 	}
-	answers, started, err := s.storeBatch(ctx, lead)
+	ins := make([]stored, len(lead))
+	for i, w := range lead {
+		ins[i] = w.in
+	}
+	answers, started, err := s.storeBatch(ctx, ins)
 	if err != nil {
 		// Request by request: one request's error is its own.
 		s.log.DebugContext(ctx, "webhook batch failed; storing its requests one by one", "requests", len(lead), "error", err)
@@ -161,19 +183,26 @@ func repeatOf(ans Answer, err error) result {
 	return result{ans: ans}
 }
 
-// storeBatch is storeOne for several requests with distinct delivery ids
-// in ONE transaction. An error means nothing was stored.
-func (s *Service) storeBatch(ctx context.Context, lead []*waiting) ([]result, []automation.Started, error) {
-	answers := make([]result, len(lead))
+// storeBatch stores requests with distinct delivery ids in ONE
+// transaction: claim the delivery ids (a repeat is answered with the
+// earlier request after commit), start the runs of the others, store
+// them. Always in that order, whatever the batch's size, so concurrent
+// transactions take their locks in one order. An error means nothing was
+// stored; call Dispatch for each Started once it returned.
+func (s *Service) storeBatch(ctx context.Context, lead []stored) ([]result, []automation.Started, error) {
+	var answers []result
 	var started []automation.Started
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// inTx retries a transaction that deadlocked or failed to
+		// serialize: nothing of an earlier attempt may survive it.
+		answers, started = make([]result, len(lead)), nil
 		q := s.q.WithTx(tx)
 		claim := db.ClaimWebhookDeliveriesParams{ExpiresAt: s.now().Add(DedupeFor)}
-		for _, w := range lead {
-			if w.in.delivery != "" {
-				claim.WebhookIds = append(claim.WebhookIds, w.in.webhook.ID)
-				claim.DeliveryIds = append(claim.DeliveryIds, w.in.delivery)
-				claim.RequestIds = append(claim.RequestIds, w.in.id)
+		for _, in := range lead {
+			if in.delivery != "" {
+				claim.WebhookIds = append(claim.WebhookIds, in.webhook.ID)
+				claim.DeliveryIds = append(claim.DeliveryIds, in.delivery)
+				claim.RequestIds = append(claim.RequestIds, in.id)
 			}
 		}
 		claimed := map[string]bool{}
@@ -188,11 +217,11 @@ func (s *Service) storeBatch(ctx context.Context, lead []*waiting) ([]result, []
 		}
 		var occs []automation.Occurrence
 		var fresh []int // indexes in lead of requests stored now
-		for i, w := range lead {
-			if w.in.delivery != "" && !claimed[w.in.id] {
+		for i, in := range lead {
+			if in.delivery != "" && !claimed[in.id] {
 				continue // seen before: answered after commit
 			}
-			occs = append(occs, w.in.occurrence())
+			occs = append(occs, in.occurrence())
 			fresh = append(fresh, i)
 		}
 		if len(occs) == 0 {
@@ -204,7 +233,7 @@ func (s *Service) storeBatch(ctx context.Context, lead []*waiting) ([]result, []
 		}
 		var p db.InsertWebhookRequestsParams
 		for j, i := range fresh {
-			in := lead[i].in
+			in := lead[i]
 			runs := started[j].Runs
 			if runs == nil {
 				runs = []string{}
@@ -227,6 +256,7 @@ func (s *Service) storeBatch(ctx context.Context, lead []*waiting) ([]result, []
 			p.RawBodies = append(p.RawBodies, in.raw)
 			p.Bodies = append(p.Bodies, body)
 			p.DeliveryIds = append(p.DeliveryIds, in.delivery)
+			p.ReplayOfs = append(p.ReplayOfs, in.replayOf)
 			p.Runs = append(p.Runs, string(enc))
 		}
 		return q.InsertWebhookRequests(ctx, p)
@@ -235,11 +265,11 @@ func (s *Service) storeBatch(ctx context.Context, lead []*waiting) ([]result, []
 		return nil, nil, err
 	}
 	// Repeats of deliveries stored by earlier transactions.
-	for i, w := range lead {
+	for i, in := range lead {
 		if answers[i].ans.RequestID != "" {
 			continue
 		}
-		prev, err := s.q.GetDelivery(ctx, db.GetDeliveryParams{WebhookID: w.in.webhook.ID, DeliveryID: w.in.delivery})
+		prev, err := s.q.GetDelivery(ctx, db.GetDeliveryParams{WebhookID: in.webhook.ID, DeliveryID: in.delivery})
 		if err != nil {
 			answers[i] = result{err: fmt.Errorf("reading the earlier delivery: %w", err)}
 			continue

@@ -3,7 +3,6 @@ package webhook
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"mime"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"golang.org/x/time/rate"
 
 	"github.com/rowflow/rowflow"
@@ -43,9 +41,6 @@ type Answer struct {
 	Runs      []string `json:"runs"`
 	Repeat    bool     `json:"-"`
 }
-
-// errRepeat rolls back the transaction of a delivery seen before.
-var errRepeat = errors.New("delivery seen before")
 
 // RateLimitedError is the answer to a request over its webhook's rate:
 // 429 with Retry-After.
@@ -116,9 +111,9 @@ type stored struct {
 	failure string
 }
 
-// store starts the runs, stores the request and claims its delivery id in
-// ONE transaction, then starts the runs' first steps. A delivery id seen
-// before rolls the transaction back and answers the earlier request.
+// store claims the request's delivery id, starts its runs and stores it
+// in ONE transaction (storeBatch), then starts the runs' first steps. A
+// delivery id seen before starts nothing and answers the earlier request.
 func (s *Service) store(ctx context.Context, in stored) (Answer, error) {
 	s.prepare(ctx, &in)
 	return s.storeOne(ctx, in)
@@ -137,63 +132,20 @@ func (in *stored) occurrence() automation.Occurrence {
 		Config: map[string]any{"webhook_id": in.webhook.ID}, Key: "whr:" + in.id, Data: in.data, Failure: in.failure}
 }
 
-// storeOne stores one prepared request in a transaction of its own.
+// storeOne stores one prepared request in a transaction of its own (the
+// statements of a batch of one) and starts its runs' first steps.
 func (s *Service) storeOne(ctx context.Context, in stored) (Answer, error) {
-	reqID := in.id
-	var ans Answer
-	var started automation.Started
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var err error
-		started, err = s.runs.StartTriggered(ctx, tx, in.occurrence())
-		if err != nil {
-			return err
-		}
-		ans = Answer{RequestID: reqID, Runs: started.Runs}
-		if ans.Runs == nil {
-			ans.Runs = []string{}
-		}
-		runs, _ := json.Marshal(ans.Runs)
-		headers, _ := json.Marshal(in.headers)
-		query, _ := json.Marshal(in.query)
-		var bodyJSON json.RawMessage
-		if in.body != nil {
-			bodyJSON, _ = json.Marshal(in.body)
-		}
-		n, err := s.q.WithTx(tx).InsertClaimedWebhookRequest(ctx, db.InsertClaimedWebhookRequestParams{ID: reqID, WebhookID: in.webhook.ID,
-			DeliveryID: in.delivery, ExpiresAt: s.now().Add(DedupeFor), Method: in.method, ContentType: in.contentType,
-			Headers: headers, Query: query, RawBody: in.raw, Body: bodyJSON, ReplayOf: optional(in.replayOf), Runs: runs})
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return errRepeat // a live entry has the delivery id: undo the runs
-		}
-		return nil
-	})
-	if errors.Is(err, errRepeat) {
-		prev, err := s.q.GetDelivery(ctx, db.GetDeliveryParams{WebhookID: in.webhook.ID, DeliveryID: in.delivery})
-		if err != nil {
-			return Answer{}, fmt.Errorf("reading the earlier delivery: %w", err)
-		}
-		ans = Answer{RequestID: prev.ID, Repeat: true}
-		if err := json.Unmarshal(prev.Runs, &ans.Runs); err != nil {
-			return Answer{}, err
-		}
-		return ans, nil
-	}
+	answers, started, err := s.storeBatch(ctx, []stored{in})
 	if pgtx.ForeignKeyViolation(err) {
 		return Answer{}, rowflow.NotFound("webhook", in.webhook.ID) // deleted meanwhile
 	}
 	if err != nil {
 		return Answer{}, err
 	}
-	if ans.Runs == nil {
-		ans.Runs = []string{}
+	for _, st := range started {
+		s.runs.Dispatch(st)
 	}
-	if !ans.Repeat {
-		s.runs.Dispatch(started)
-	}
-	return ans, nil
+	return answers[0].ans, answers[0].err
 }
 
 // triggerData is a request's trigger data ({{trigger.…}}): webhook and

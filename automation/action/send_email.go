@@ -137,7 +137,9 @@ func (a SendEmail) message(ctx context.Context, s *kind.StepContext, c *SendEmai
 			return nil, nil, smtp.Message{}, kind.Errf("reply_to: %v", err)
 		}
 	}
-	m.MessageID = MessageID(s.RunID, s.StepID, server.From)
+	// One Message-ID per step execution (each for_each item its own):
+	// receivers that drop repeated Message-IDs drop only true retries.
+	m.MessageID = MessageID(s.RunID, s.StepID+s.ItemKey, server.From)
 	return server, mailer, m, nil
 }
 

@@ -20,6 +20,11 @@ type StepContext struct {
 	// IdempotencyKey is the same on every attempt of this step of this run
 	// (the webhook-id of send_webhook).
 	IdempotencyKey string
+	// ItemKey tells the executions of one step inside for_each groups
+	// apart: "" at top level, the item indexes ("_3_5") inside groups.
+	// A kind that keys an effect by run and step (a notification, an
+	// email's Message-ID) keys it by StepID + ItemKey.
+	ItemKey string
 	// Trigger is the run's trigger data ({{trigger…}}), decoded.
 	Trigger map[string]any
 	// Now is when this attempt started, on the runtime's clock.
