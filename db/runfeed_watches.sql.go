@@ -19,6 +19,17 @@ func (q *Queries) DeleteExpiredRunFeedWatches(ctx context.Context) error {
 	return err
 }
 
+const raiseRunFeedFlag = `-- name: RaiseRunFeedFlag :exec
+SELECT setval('runfeed_flag', greatest(coalesce(pg_sequence_last_value('runfeed_flag'), 0), (extract(epoch FROM now()) + $1::int)::bigint), true)
+`
+
+// Tells the triggers that some process watches until now + ttl seconds
+// (never lowering a later time another process set).
+func (q *Queries) RaiseRunFeedFlag(ctx context.Context, ttlSeconds int32) error {
+	_, err := q.db.Exec(ctx, raiseRunFeedFlag, ttlSeconds)
+	return err
+}
+
 const unwatchRunFeedKey = `-- name: UnwatchRunFeedKey :exec
 DELETE FROM runfeed_watches WHERE key = $1 AND listener = $2
 `

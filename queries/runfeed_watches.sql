@@ -15,3 +15,8 @@ DELETE FROM runfeed_watches WHERE listener = @listener;
 
 -- name: DeleteExpiredRunFeedWatches :exec
 DELETE FROM runfeed_watches WHERE expires_at < now();
+
+-- name: RaiseRunFeedFlag :exec
+-- Tells the triggers that some process watches until now + ttl seconds
+-- (never lowering a later time another process set).
+SELECT setval('runfeed_flag', greatest(coalesce(pg_sequence_last_value('runfeed_flag'), 0), (extract(epoch FROM now()) + @ttl_seconds::int)::bigint), true);

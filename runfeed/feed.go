@@ -6,14 +6,16 @@
 // automation id. The runs console's live pages (Server-Sent Events) read
 // them; nothing in the browser polls.
 //
-//	Subscribe(key) ──▶ runfeed_watches (key, listener, expires_at), refreshed every WatchRefresh
-//	INSERT/UPDATE runs, run_steps ──trigger, only for watched keys──▶ pg_notify('rowflow_runs', {"r","a","s"})
+//	Subscribe(key) ──▶ runfeed_watches (key, listener, expires_at) + runfeed_flag = now + 60 s, refreshed every WatchRefresh
+//	INSERT/UPDATE runs, run_steps ──trigger (WHEN flag not past), only for watched keys──▶ pg_notify('rowflow_runs', {"r","a","s"})
 //	                                  (delivered at commit, not before)
 //	Feed: LISTEN rowflow_runs ──▶ subscriptions of run id | automation id ──▶ SSE
 //
 // Only watched runs notify: a NOTIFY serializes the commits of every
 // notifying transaction, which cost the write path 40 % of its throughput
-// when every run notified (e2e TestRunFeedWriteCost).
+// when every run notified (e2e TestRunFeedWriteCost); and while nothing
+// is watched anywhere the triggers' WHEN clauses (a sequence read) call
+// nothing at all — the PL/pgSQL call and its lookup alone cost ~20 %.
 //
 // An event says only what changed; subscribers read the run again through
 // the runtime with their own principal, so the feed carries nothing a
@@ -160,11 +162,22 @@ func (f *Feed) Subscribe(ctx context.Context, key string) (*Subscription, error)
 	f.mu.Unlock()
 	// Watched before it is used: the triggers notify for key from the
 	// commit of this row on.
-	if err := f.q.WatchRunFeedKeys(ctx, db.WatchRunFeedKeysParams{Keys: []string{key}, Listener: f.listener, ExpiresAt: time.Now().Add(watchTTL)}); err != nil {
+	if err := f.watch(ctx, []string{key}); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("watching %s: %w", key, err)
 	}
 	return s, nil
+}
+
+// watch writes (or extends) the watches of keys, then raises the flag the
+// triggers read first (migrations/00141_runfeed_flag.sql): until it
+// passes, their WHEN clauses let the trigger function look for watched
+// keys; after it, writes call nothing.
+func (f *Feed) watch(ctx context.Context, keys []string) error {
+	if err := f.q.WatchRunFeedKeys(ctx, db.WatchRunFeedKeysParams{Keys: keys, Listener: f.listener, ExpiresAt: time.Now().Add(watchTTL)}); err != nil {
+		return err
+	}
+	return f.q.RaiseRunFeedFlag(ctx, int32(watchTTL/time.Second))
 }
 
 // refresh extends the watches of every subscribed key and drops expired
@@ -177,7 +190,7 @@ func (f *Feed) refresh(ctx context.Context) {
 	}
 	f.mu.Unlock()
 	if len(keys) > 0 {
-		if err := f.q.WatchRunFeedKeys(ctx, db.WatchRunFeedKeysParams{Keys: keys, Listener: f.listener, ExpiresAt: time.Now().Add(watchTTL)}); err != nil && ctx.Err() == nil {
+		if err := f.watch(ctx, keys); err != nil && ctx.Err() == nil {
 			f.log.Warn("refreshing run feed watches", "error", err)
 		}
 	}
