@@ -22,10 +22,11 @@ func TestMain(m *testing.M) {
 	)
 }
 
-// TestOnlyWatchedRunsNotify: a run of an automation nobody watches sends
-// no NOTIFY at all (NOTIFY serializes commits); one of a watched
-// automation reaches its subscription with the run's status changes, and
-// after the subscription closes it notifies no more.
+// TestOnlyWatchedRunsNotify: with nothing watched the triggers' flag is
+// down; a subscription raises it; a run of an automation nobody watches
+// sends no NOTIFY at all (NOTIFY serializes commits) while one of a
+// watched automation reaches its subscription with the run's status
+// changes; closing the last subscription ends the watch.
 func TestOnlyWatchedRunsNotify(t *testing.T) {
 	t.Parallel()
 	env := apptest.Start(t)
@@ -48,8 +49,15 @@ func TestOnlyWatchedRunsNotify(t *testing.T) {
 	defer raw.Close(context.Background())
 	_, err = raw.Exec(ctx, "LISTEN "+runfeed.Channel)
 	require.NoError(t, err)
+	flagUp := func() bool {
+		var up bool
+		require.NoError(t, env.App.Pool.QueryRow(ctx, `SELECT coalesce(pg_sequence_last_value('runfeed_flag'), 0) > extract(epoch FROM now())`).Scan(&up))
+		return up
+	}
+	require.False(t, flagUp(), "nothing watched: the triggers' WHEN clauses call nothing")
 	sub, err := env.App.RunFeed.Subscribe(ctx, watchedAuto)
 	require.NoError(t, err)
+	require.True(t, flagUp(), "a watch raises the flag")
 
 	env.JSON("POST", "/api/v1/tables/"+quiet+"/records", map[string]any{"fields": map[string]any{"Name": "q"}}, 201)
 	env.JSON("POST", "/api/v1/tables/"+watched+"/records", map[string]any{"fields": map[string]any{"Name": "w"}}, 201)
