@@ -170,7 +170,7 @@ func (f *Feed) Subscribe(ctx context.Context, key string) (*Subscription, error)
 }
 
 // watch writes (or extends) the watches of keys, then raises the flag the
-// triggers read first (migrations/00141_runfeed_flag.sql): until it
+// triggers read first (migrations/00165_runfeed_flag.sql): until it
 // passes, their WHEN clauses let the trigger function look for watched
 // keys; after it, writes call nothing.
 func (f *Feed) watch(ctx context.Context, keys []string) error {
