@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -60,6 +61,9 @@ type Opts struct {
 	DryRun func(ctx context.Context, automationID string, runID string) (json.RawMessage, error)
 	// RiverUI is shown as a link in the header when true.
 	RiverUI bool
+	// Heartbeat is how often an idle event stream is pinged and its
+	// session checked again (0: DefaultHeartbeat).
+	Heartbeat time.Duration
 }
 
 // Console is the console's http.Handler (paths start with /console/).
@@ -73,6 +77,9 @@ type Console struct {
 // New builds the console's routes and parses its templates (a template
 // that does not parse panics: they are embedded, so that is a build bug).
 func New(opts Opts) *Console {
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = DefaultHeartbeat
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}

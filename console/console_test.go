@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -392,4 +393,39 @@ func countRuns(t *testing.T, env *apptest.Env, automationID string) int {
 	var n int
 	require.NoError(t, env.App.Pool.QueryRow(context.Background(), `SELECT count(*) FROM runs WHERE automation_id = $1`, automationID).Scan(&n))
 	return n
+}
+
+// TestConsoleStreamEndsWithSession: an open event stream ends within a
+// heartbeat of its session ending (here: its token deleted), so a revoked
+// holder stops receiving runs.
+func TestConsoleStreamEndsWithSession(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	f := setup(t, env, "Shop")
+	c := console.New(console.Opts{Records: env.App.Records, Automations: env.App.Automations, Sessions: env.App.Sessions,
+		Feed: env.App.RunFeed, Heartbeat: 50 * time.Millisecond})
+	srv := httptest.NewServer(c)
+	defer srv.Close()
+	tok := env.JSON("POST", "/api/v1/tokens", map[string]any{"name": "short", "role": "editor"}, 201)
+	b := newBrowser(t, &apptest.Env{T: t, App: env.App, URL: srv.URL})
+	b.login(tok["token"].(string))
+	events := b.openEvents("/console/automations/" + f.automationID + "/events")
+	// Alive across several heartbeats while the session is.
+	select {
+	case _, ok := <-events:
+		require.True(t, ok, "the stream ended while its session lived")
+	case <-time.After(300 * time.Millisecond):
+	}
+	env.JSON("DELETE", "/api/v1/tokens/"+tok["id"].(string), nil, 204)
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case _, ok := <-events:
+			if !ok {
+				return
+			}
+		case <-deadline:
+			t.Fatal("the stream outlived its session")
+		}
+	}
 }

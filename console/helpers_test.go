@@ -186,6 +186,7 @@ func (b *browser) openEvents(path string) <-chan sseEvent {
 	b.t.Cleanup(func() { cancel(); resp.Body.Close(); <-done })
 	go func() {
 		defer close(done)
+		defer close(out) // the stream ended
 		sc := bufio.NewScanner(resp.Body)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		var ev sseEvent
@@ -215,7 +216,10 @@ func next(t *testing.T, events <-chan sseEvent, name string, match func(sseEvent
 	timeout := time.After(30 * time.Second)
 	for {
 		select {
-		case ev := <-events:
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatalf("the stream ended before a %s event", name)
+			}
 			if ev.Name == name && (match == nil || match(ev)) {
 				return ev
 			}

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,8 +16,13 @@ import (
 	"github.com/rowflow/rowflow/runfeed"
 )
 
-// heartbeat keeps idle streams (and proxies) open.
-const heartbeat = 25 * time.Second
+// DefaultHeartbeat is how often an idle stream is pinged (keeping proxies
+// from closing it) and its session checked again (Opts.Heartbeat).
+const DefaultHeartbeat = 25 * time.Second
+
+// maxStream is the longest one event stream lasts before the browser
+// reconnects (and is authenticated again).
+const maxStream = 10 * time.Minute
 
 // writeTimeout bounds one event's write: a client that stops reading is
 // dropped.
@@ -192,9 +198,15 @@ func (c *Console) runEvents(w http.ResponseWriter, r *http.Request) {
 // follow relays sub to the stream until the client leaves or the feed
 // closes: each burst of events (drained at once, so a commit that wrote a
 // step and its run renders once) goes to onEvents, a resync to onResync.
+//
+// The session is checked again at every heartbeat, and a stream lasts at
+// most maxStream: a logout, an expired session or a deleted token ends
+// the streams opened with it within a heartbeat (the browser's
+// EventSource reconnects through the login check).
 func (c *Console) follow(r *http.Request, s *stream, sub *runfeed.Subscription, onEvents func([]runfeed.Event) error, onResync func() error) {
-	ctx := r.Context()
-	beat := time.NewTicker(heartbeat)
+	ctx, cancel := context.WithTimeout(r.Context(), maxStream)
+	defer cancel()
+	beat := time.NewTicker(c.opts.Heartbeat)
 	defer beat.Stop()
 	for {
 		var err error
@@ -218,6 +230,9 @@ func (c *Console) follow(r *http.Request, s *stream, sub *runfeed.Subscription, 
 		case <-sub.Resync():
 			err = onResync()
 		case <-beat.C:
+			if _, serr := c.opts.Sessions.FromRequest(r); serr != nil {
+				return // logged out, expired or its token deleted
+			}
 			err = s.write(": ping\n\n")
 		}
 		if err != nil {
