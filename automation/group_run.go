@@ -254,6 +254,11 @@ func (g *groupRun) seq(ctx context.Context, steps []StepSpec, prefix, parent str
 				_ = json.Unmarshal(row.Output, &out)
 			}
 			outputs[s.ID] = map[string]any{"output": out, "status": row.Status}
+			if row.Status == "succeeded" && row.NextAttemptAt != nil && row.NextAttemptAt.After(g.rt.now()) {
+				// A delay inside the group whose wait is not over (the job
+				// came back early: a rescue).
+				return &groupPause{delay: row.NextAttemptAt.Sub(g.rt.now())}
+			}
 			if row.Status == "failed" && s.OnError != "continue" {
 				msg := ""
 				if row.Error != nil {
@@ -368,7 +373,20 @@ func (g *groupRun) action(ctx context.Context, s StepSpec, n node, ordinal int32
 	} else {
 		out, err = at.Execute(actx, sc, cfg)
 		if err == nil {
-			return "succeeded", out, g.save(ctx, rt.q, s, n, ordinal, "succeeded", attempt, snoozes, input, out, "", nil, started)
+			// A delay (kind.Waiter) inside a group waits by snoozing the
+			// group's job; its row keeps the resume time (next_attempt_at)
+			// so that an early fetch waits on.
+			var resume *time.Time
+			if at := rt.resumeAt(s, out); at.After(rt.now()) {
+				resume = &at
+			}
+			if err := g.save(ctx, rt.q, s, n, ordinal, "succeeded", attempt, snoozes, input, out, "", resume, started); err != nil {
+				return "", nil, err
+			}
+			if resume != nil {
+				return "", nil, &groupPause{delay: resume.Sub(rt.now())}
+			}
+			return "succeeded", out, nil
 		}
 	}
 	var ae *kind.ActionError

@@ -366,3 +366,27 @@ func TestCancelStopsAGroup(t *testing.T) {
 	require.Equal(t, 2, rcv.count(), "no item after the cancel")
 	require.Equal(t, "cancelled", f.getRun(t, runID)["status"])
 }
+
+// TestDelayInsideForEach: a delay inside a for_each waits (the group's job
+// snoozes until the resume time) before the item's next step.
+func TestDelayInsideForEach(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	rcv := newReceiver(t)
+	aut := f.automation(t, map[string]any{"name": "paced", "trigger": f.trigger("record_created", nil),
+		"steps": []any{
+			map[string]any{"id": "each", "type": "for_each", "items": []any{0, 1}, "steps": []any{
+				map[string]any{"id": "wait", "type": "delay", "config": map[string]any{"for": "1s"}},
+				map[string]any{"id": "post", "type": "send_webhook", "config": map[string]any{"url": rcv.URL, "body": map[string]any{"i": "{{index}}"}}},
+			}},
+		}})
+	start := time.Now()
+	f.create(t, map[string]any{"Name": "x"})
+	rcv.wait(t)
+	first := time.Since(start)
+	rcv.wait(t)
+	second := time.Since(start)
+	require.GreaterOrEqual(t, first, time.Second)
+	require.GreaterOrEqual(t, second, 2*time.Second, "each item waits its own delay")
+	require.Equal(t, "succeeded", f.waitRuns(t, aut, 1)[0]["status"])
+}
