@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -357,7 +359,9 @@ func (g *groupRun) action(ctx context.Context, s StepSpec, n node, ordinal int32
 	sc := &kind.StepContext{RunID: run.ID, AutomationID: run.AutomationID, BaseID: run.BaseID, StepID: s.ID,
 		Attempt: attempt, RetryDeclared: s.Retry != nil && s.Retry.MaxAttempts > 0, Depth: int(run.Depth),
 		IdempotencyKey: "msg_" + run.ID + "_" + s.ID + itemKey(n.path), Trigger: g.trigger, Now: rt.now()}
-	actx := rt.actionContext(ctx, run, g.trigger)
+	// The step reads its table once (the write and its output), as an API
+	// request does.
+	actx := record.WithMemo(rt.actionContext(ctx, run, g.trigger))
 	var out any
 	if _, ok := at.(kind.Transactional); ok {
 		err = rt.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
@@ -438,7 +442,7 @@ func (g *groupRun) forEach(ctx context.Context, s StepSpec, n node, self *db.Run
 	}
 	in := map[string]any{"items": items}
 	results := make([]any, len(items))
-	runItem := func(i int) error {
+	scopeOf := func(i int) map[string]any {
 		scope := make(map[string]any, len(data)+2)
 		for k, v := range data {
 			scope[k] = v
@@ -449,8 +453,10 @@ func (g *groupRun) forEach(ctx context.Context, s StepSpec, n node, self *db.Run
 			inner[k] = v
 		}
 		scope["steps"], scope["item"], scope["index"] = inner, items[i], i
-		idx := int32(i)
-		err := g.seq(ctx, s.Steps, itemPath(n.name, i), n.name, &idx, scope)
+		return scope
+	}
+	collect := func(i int, scope map[string]any) {
+		inner := scope["steps"].(map[string]any)
 		res := make(map[string]any, len(s.Steps))
 		for _, is := range s.Steps {
 			if v, ok := inner[is.ID].(map[string]any); ok {
@@ -458,6 +464,12 @@ func (g *groupRun) forEach(ctx context.Context, s StepSpec, n node, self *db.Run
 			}
 		}
 		results[i] = res
+	}
+	runItem := func(i int) error {
+		scope := scopeOf(i)
+		idx := int32(i)
+		err := g.seq(ctx, s.Steps, itemPath(n.name, i), n.name, &idx, scope)
+		collect(i, scope)
 		return err
 	}
 	out := func(done int) map[string]any {
@@ -465,9 +477,31 @@ func (g *groupRun) forEach(ctx context.Context, s StepSpec, n node, self *db.Run
 	}
 	conc := max(1, s.Concurrency)
 	if conc == 1 || len(items) <= 1 {
-		for i := range items {
-			if err := runItem(i); err != nil {
-				return in, out(i + 1), err
+		batched := g.batchable(s.Steps)
+		started := g.startedItems(n.name)
+		for i := 0; i < len(items); {
+			end := i + 1
+			if batched && !started[i] {
+				for end < len(items) && end-i < itemBatch && !started[end] {
+					end++
+				}
+				if end-i > 1 {
+					err := g.batch(ctx, s, n, i, end, scopeOf, collect)
+					if err == nil {
+						i = end
+						continue
+					}
+					if !errors.Is(err, errBatchFallback) {
+						return in, out(i), err
+					}
+				}
+			}
+			// One by one: an item with rows already, or a batch that
+			// fell back.
+			for ; i < end; i++ {
+				if err := runItem(i); err != nil {
+					return in, out(i + 1), err
+				}
 			}
 		}
 		return in, out(len(items)), nil
@@ -504,6 +538,25 @@ func (g *groupRun) forEach(ctx context.Context, s StepSpec, n node, self *db.Run
 		return in, out(len(items)), first
 	}
 	return in, out(len(items)), nil
+}
+
+// startedItems are the items of the for_each at name with a row already
+// (a resumed walk).
+func (g *groupRun) startedItems(name string) map[int]bool {
+	out := map[int]bool{}
+	prefix := name + "["
+	for p := range g.rows {
+		if !strings.HasPrefix(p, prefix) {
+			continue
+		}
+		rest := p[len(prefix):]
+		if j := strings.IndexByte(rest, ']'); j > 0 {
+			if i, err := strconv.Atoi(rest[:j]); err == nil {
+				out[i] = true
+			}
+		}
+	}
+	return out
 }
 
 // rank orders the errors of concurrent items: the one a for_each reports.

@@ -87,6 +87,24 @@ SELECT * FROM run_steps WHERE run_id = $1 AND position('[' in path) = 0 ORDER BY
 -- The rows of the steps run inside top-level group step_index (path <> '').
 SELECT * FROM run_steps WHERE run_id = sqlc.arg(run_id) AND step_index = sqlc.arg(step_index)::int AND path <> '' ORDER BY ordinal;
 
+-- name: SaveGroupStepsDone :execrows
+-- Writes the final rows (succeeded, first attempt) of a batch of steps run
+-- inside a group in one transaction (automation/group_batch.go), only
+-- while the run is in flight and none of them has a row yet: fewer rows
+-- written than given tells the caller to roll back (a concurrent
+-- execution, or the run ended). Asynchronous commit, as SaveGroupStep.
+INSERT INTO run_steps (run_id, step_index, path, parent, item_index, ordinal, step_id, type, status, attempts, snoozes, input, output, started_at, finished_at)
+SELECT sqlc.arg(run_id)::text, sqlc.arg(step_index)::int, u.path, u.parent, u.item_index, u.ordinal, u.step_id, u.type, 'succeeded', 1, 0,
+       u.input::jsonb, u.output::jsonb, u.started_at, clock_timestamp()
+FROM (SELECT set_config('synchronous_commit', 'off', true)) async,
+     (SELECT unnest(sqlc.arg(paths)::text[]) AS path, unnest(sqlc.arg(parents)::text[]) AS parent,
+             unnest(sqlc.arg(item_indexes)::int[]) AS item_index, unnest(sqlc.arg(ordinals)::int[]) AS ordinal,
+             unnest(sqlc.arg(step_ids)::text[]) AS step_id, unnest(sqlc.arg(types)::text[]) AS type,
+             unnest(sqlc.arg(inputs)::text[]) AS input, unnest(sqlc.arg(outputs)::text[]) AS output,
+             unnest(sqlc.arg(started_ats)::timestamptz[]) AS started_at) u
+WHERE EXISTS (SELECT 1 FROM runs r WHERE r.id = sqlc.arg(run_id)::text AND r.status IN ('queued', 'running', 'waiting'))
+ON CONFLICT (run_id, step_index, path) DO NOTHING;
+
 -- name: CountRunActions :one
 -- How many steps a run has executed so far (groups themselves not
 -- counted): the max_steps cap's count.
