@@ -579,9 +579,12 @@ func (q *Queries) ListRunSteps(ctx context.Context, runID string) ([]RunStep, er
 }
 
 const listRunStepsOfRuns = `-- name: ListRunStepsOfRuns :many
-SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at, path, parent, item_index, ordinal FROM run_steps WHERE run_id = ANY ($1::text[]) ORDER BY run_id, step_index, ordinal
+SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at, path, parent, item_index, ordinal FROM run_steps WHERE run_id = ANY ($1::text[]) AND path = '' ORDER BY run_id, step_index
 `
 
+// The top-level steps of runs (run lists); the steps run inside groups
+// are in each run's detail (ListRunSteps): a for_each over 1,000 items
+// would make a list of 50 runs 50,000 rows.
 func (q *Queries) ListRunStepsOfRuns(ctx context.Context, runIds []string) ([]RunStep, error) {
 	rows, err := q.db.Query(ctx, listRunStepsOfRuns, runIds)
 	if err != nil {

@@ -74,7 +74,10 @@ UPDATE runs SET replay_of = sqlc.arg(replay_of)::text WHERE id = sqlc.arg(id);
 SELECT * FROM run_steps WHERE run_id = $1 ORDER BY step_index, ordinal;
 
 -- name: ListRunStepsOfRuns :many
-SELECT * FROM run_steps WHERE run_id = ANY (sqlc.arg(run_ids)::text[]) ORDER BY run_id, step_index, ordinal;
+-- The top-level steps of runs (run lists); the steps run inside groups
+-- are in each run's detail (ListRunSteps): a for_each over 1,000 items
+-- would make a list of 50 runs 50,000 rows.
+SELECT * FROM run_steps WHERE run_id = ANY (sqlc.arg(run_ids)::text[]) AND path = '' ORDER BY run_id, step_index;
 
 -- name: ListRunStepOutputs :many
 -- The rows of a run whose outputs templates see by step id
