@@ -393,3 +393,44 @@ func TestDelayInsideForEach(t *testing.T) {
 	require.GreaterOrEqual(t, second, 2*time.Second, "each item waits its own delay")
 	require.Equal(t, "succeeded", f.waitRuns(t, aut, 1)[0]["status"])
 }
+
+// TestSecretsInsideGroups: a secret of a step inside a group is answered
+// as ******** (automation, version, run detail), used for real (the
+// signature), and kept when the redacted automation is sent back.
+func TestSecretsInsideGroups(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	rcv := newReceiver(t)
+	const secret = "S3CR3T-inside_group"
+	post := map[string]any{"id": "post", "type": "send_webhook", "config": map[string]any{"url": rcv.URL, "secret": secret,
+		"headers": map[string]any{"Authorization": "Bearer T0K3N-inside_group"}, "body": map[string]any{"i": "{{index}}"}}}
+	created := f.env.JSON("POST", "/api/v1/bases/"+f.baseID+"/automations", map[string]any{"name": "signed", "trigger": f.trigger("record_created", nil),
+		"steps": []any{map[string]any{"id": "route", "type": "if", "branches": []any{map[string]any{"else": true, "steps": []any{
+			map[string]any{"id": "each", "type": "for_each", "items": []any{"x"}, "steps": []any{post}}}}}}}}, 201)
+	aut := created["id"].(string)
+	inner := func(a map[string]any) map[string]any {
+		route := a["steps"].([]any)[0].(map[string]any)
+		each := route["branches"].([]any)[0].(map[string]any)["steps"].([]any)[0].(map[string]any)
+		return each["steps"].([]any)[0].(map[string]any)["config"].(map[string]any)
+	}
+	got := f.env.JSON("GET", "/api/v1/automations/"+aut, nil, 200)
+	version := f.env.JSON("GET", "/api/v1/automations/"+aut+"/versions/1", nil, 200)
+	for _, a := range []map[string]any{created, got, version} {
+		require.Equal(t, "********", inner(a)["secret"])
+		require.NotContains(t, string(mustJSON(t, a)), secret)
+		require.NotContains(t, string(mustJSON(t, a)), "T0K3N-inside_group")
+	}
+	f.create(t, map[string]any{"Name": "a"})
+	d := rcv.wait(t)
+	require.Equal(t, signature(secret, d), d.Header.Get("webhook-signature"))
+	run := f.waitRuns(t, aut, 1)[0]
+	detail := f.getRun(t, run["id"].(string))
+	require.NotContains(t, string(mustJSON(t, detail)), secret)
+	require.NotContains(t, string(mustJSON(t, detail)), "T0K3N-inside_group")
+
+	// Sent back as answered (a new name), the hidden secret is kept.
+	f.env.JSON("PATCH", "/api/v1/automations/"+aut, map[string]any{"name": "signed 2", "steps": got["steps"]}, 200)
+	f.create(t, map[string]any{"Name": "b"})
+	d = rcv.wait(t)
+	require.Equal(t, signature(secret, d), d.Header.Get("webhook-signature"))
+}
