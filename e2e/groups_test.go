@@ -434,3 +434,64 @@ func TestSecretsInsideGroups(t *testing.T) {
 	d = rcv.wait(t)
 	require.Equal(t, signature(secret, d), d.Header.Get("webhook-signature"))
 }
+
+// TestBatchFallsBackItemByItem: a batch of record steps with one bad item
+// (a value its field refuses) rolls back and runs item by item: the bad
+// item fails with its own error (on_error continue) and every other record
+// is updated exactly once; a record named twice in one batch is updated
+// twice, in order.
+func TestBatchFallsBackItemByItem(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	var batch []map[string]any
+	for i := 0; i < 80; i++ {
+		name := fmt.Sprint(i)
+		if i == 37 {
+			name = "not a number"
+		}
+		batch = append(batch, map[string]any{"Name": name})
+	}
+	f.createBatch(t, batch...)
+	jobs := f.table(t, "Jobs", map[string]any{"name": "Name", "type": "text"})
+	aut := f.automation(t, map[string]any{"name": "count own", "trigger": map[string]any{"type": "record_created", "config": map[string]any{"table_id": jobs["id"]}},
+		"steps": []any{
+			map[string]any{"id": "find", "type": "find_records", "config": map[string]any{"table_id": f.tableID, "limit": 500}},
+			map[string]any{"id": "each", "type": "for_each", "items": "{{steps.find.output.records}}", "steps": []any{
+				map[string]any{"id": "count", "type": "update_record", "on_error": "continue", "config": map[string]any{"table_id": f.tableID,
+					"record_id": "{{item.id}}", "fields": map[string]any{"Count": "{{item.fields.Name}}"}}},
+			}},
+		}})
+	f.env.JSON("POST", "/api/v1/tables/"+jobs["id"].(string)+"/records", map[string]any{"fields": map[string]any{"Name": "go"}}, 201)
+	run := f.waitRuns(t, aut, 1)[0]
+	require.Equal(t, "succeeded", run["status"], "%v", run["error"])
+	var once, untouched int
+	require.NoError(t, f.env.App.Pool.QueryRow(t.Context(), `SELECT count(*) FILTER (WHERE version = 2), count(*) FILTER (WHERE version = 1)
+		FROM records WHERE table_id = $1`, f.tableID).Scan(&once, &untouched))
+	require.Equal(t, 79, once, "every good record updated exactly once")
+	require.Equal(t, 1, untouched, "the bad one not at all")
+	var failed []string
+	for _, s := range stepsOf(f.getRun(t, run["id"].(string))) {
+		if s["status"] == "failed" {
+			failed = append(failed, fmt.Sprint(s["path"], ": ", s["error"]))
+		}
+	}
+	require.Len(t, failed, 1)
+	require.Contains(t, failed[0], "Count")
+
+	// The same record thrice in one batch: three updates, in order.
+	f.env.JSON("POST", "/api/v1/automations/"+aut+"/disable", nil, 200)
+	id := f.create(t, map[string]any{"Name": "twice"})
+	twice := f.automation(t, map[string]any{"name": "twice", "trigger": map[string]any{"type": "record_created", "config": map[string]any{"table_id": jobs["id"]}},
+		"steps": []any{map[string]any{"id": "each2", "type": "for_each", "items": []any{id, id, id}, "steps": []any{
+			map[string]any{"id": "set", "type": "update_record", "config": map[string]any{"table_id": f.tableID,
+				"record_id": "{{item}}", "fields": map[string]any{"Count": "{{index}}"}}},
+		}}}})
+	f.env.JSON("POST", "/api/v1/tables/"+jobs["id"].(string)+"/records", map[string]any{"fields": map[string]any{"Name": "again"}}, 201)
+	require.Equal(t, "succeeded", f.waitRuns(t, twice, 1)[0]["status"])
+	var version int
+	var count float64
+	require.NoError(t, f.env.App.Pool.QueryRow(t.Context(), `SELECT version, (cells->>(SELECT id FROM fields WHERE table_id = $1 AND name = 'Count'))::float8
+		FROM records WHERE id = $2`, f.tableID, id).Scan(&version, &count))
+	require.Equal(t, 4, version, "created, then three updates")
+	require.Equal(t, 2.0, count, "the last item's")
+}
