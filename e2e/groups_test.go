@@ -495,3 +495,49 @@ func TestBatchFallsBackItemByItem(t *testing.T) {
 	require.Equal(t, 4, version, "created, then three updates")
 	require.Equal(t, 2.0, count, "the last item's")
 }
+
+// TestGroupShapeValidation: the shape of groups is checked at save, each
+// problem at its place.
+func TestGroupShapeValidation(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	hook := map[string]any{"id": "h", "type": "send_webhook", "config": map[string]any{"url": "https://example.com/"}}
+	for _, c := range []struct {
+		name string
+		step map[string]any
+		loc  string
+		msg  string
+	}{
+		{"else not last", map[string]any{"id": "g", "type": "if", "branches": []any{
+			map[string]any{"else": true, "steps": []any{}}, map[string]any{"if": map[string]any{"match": "all", "rules": []any{}}, "steps": []any{}}}},
+			"steps[0].branches[0].else", "must be the last"},
+		{"branch without if", map[string]any{"id": "g", "type": "if", "branches": []any{map[string]any{"steps": []any{hook}}}},
+			"steps[0].branches[0].if", "is required"},
+		{"no branches", map[string]any{"id": "g", "type": "if"}, "steps[0].branches", "at least one branch"},
+		{"formula branch", map[string]any{"id": "g", "type": "if", "branches": []any{map[string]any{"if": map[string]any{"formula": "1"}, "steps": []any{hook}}}},
+			"steps[0].branches[0].if", "formulas"},
+		{"items missing", map[string]any{"id": "g", "type": "for_each", "steps": []any{hook}}, "steps[0].items", "is required"},
+		{"items a number", map[string]any{"id": "g", "type": "for_each", "items": 3, "steps": []any{hook}}, "steps[0].items", "must be a list"},
+		{"no inner steps", map[string]any{"id": "g", "type": "for_each", "items": []any{1}}, "steps[0].steps", "at least one step"},
+		{"config on a group", map[string]any{"id": "g", "type": "for_each", "items": []any{1}, "config": map[string]any{"x": 1}, "steps": []any{hook}},
+			"steps[0].config", "no config"},
+		{"retry on a group", map[string]any{"id": "g", "type": "for_each", "items": []any{1}, "retry": map[string]any{"max_attempts": 2}, "steps": []any{hook}},
+			"steps[0].retry", "no retry policy"},
+		{"index outside", map[string]any{"id": "g", "type": "send_webhook", "config": map[string]any{"url": "https://example.com/{{index}}"}},
+			"steps[0].config.url", "only available inside a for_each"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			status, p, raw := f.send(t, "POST", "/api/v1/bases/"+f.baseID+"/automations", map[string]any{"name": "bad", "trigger": f.trigger("record_created", nil),
+				"steps": []any{c.step}})
+			require.Equal(t, 422, status, "%s", raw)
+			found := false
+			for _, e := range p.Errors {
+				if e.Location == c.loc {
+					require.Contains(t, e.Message, c.msg)
+					found = true
+				}
+			}
+			require.True(t, found, "%s", raw)
+		})
+	}
+}
