@@ -85,9 +85,11 @@ func (g *groupRun) batch(ctx context.Context, s StepSpec, n node, from, to int,
 		scopes = scopes[:0]
 		ord := ordinal
 		add := func(i int, is StepSpec, input, out any, started time.Time) {
-			scopes[i-from]["steps"].(map[string]any)[is.ID] = map[string]any{"output": out, "status": "succeeded"}
 			in, _ := json.Marshal(input)
 			o, _ := json.Marshal(out)
+			var stored any
+			_ = json.Unmarshal(o, &stored)
+			scopes[i-from]["steps"].(map[string]any)[is.ID] = map[string]any{"output": stored, "status": "succeeded"}
 			ord++
 			p.Paths, p.Parents, p.ItemIndexes, p.Ordinals = append(p.Paths, itemPath(n.name, i)+is.ID), append(p.Parents, n.name), append(p.ItemIndexes, int32(i)), append(p.Ordinals, ord)
 			p.StepIds, p.Types = append(p.StepIds, is.ID), append(p.Types, is.Type)

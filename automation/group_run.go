@@ -253,6 +253,9 @@ func (g *groupRun) seq(ctx context.Context, steps []StepSpec, prefix, parent str
 				_ = json.Unmarshal(row.Output, &out)
 			}
 			outputs[s.ID] = map[string]any{"output": out, "status": row.Status}
+			if s.Type == StepIf {
+				g.branchOutputs(s, n.path, outputs)
+			}
 			if row.Status == "succeeded" && row.NextAttemptAt != nil && row.NextAttemptAt.After(g.rt.now()) {
 				// A delay inside the group whose wait is not over (the job
 				// came back early: a rescue).
@@ -275,9 +278,50 @@ func (g *groupRun) seq(ctx context.Context, steps []StepSpec, prefix, parent str
 		if err != nil {
 			return err
 		}
-		outputs[s.ID] = map[string]any{"output": out, "status": status}
+		// Later steps see the output as stored (JSON), as they would
+		// read it from its row.
+		outputs[s.ID] = map[string]any{"output": asJSON(out), "status": status}
 	}
 	return nil
+}
+
+// branchOutputs puts the outputs of the steps an if group at path ran
+// (read from their rows) in outputs: a walk that skips the finished group
+// still gives later steps what the branch's steps made.
+func (g *groupRun) branchOutputs(s StepSpec, path string, outputs map[string]any) {
+	for k, b := range s.Branches {
+		for _, is := range b.Steps {
+			p := branchPath(path, k) + is.ID
+			row, ok := g.rows[p]
+			if !ok {
+				continue
+			}
+			var out any
+			if len(row.Output) > 0 {
+				_ = json.Unmarshal(row.Output, &out)
+			}
+			outputs[is.ID] = map[string]any{"output": out, "status": row.Status}
+			if is.Type == StepIf {
+				g.branchOutputs(is, p, outputs)
+			}
+		}
+	}
+}
+
+// asJSON is v as encoding/json decodes its encoding: what templates see of
+// a stored output (an action's output may be a struct of its kind's).
+func asJSON(v any) any {
+	switch v.(type) {
+	case nil, string, float64, bool:
+		return v
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
 }
 
 // isFinal reports whether a step row's status is final.

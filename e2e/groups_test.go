@@ -541,3 +541,25 @@ func TestGroupShapeValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestResumedItemSeesItsBranchOutputs: an item's step retried after an if
+// group in the same item finished still sees the outputs of the branch's
+// steps (the resumed walk reads them from their rows).
+func TestResumedItemSeesItsBranchOutputs(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	rcv := newReceiver(t, 201, 500, 200)
+	aut := f.automation(t, map[string]any{"name": "resume", "trigger": f.trigger("record_created", nil),
+		"steps": []any{map[string]any{"id": "each", "type": "for_each", "items": []any{"x"}, "steps": []any{
+			map[string]any{"id": "route", "type": "if", "branches": []any{map[string]any{"else": true, "steps": []any{
+				map[string]any{"id": "a", "type": "send_webhook", "config": map[string]any{"url": rcv.URL, "body": map[string]any{"step": "a"}}}}}}},
+			map[string]any{"id": "b", "type": "send_webhook", "config": map[string]any{"url": rcv.URL, "body": map[string]any{"step": "b", "a_status": "{{steps.a.output.status}}"}},
+				"retry": map[string]any{"max_attempts": 3, "backoff": map[string]any{"type": "fixed", "delay_ms": 50}}},
+		}}}})
+	f.create(t, map[string]any{"Name": "x"})
+	require.Equal(t, "a", rcv.wait(t).Body["step"])
+	first, retried := rcv.wait(t), rcv.wait(t)
+	require.Equal(t, 201.0, first.Body["a_status"])
+	require.Equal(t, 201.0, retried.Body["a_status"], "the retry after a resumed walk sees a's output")
+	require.Equal(t, "succeeded", f.waitRuns(t, aut, 1)[0]["status"])
+}
