@@ -96,7 +96,7 @@ func (g *groupRun) batch(ctx context.Context, s StepSpec, n node, from, to int,
 			p.Inputs, p.Outputs, p.StartedAts = append(p.Inputs, string(in)), append(p.Outputs, string(o)), append(p.StartedAts, started)
 		}
 		stepContext := func(i int, is StepSpec, now time.Time) *kind.StepContext {
-			return &kind.StepContext{RunID: run.ID, AutomationID: run.AutomationID, BaseID: run.BaseID, StepID: is.ID,
+			return &kind.StepContext{RunID: run.ID, AutomationID: run.AutomationID, BaseID: run.BaseID, StepID: is.ID + itemKey(itemPath(n.name, i)+is.ID),
 				Attempt: 1, RetryDeclared: is.Retry != nil && is.Retry.MaxAttempts > 0, Depth: int(run.Depth),
 				IdempotencyKey: "msg_" + run.ID + "_" + is.ID + itemKey(itemPath(n.name, i)+is.ID), Trigger: g.trigger, Now: now}
 		}

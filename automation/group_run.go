@@ -397,7 +397,7 @@ func (g *groupRun) action(ctx context.Context, s StepSpec, n node, ordinal int32
 	if err != nil {
 		return g.failed(ctx, s, n, ordinal, attempt, snoozes, input, nil, err, started)
 	}
-	sc := &kind.StepContext{RunID: run.ID, AutomationID: run.AutomationID, BaseID: run.BaseID, StepID: s.ID,
+	sc := &kind.StepContext{RunID: run.ID, AutomationID: run.AutomationID, BaseID: run.BaseID, StepID: s.ID + itemKey(n.path),
 		Attempt: attempt, RetryDeclared: s.Retry != nil && s.Retry.MaxAttempts > 0, Depth: int(run.Depth),
 		IdempotencyKey: "msg_" + run.ID + "_" + s.ID + itemKey(n.path), Trigger: g.trigger, Now: rt.now()}
 	// The step reads its table once (the write and its output), as an API

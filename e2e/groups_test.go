@@ -563,3 +563,28 @@ func TestResumedItemSeesItsBranchOutputs(t *testing.T) {
 	require.Equal(t, 201.0, retried.Body["a_status"], "the retry after a resumed walk sees a's output")
 	require.Equal(t, "succeeded", f.waitRuns(t, aut, 1)[0]["status"])
 }
+
+// TestNotifyUserOncePerItem: a notify_user inside a for_each notifies once
+// per item (its step identity carries the item index), and a retry of the
+// run does not notify again.
+func TestNotifyUserOncePerItem(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ada := f.env.JSON("POST", "/api/v1/users", map[string]any{"email": "ada@example.com", "name": "Ada"}, 201)["id"].(string)
+	aut := f.automation(t, map[string]any{"name": "tell each", "trigger": f.trigger("record_created", nil),
+		"steps": []any{map[string]any{"id": "each", "type": "for_each", "items": []any{"a", "b", "c"}, "steps": []any{
+			map[string]any{"id": "tell", "type": "notify_user", "config": map[string]any{"user": ada, "title": "item {{item}}"}},
+		}}}})
+	f.create(t, map[string]any{"Name": "x"})
+	require.Equal(t, "succeeded", f.waitRuns(t, aut, 1)[0]["status"])
+	var titles []string
+	rows, err := f.env.App.Pool.Query(t.Context(), `SELECT title FROM notifications WHERE user_id = $1 ORDER BY title`, ada)
+	require.NoError(t, err)
+	for rows.Next() {
+		var s string
+		require.NoError(t, rows.Scan(&s))
+		titles = append(titles, s)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, []string{"item a", "item b", "item c"}, titles)
+}
