@@ -2,7 +2,8 @@
 // immutable versions (automation.go), save-time validation (validate.go,
 // the kinds' kind.Validator), matching record writes against triggers
 // (hook.go, event.go, match.go), runs and steps (run.go, step.go), if and
-// for_each groups (group.go, group_run.go, validate_steps.go), inline
+// for_each groups (group.go, group_run.go, group_foreach.go,
+// group_batch.go, validate_steps.go), inline
 // execution (event_inline.go, step_inline.go, background.go), the
 // backstop sweep (sweep.go) and the Lifecycle calls of triggers that keep
 // rows of their own (lifecycle.go). It hears record writes as the record

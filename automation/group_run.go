@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -254,6 +253,14 @@ func (g *groupRun) seq(ctx context.Context, steps []StepSpec, prefix, parent str
 				_ = json.Unmarshal(row.Output, &out)
 			}
 			outputs[s.ID] = map[string]any{"output": out, "status": row.Status}
+			if s.Type == StepIf {
+				g.branchOutputs(s, n.path, outputs)
+			}
+			if row.Status == "succeeded" && row.NextAttemptAt != nil && row.NextAttemptAt.After(g.rt.now()) {
+				// A delay inside the group whose wait is not over (the job
+				// came back early: a rescue).
+				return &groupPause{delay: row.NextAttemptAt.Sub(g.rt.now())}
+			}
 			if row.Status == "failed" && s.OnError != "continue" {
 				msg := ""
 				if row.Error != nil {
@@ -271,9 +278,50 @@ func (g *groupRun) seq(ctx context.Context, steps []StepSpec, prefix, parent str
 		if err != nil {
 			return err
 		}
-		outputs[s.ID] = map[string]any{"output": out, "status": status}
+		// Later steps see the output as stored (JSON), as they would
+		// read it from its row.
+		outputs[s.ID] = map[string]any{"output": asJSON(out), "status": status}
 	}
 	return nil
+}
+
+// branchOutputs puts the outputs of the steps an if group at path ran
+// (read from their rows) in outputs: a walk that skips the finished group
+// still gives later steps what the branch's steps made.
+func (g *groupRun) branchOutputs(s StepSpec, path string, outputs map[string]any) {
+	for k, b := range s.Branches {
+		for _, is := range b.Steps {
+			p := branchPath(path, k) + is.ID
+			row, ok := g.rows[p]
+			if !ok {
+				continue
+			}
+			var out any
+			if len(row.Output) > 0 {
+				_ = json.Unmarshal(row.Output, &out)
+			}
+			outputs[is.ID] = map[string]any{"output": out, "status": row.Status}
+			if is.Type == StepIf {
+				g.branchOutputs(is, p, outputs)
+			}
+		}
+	}
+}
+
+// asJSON is v as encoding/json decodes its encoding: what templates see of
+// a stored output (an action's output may be a struct of its kind's).
+func asJSON(v any) any {
+	switch v.(type) {
+	case nil, string, float64, bool:
+		return v
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
 }
 
 // isFinal reports whether a step row's status is final.
@@ -349,10 +397,12 @@ func (g *groupRun) action(ctx context.Context, s StepSpec, n node, ordinal int32
 	if err != nil {
 		return g.failed(ctx, s, n, ordinal, attempt, snoozes, input, nil, err, started)
 	}
-	sc := &kind.StepContext{RunID: run.ID, AutomationID: run.AutomationID, BaseID: run.BaseID, StepID: s.ID,
+	sc := &kind.StepContext{RunID: run.ID, AutomationID: run.AutomationID, BaseID: run.BaseID, StepID: s.ID + itemKey(n.path),
 		Attempt: attempt, RetryDeclared: s.Retry != nil && s.Retry.MaxAttempts > 0, Depth: int(run.Depth),
-		IdempotencyKey: "msg_" + run.ID + "_" + s.ID + itemKey(n.path), ItemKey: itemKey(n.path), Trigger: g.trigger, Now: rt.now()}
-	actx := rt.actionContext(ctx, run, g.trigger)
+		IdempotencyKey: "msg_" + run.ID + "_" + s.ID + itemKey(n.path), Trigger: g.trigger, Now: rt.now()}
+	// The step reads its table once (the write and its output), as an API
+	// request does.
+	actx := record.WithMemo(rt.actionContext(ctx, run, g.trigger))
 	var out any
 	if _, ok := at.(kind.Transactional); ok {
 		err = rt.inTx(ctx, func(tx pgx.Tx, q *db.Queries) error {
@@ -368,7 +418,20 @@ func (g *groupRun) action(ctx context.Context, s StepSpec, n node, ordinal int32
 	} else {
 		out, err = at.Execute(actx, sc, cfg)
 		if err == nil {
-			return "succeeded", out, g.save(ctx, rt.q, s, n, ordinal, "succeeded", attempt, snoozes, input, out, "", nil, started)
+			// A delay (kind.Waiter) inside a group waits by snoozing the
+			// group's job; its row keeps the resume time (next_attempt_at)
+			// so that an early fetch waits on.
+			var resume *time.Time
+			if at := rt.resumeAt(s, out); at.After(rt.now()) {
+				resume = &at
+			}
+			if err := g.save(ctx, rt.q, s, n, ordinal, "succeeded", attempt, snoozes, input, out, "", resume, started); err != nil {
+				return "", nil, err
+			}
+			if resume != nil {
+				return "", nil, &groupPause{delay: resume.Sub(rt.now())}
+			}
+			return "succeeded", out, nil
 		}
 	}
 	var ae *kind.ActionError
@@ -394,157 +457,4 @@ func (g *groupRun) action(ctx context.Context, s StepSpec, n node, ordinal int32
 		return "", nil, &groupPause{delay: max(0, next.Sub(rt.now()))}
 	}
 	return g.failed(ctx, s, n, ordinal, attempt, snoozes, input, output, err, started)
-}
-
-// forEach runs a for_each group: its items (rendered once, then read from
-// its row), and its steps once per item, Concurrency items at a time.
-func (g *groupRun) forEach(ctx context.Context, s StepSpec, n node, self *db.RunStep, data map[string]any) (any, any, error) {
-	var items []any
-	have := false
-	if self != nil && len(self.Input) > 0 {
-		var in struct {
-			Items []any `json:"items"`
-		}
-		if json.Unmarshal(self.Input, &in) == nil && in.Items != nil {
-			items, have = in.Items, true
-		}
-	}
-	if !have {
-		var err error
-		if items, err = renderItems(s.Items, data); err != nil {
-			return nil, nil, &groupFailure{path: n.name, err: err}
-		}
-		if err := g.saveGroupState(ctx, s, n, map[string]any{"items": items}, nil); err != nil {
-			return nil, nil, err
-		}
-	}
-	in := map[string]any{"items": items}
-	results := make([]any, len(items))
-	runItem := func(i int) error {
-		scope := make(map[string]any, len(data)+2)
-		for k, v := range data {
-			scope[k] = v
-		}
-		outer := data["steps"].(map[string]any)
-		inner := make(map[string]any, len(outer)+len(s.Steps))
-		for k, v := range outer {
-			inner[k] = v
-		}
-		scope["steps"], scope["item"], scope["index"] = inner, items[i], i
-		idx := int32(i)
-		err := g.seq(ctx, s.Steps, itemPath(n.name, i), n.name, &idx, scope)
-		res := make(map[string]any, len(s.Steps))
-		for _, is := range s.Steps {
-			if v, ok := inner[is.ID].(map[string]any); ok {
-				res[is.ID] = v["output"]
-			}
-		}
-		results[i] = res
-		return err
-	}
-	out := func(done int) map[string]any {
-		return map[string]any{"count": len(items), "items": results[:done]}
-	}
-	conc := max(1, s.Concurrency)
-	if conc == 1 || len(items) <= 1 {
-		for i := range items {
-			if err := runItem(i); err != nil {
-				return in, out(i + 1), err
-			}
-		}
-		return in, out(len(items)), nil
-	}
-	var (
-		next  atomic.Int64
-		mu    sync.Mutex
-		first error
-		wg    sync.WaitGroup
-	)
-	for w := 0; w < min(conc, len(items)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(items) || g.stopped.Load() {
-					return
-				}
-				if err := runItem(i); err != nil {
-					mu.Lock()
-					if first == nil || rank(err) > rank(first) {
-						first = err
-					}
-					mu.Unlock()
-					g.stopped.Store(true)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if first != nil {
-		return in, out(len(items)), first
-	}
-	return in, out(len(items)), nil
-}
-
-// rank orders the errors of concurrent items: the one a for_each reports.
-func rank(err error) int {
-	var pause *groupPause
-	var fail *groupFailure
-	switch {
-	case errors.Is(err, errGroupStopped):
-		return 0
-	case errors.As(err, &pause):
-		return 1
-	case errors.As(err, &fail):
-		return 2
-	case errors.As(err, new(errMaxSteps)):
-		return 3
-	}
-	return 4
-}
-
-// renderItems renders a for_each's items: a list, or a template that
-// renders to one (a JSON text of a list is decoded).
-func renderItems(raw json.RawMessage, data map[string]any) ([]any, error) {
-	var v any
-	if err := json.Unmarshal(orEmpty(raw), &v); err != nil {
-		return nil, fmt.Errorf("items: %s", kind.JSONProblem(err))
-	}
-	rendered, err := renderValue(v, data)
-	if err != nil {
-		return nil, fmt.Errorf("items: %w", err)
-	}
-	if s, ok := rendered.(string); ok {
-		var list []any
-		if json.Unmarshal([]byte(s), &list) == nil {
-			rendered = list
-		}
-	}
-	switch x := rendered.(type) {
-	case nil:
-		return []any{}, nil
-	case []any:
-		if len(x) > MaxItems {
-			return nil, fmt.Errorf("items: %d items, at most %d", len(x), MaxItems)
-		}
-		return x, nil
-	}
-	return nil, fmt.Errorf("items must be a list, got %s", describeJSON(rendered))
-}
-
-// describeJSON names a JSON value's type for an error message.
-func describeJSON(v any) string {
-	switch v.(type) {
-	case map[string]any:
-		return "an object"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case float64, json.Number, int:
-		return "a number"
-	}
-	return fmt.Sprintf("%T", v)
 }

@@ -59,6 +59,9 @@ const DefaultMaxAttempts = 3
 // MaxAttemptsLimit is the most attempts a step's retry may ask for.
 const MaxAttemptsLimit = 50
 
+// groupMaxAttempts is the max_attempts of a group step's job.
+const groupMaxAttempts = 25
+
 // stepJob is the River job of step idx of a run, with the step's retry
 // policy over its kind's defaults (kind.RetryOf), due at once (zero
 // backstop) or at backstop (inline.go).
@@ -92,6 +95,12 @@ func (rt *Runtime) stepJob(runID string, idx int, step StepSpec, backstop time.T
 	maxAttempts := p.MaxAttempts
 	if maxAttempts <= 0 {
 		maxAttempts = DefaultMaxAttempts
+	}
+	if IsGroup(step.Type) {
+		// A group's job counts no attempts of the steps inside it (they
+		// snooze it and count in their rows); its own attempts are the
+		// crashes and database errors of its walks, which it survives.
+		maxAttempts = groupMaxAttempts
 	}
 	return jobSpec{args: args, maxAttempts: maxAttempts, scheduledAt: backstop}
 }

@@ -33,7 +33,7 @@ type RunStep struct {
 	StartedAt  *time.Time      `json:"started_at"`
 	FinishedAt *time.Time      `json:"finished_at"`
 	// NextAttemptAt is when a step waiting for a retry runs next (null
-	// otherwise).
+	// otherwise); for a delay inside a group, when the walk goes on.
 	NextAttemptAt *time.Time `json:"next_attempt_at"`
 	// Path, Parent and ItemIndex place a step run inside a group
 	// (group.go): its path ("each[37].update", "route.b1.notify"), the

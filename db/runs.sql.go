@@ -601,9 +601,12 @@ func (q *Queries) ListRunSteps(ctx context.Context, runID string) ([]RunStep, er
 }
 
 const listRunStepsOfRuns = `-- name: ListRunStepsOfRuns :many
-SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at, path, parent, item_index, ordinal FROM run_steps WHERE run_id = ANY ($1::text[]) ORDER BY run_id, step_index, ordinal
+SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at, path, parent, item_index, ordinal FROM run_steps WHERE run_id = ANY ($1::text[]) AND path = '' ORDER BY run_id, step_index
 `
 
+// The top-level steps of runs (run lists); the steps run inside groups
+// are in each run's detail (ListRunSteps): a for_each over 1,000 items
+// would make a list of 50 runs 50,000 rows.
 func (q *Queries) ListRunStepsOfRuns(ctx context.Context, runIds []string) ([]RunStep, error) {
 	rows, err := q.db.Query(ctx, listRunStepsOfRuns, runIds)
 	if err != nil {
@@ -821,6 +824,59 @@ func (q *Queries) SaveGroupStep(ctx context.Context, arg SaveGroupStepParams) (i
 		arg.Error,
 		arg.StartedAt,
 		arg.NextAttemptAt,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const saveGroupStepsDone = `-- name: SaveGroupStepsDone :execrows
+INSERT INTO run_steps (run_id, step_index, path, parent, item_index, ordinal, step_id, type, status, attempts, snoozes, input, output, started_at, finished_at)
+SELECT $1::text, $2::int, u.path, u.parent, u.item_index, u.ordinal, u.step_id, u.type, 'succeeded', 1, 0,
+       u.input::jsonb, u.output::jsonb, u.started_at, clock_timestamp()
+FROM (SELECT set_config('synchronous_commit', 'off', true)) async,
+     (SELECT unnest($3::text[]) AS path, unnest($4::text[]) AS parent,
+             unnest($5::int[]) AS item_index, unnest($6::int[]) AS ordinal,
+             unnest($7::text[]) AS step_id, unnest($8::text[]) AS type,
+             unnest($9::text[]) AS input, unnest($10::text[]) AS output,
+             unnest($11::timestamptz[]) AS started_at) u
+WHERE EXISTS (SELECT 1 FROM runs r WHERE r.id = $1::text AND r.status IN ('queued', 'running', 'waiting'))
+ON CONFLICT (run_id, step_index, path) DO NOTHING
+`
+
+type SaveGroupStepsDoneParams struct {
+	RunID       string      `json:"run_id"`
+	StepIndex   int32       `json:"step_index"`
+	Paths       []string    `json:"paths"`
+	Parents     []string    `json:"parents"`
+	ItemIndexes []int32     `json:"item_indexes"`
+	Ordinals    []int32     `json:"ordinals"`
+	StepIds     []string    `json:"step_ids"`
+	Types       []string    `json:"types"`
+	Inputs      []string    `json:"inputs"`
+	Outputs     []string    `json:"outputs"`
+	StartedAts  []time.Time `json:"started_ats"`
+}
+
+// Writes the final rows (succeeded, first attempt) of a batch of steps run
+// inside a group in one transaction (automation/group_batch.go), only
+// while the run is in flight and none of them has a row yet: fewer rows
+// written than given tells the caller to roll back (a concurrent
+// execution, or the run ended). Asynchronous commit, as SaveGroupStep.
+func (q *Queries) SaveGroupStepsDone(ctx context.Context, arg SaveGroupStepsDoneParams) (int64, error) {
+	result, err := q.db.Exec(ctx, saveGroupStepsDone,
+		arg.RunID,
+		arg.StepIndex,
+		arg.Paths,
+		arg.Parents,
+		arg.ItemIndexes,
+		arg.Ordinals,
+		arg.StepIds,
+		arg.Types,
+		arg.Inputs,
+		arg.Outputs,
+		arg.StartedAts,
 	)
 	if err != nil {
 		return 0, err

@@ -71,6 +71,9 @@ func TestForEachUpdatesEveryFoundRecordOnce(t *testing.T) {
 	require.Len(t, steps, 2+250)
 	require.Equal(t, "each", steps[1]["id"])
 	require.Equal(t, "for_each", steps[1]["type"])
+	began, _ := time.Parse(time.RFC3339Nano, steps[1]["started_at"].(string))
+	ended, _ := time.Parse(time.RFC3339Nano, steps[1]["finished_at"].(string))
+	t.Logf("for_each over 250 records: %s (%.0f records/s)", ended.Sub(began), 250/ended.Sub(began).Seconds())
 	out := steps[1]["output"].(map[string]any)
 	require.Equal(t, 250.0, out["count"])
 	first := out["items"].([]any)[0].(map[string]any)["close"].(map[string]any)["record"].(map[string]any)
@@ -401,4 +404,223 @@ func TestForEachEffectsPerItem(t *testing.T) {
 		ids[nextMail(t, srv).Header.Get("Message-ID")] = true
 	}
 	require.Len(t, ids, 3, "one Message-ID per item: %v", ids)
+}
+
+// TestDelayInsideForEach: a delay inside a for_each waits (the group's job
+// snoozes until the resume time) before the item's next step.
+func TestDelayInsideForEach(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	rcv := newReceiver(t)
+	aut := f.automation(t, map[string]any{"name": "paced", "trigger": f.trigger("record_created", nil),
+		"steps": []any{
+			map[string]any{"id": "each", "type": "for_each", "items": []any{0, 1}, "steps": []any{
+				map[string]any{"id": "wait", "type": "delay", "config": map[string]any{"for": "1s"}},
+				map[string]any{"id": "post", "type": "send_webhook", "config": map[string]any{"url": rcv.URL, "body": map[string]any{"i": "{{index}}"}}},
+			}},
+		}})
+	start := time.Now()
+	f.create(t, map[string]any{"Name": "x"})
+	rcv.wait(t)
+	first := time.Since(start)
+	rcv.wait(t)
+	second := time.Since(start)
+	require.GreaterOrEqual(t, first, time.Second)
+	require.GreaterOrEqual(t, second, 2*time.Second, "each item waits its own delay")
+	require.Equal(t, "succeeded", f.waitRuns(t, aut, 1)[0]["status"])
+}
+
+// TestSecretsInsideGroups: a secret of a step inside a group is answered
+// as ******** (automation, version, run detail), used for real (the
+// signature), and kept when the redacted automation is sent back.
+func TestSecretsInsideGroups(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	rcv := newReceiver(t)
+	const secret = "S3CR3T-inside_group"
+	post := map[string]any{"id": "post", "type": "send_webhook", "config": map[string]any{"url": rcv.URL, "secret": secret,
+		"headers": map[string]any{"Authorization": "Bearer T0K3N-inside_group"}, "body": map[string]any{"i": "{{index}}"}}}
+	created := f.env.JSON("POST", "/api/v1/bases/"+f.baseID+"/automations", map[string]any{"name": "signed", "trigger": f.trigger("record_created", nil),
+		"steps": []any{map[string]any{"id": "route", "type": "if", "branches": []any{map[string]any{"else": true, "steps": []any{
+			map[string]any{"id": "each", "type": "for_each", "items": []any{"x"}, "steps": []any{post}}}}}}}}, 201)
+	aut := created["id"].(string)
+	inner := func(a map[string]any) map[string]any {
+		route := a["steps"].([]any)[0].(map[string]any)
+		each := route["branches"].([]any)[0].(map[string]any)["steps"].([]any)[0].(map[string]any)
+		return each["steps"].([]any)[0].(map[string]any)["config"].(map[string]any)
+	}
+	got := f.env.JSON("GET", "/api/v1/automations/"+aut, nil, 200)
+	version := f.env.JSON("GET", "/api/v1/automations/"+aut+"/versions/1", nil, 200)
+	for _, a := range []map[string]any{created, got, version} {
+		require.Equal(t, "********", inner(a)["secret"])
+		require.NotContains(t, string(mustJSON(t, a)), secret)
+		require.NotContains(t, string(mustJSON(t, a)), "T0K3N-inside_group")
+	}
+	f.create(t, map[string]any{"Name": "a"})
+	d := rcv.wait(t)
+	require.Equal(t, signature(secret, d), d.Header.Get("webhook-signature"))
+	run := f.waitRuns(t, aut, 1)[0]
+	detail := f.getRun(t, run["id"].(string))
+	require.NotContains(t, string(mustJSON(t, detail)), secret)
+	require.NotContains(t, string(mustJSON(t, detail)), "T0K3N-inside_group")
+
+	// Sent back as answered (a new name), the hidden secret is kept.
+	f.env.JSON("PATCH", "/api/v1/automations/"+aut, map[string]any{"name": "signed 2", "steps": got["steps"]}, 200)
+	f.create(t, map[string]any{"Name": "b"})
+	d = rcv.wait(t)
+	require.Equal(t, signature(secret, d), d.Header.Get("webhook-signature"))
+}
+
+// TestBatchFallsBackItemByItem: a batch of record steps with one bad item
+// (a value its field refuses) rolls back and runs item by item: the bad
+// item fails with its own error (on_error continue) and every other record
+// is updated exactly once; a record named twice in one batch is updated
+// twice, in order.
+func TestBatchFallsBackItemByItem(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	var batch []map[string]any
+	for i := 0; i < 80; i++ {
+		name := fmt.Sprint(i)
+		if i == 37 {
+			name = "not a number"
+		}
+		batch = append(batch, map[string]any{"Name": name})
+	}
+	f.createBatch(t, batch...)
+	jobs := f.table(t, "Jobs", map[string]any{"name": "Name", "type": "text"})
+	aut := f.automation(t, map[string]any{"name": "count own", "trigger": map[string]any{"type": "record_created", "config": map[string]any{"table_id": jobs["id"]}},
+		"steps": []any{
+			map[string]any{"id": "find", "type": "find_records", "config": map[string]any{"table_id": f.tableID, "limit": 500}},
+			map[string]any{"id": "each", "type": "for_each", "items": "{{steps.find.output.records}}", "steps": []any{
+				map[string]any{"id": "count", "type": "update_record", "on_error": "continue", "config": map[string]any{"table_id": f.tableID,
+					"record_id": "{{item.id}}", "fields": map[string]any{"Count": "{{item.fields.Name}}"}}},
+			}},
+		}})
+	f.env.JSON("POST", "/api/v1/tables/"+jobs["id"].(string)+"/records", map[string]any{"fields": map[string]any{"Name": "go"}}, 201)
+	run := f.waitRuns(t, aut, 1)[0]
+	require.Equal(t, "succeeded", run["status"], "%v", run["error"])
+	var once, untouched int
+	require.NoError(t, f.env.App.Pool.QueryRow(t.Context(), `SELECT count(*) FILTER (WHERE version = 2), count(*) FILTER (WHERE version = 1)
+		FROM records WHERE table_id = $1`, f.tableID).Scan(&once, &untouched))
+	require.Equal(t, 79, once, "every good record updated exactly once")
+	require.Equal(t, 1, untouched, "the bad one not at all")
+	var failed []string
+	for _, s := range stepsOf(f.getRun(t, run["id"].(string))) {
+		if s["status"] == "failed" {
+			failed = append(failed, fmt.Sprint(s["path"], ": ", s["error"]))
+		}
+	}
+	require.Len(t, failed, 1)
+	require.Contains(t, failed[0], "Count")
+
+	// The same record thrice in one batch: three updates, in order.
+	f.env.JSON("POST", "/api/v1/automations/"+aut+"/disable", nil, 200)
+	id := f.create(t, map[string]any{"Name": "twice"})
+	twice := f.automation(t, map[string]any{"name": "twice", "trigger": map[string]any{"type": "record_created", "config": map[string]any{"table_id": jobs["id"]}},
+		"steps": []any{map[string]any{"id": "each2", "type": "for_each", "items": []any{id, id, id}, "steps": []any{
+			map[string]any{"id": "set", "type": "update_record", "config": map[string]any{"table_id": f.tableID,
+				"record_id": "{{item}}", "fields": map[string]any{"Count": "{{index}}"}}},
+		}}}})
+	f.env.JSON("POST", "/api/v1/tables/"+jobs["id"].(string)+"/records", map[string]any{"fields": map[string]any{"Name": "again"}}, 201)
+	require.Equal(t, "succeeded", f.waitRuns(t, twice, 1)[0]["status"])
+	var version int
+	var count float64
+	require.NoError(t, f.env.App.Pool.QueryRow(t.Context(), `SELECT version, (cells->>(SELECT id FROM fields WHERE table_id = $1 AND name = 'Count'))::float8
+		FROM records WHERE id = $2`, f.tableID, id).Scan(&version, &count))
+	require.Equal(t, 4, version, "created, then three updates")
+	require.Equal(t, 2.0, count, "the last item's")
+}
+
+// TestGroupShapeValidation: the shape of groups is checked at save, each
+// problem at its place.
+func TestGroupShapeValidation(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	hook := map[string]any{"id": "h", "type": "send_webhook", "config": map[string]any{"url": "https://example.com/"}}
+	for _, c := range []struct {
+		name string
+		step map[string]any
+		loc  string
+		msg  string
+	}{
+		{"else not last", map[string]any{"id": "g", "type": "if", "branches": []any{
+			map[string]any{"else": true, "steps": []any{}}, map[string]any{"if": map[string]any{"match": "all", "rules": []any{}}, "steps": []any{}}}},
+			"steps[0].branches[0].else", "must be the last"},
+		{"branch without if", map[string]any{"id": "g", "type": "if", "branches": []any{map[string]any{"steps": []any{hook}}}},
+			"steps[0].branches[0].if", "is required"},
+		{"no branches", map[string]any{"id": "g", "type": "if"}, "steps[0].branches", "at least one branch"},
+		{"formula branch", map[string]any{"id": "g", "type": "if", "branches": []any{map[string]any{"if": map[string]any{"formula": "1"}, "steps": []any{hook}}}},
+			"steps[0].branches[0].if", "formulas"},
+		{"items missing", map[string]any{"id": "g", "type": "for_each", "steps": []any{hook}}, "steps[0].items", "is required"},
+		{"items a number", map[string]any{"id": "g", "type": "for_each", "items": 3, "steps": []any{hook}}, "steps[0].items", "must be a list"},
+		{"no inner steps", map[string]any{"id": "g", "type": "for_each", "items": []any{1}}, "steps[0].steps", "at least one step"},
+		{"config on a group", map[string]any{"id": "g", "type": "for_each", "items": []any{1}, "config": map[string]any{"x": 1}, "steps": []any{hook}},
+			"steps[0].config", "no config"},
+		{"retry on a group", map[string]any{"id": "g", "type": "for_each", "items": []any{1}, "retry": map[string]any{"max_attempts": 2}, "steps": []any{hook}},
+			"steps[0].retry", "no retry policy"},
+		{"index outside", map[string]any{"id": "g", "type": "send_webhook", "config": map[string]any{"url": "https://example.com/{{index}}"}},
+			"steps[0].config.url", "only available inside a for_each"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			status, p, raw := f.send(t, "POST", "/api/v1/bases/"+f.baseID+"/automations", map[string]any{"name": "bad", "trigger": f.trigger("record_created", nil),
+				"steps": []any{c.step}})
+			require.Equal(t, 422, status, "%s", raw)
+			found := false
+			for _, e := range p.Errors {
+				if e.Location == c.loc {
+					require.Contains(t, e.Message, c.msg)
+					found = true
+				}
+			}
+			require.True(t, found, "%s", raw)
+		})
+	}
+}
+
+// TestResumedItemSeesItsBranchOutputs: an item's step retried after an if
+// group in the same item finished still sees the outputs of the branch's
+// steps (the resumed walk reads them from their rows).
+func TestResumedItemSeesItsBranchOutputs(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	rcv := newReceiver(t, 201, 500, 200)
+	aut := f.automation(t, map[string]any{"name": "resume", "trigger": f.trigger("record_created", nil),
+		"steps": []any{map[string]any{"id": "each", "type": "for_each", "items": []any{"x"}, "steps": []any{
+			map[string]any{"id": "route", "type": "if", "branches": []any{map[string]any{"else": true, "steps": []any{
+				map[string]any{"id": "a", "type": "send_webhook", "config": map[string]any{"url": rcv.URL, "body": map[string]any{"step": "a"}}}}}}},
+			map[string]any{"id": "b", "type": "send_webhook", "config": map[string]any{"url": rcv.URL, "body": map[string]any{"step": "b", "a_status": "{{steps.a.output.status}}"}},
+				"retry": map[string]any{"max_attempts": 3, "backoff": map[string]any{"type": "fixed", "delay_ms": 50}}},
+		}}}})
+	f.create(t, map[string]any{"Name": "x"})
+	require.Equal(t, "a", rcv.wait(t).Body["step"])
+	first, retried := rcv.wait(t), rcv.wait(t)
+	require.Equal(t, 201.0, first.Body["a_status"])
+	require.Equal(t, 201.0, retried.Body["a_status"], "the retry after a resumed walk sees a's output")
+	require.Equal(t, "succeeded", f.waitRuns(t, aut, 1)[0]["status"])
+}
+
+// TestNotifyUserOncePerItem: a notify_user inside a for_each notifies once
+// per item (its step identity carries the item index), and a retry of the
+// run does not notify again.
+func TestNotifyUserOncePerItem(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ada := f.env.JSON("POST", "/api/v1/users", map[string]any{"email": "ada@example.com", "name": "Ada"}, 201)["id"].(string)
+	aut := f.automation(t, map[string]any{"name": "tell each", "trigger": f.trigger("record_created", nil),
+		"steps": []any{map[string]any{"id": "each", "type": "for_each", "items": []any{"a", "b", "c"}, "steps": []any{
+			map[string]any{"id": "tell", "type": "notify_user", "config": map[string]any{"user": ada, "title": "item {{item}}"}},
+		}}}})
+	f.create(t, map[string]any{"Name": "x"})
+	require.Equal(t, "succeeded", f.waitRuns(t, aut, 1)[0]["status"])
+	var titles []string
+	rows, err := f.env.App.Pool.Query(t.Context(), `SELECT title FROM notifications WHERE user_id = $1 ORDER BY title`, ada)
+	require.NoError(t, err)
+	for rows.Next() {
+		var s string
+		require.NoError(t, rows.Scan(&s))
+		titles = append(titles, s)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, []string{"item a", "item b", "item c"}, titles)
 }

@@ -83,7 +83,10 @@ UPDATE runs SET replay_of = sqlc.arg(replay_of)::text WHERE id = sqlc.arg(id);
 SELECT * FROM run_steps WHERE run_id = $1 ORDER BY step_index, ordinal;
 
 -- name: ListRunStepsOfRuns :many
-SELECT * FROM run_steps WHERE run_id = ANY (sqlc.arg(run_ids)::text[]) ORDER BY run_id, step_index, ordinal;
+-- The top-level steps of runs (run lists); the steps run inside groups
+-- are in each run's detail (ListRunSteps): a for_each over 1,000 items
+-- would make a list of 50 runs 50,000 rows.
+SELECT * FROM run_steps WHERE run_id = ANY (sqlc.arg(run_ids)::text[]) AND path = '' ORDER BY run_id, step_index;
 
 -- name: ListRunStepOutputs :many
 -- The rows of a run whose outputs templates see by step id
@@ -95,6 +98,24 @@ SELECT * FROM run_steps WHERE run_id = $1 AND position('[' in path) = 0 ORDER BY
 -- name: ListGroupSteps :many
 -- The rows of the steps run inside top-level group step_index (path <> '').
 SELECT * FROM run_steps WHERE run_id = sqlc.arg(run_id) AND step_index = sqlc.arg(step_index)::int AND path <> '' ORDER BY ordinal;
+
+-- name: SaveGroupStepsDone :execrows
+-- Writes the final rows (succeeded, first attempt) of a batch of steps run
+-- inside a group in one transaction (automation/group_batch.go), only
+-- while the run is in flight and none of them has a row yet: fewer rows
+-- written than given tells the caller to roll back (a concurrent
+-- execution, or the run ended). Asynchronous commit, as SaveGroupStep.
+INSERT INTO run_steps (run_id, step_index, path, parent, item_index, ordinal, step_id, type, status, attempts, snoozes, input, output, started_at, finished_at)
+SELECT sqlc.arg(run_id)::text, sqlc.arg(step_index)::int, u.path, u.parent, u.item_index, u.ordinal, u.step_id, u.type, 'succeeded', 1, 0,
+       u.input::jsonb, u.output::jsonb, u.started_at, clock_timestamp()
+FROM (SELECT set_config('synchronous_commit', 'off', true)) async,
+     (SELECT unnest(sqlc.arg(paths)::text[]) AS path, unnest(sqlc.arg(parents)::text[]) AS parent,
+             unnest(sqlc.arg(item_indexes)::int[]) AS item_index, unnest(sqlc.arg(ordinals)::int[]) AS ordinal,
+             unnest(sqlc.arg(step_ids)::text[]) AS step_id, unnest(sqlc.arg(types)::text[]) AS type,
+             unnest(sqlc.arg(inputs)::text[]) AS input, unnest(sqlc.arg(outputs)::text[]) AS output,
+             unnest(sqlc.arg(started_ats)::timestamptz[]) AS started_at) u
+WHERE EXISTS (SELECT 1 FROM runs r WHERE r.id = sqlc.arg(run_id)::text AND r.status IN ('queued', 'running', 'waiting'))
+ON CONFLICT (run_id, step_index, path) DO NOTHING;
 
 -- name: CountRunActions :one
 -- How many steps a run has executed so far (groups themselves not

@@ -108,7 +108,7 @@ func (a NotifyUser) Execute(ctx context.Context, s *kind.StepContext, cfg any) (
 		return nil, kind.Errf("user: the template rendered empty (with {{trigger.cause.user_id}}: the change was not made with a token that belongs to a user)")
 	}
 	m := notify.Message{User: c.User, Title: c.Title, Body: c.Body, Link: c.Link,
-		BaseID: s.BaseID, AutomationID: s.AutomationID, RunID: s.RunID, StepID: s.StepID + s.ItemKey, RecordID: triggerRecordID(s.Trigger)}
+		BaseID: s.BaseID, AutomationID: s.AutomationID, RunID: s.RunID, StepID: s.StepID, RecordID: triggerRecordID(s.Trigger)}
 	// One notification per (run, step execution, user): each item of a
 	// for_each notifies, a retry of one does not notify twice.
 	n, err := a.Notifications.Insert(ctx, tx, m)

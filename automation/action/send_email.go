@@ -139,7 +139,7 @@ func (a SendEmail) message(ctx context.Context, s *kind.StepContext, c *SendEmai
 	}
 	// One Message-ID per step execution (each for_each item its own):
 	// receivers that drop repeated Message-IDs drop only true retries.
-	m.MessageID = MessageID(s.RunID, s.StepID+s.ItemKey, server.From)
+	m.MessageID = MessageID(s.RunID, s.StepID, server.From)
 	return server, mailer, m, nil
 }
 

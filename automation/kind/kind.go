@@ -138,6 +138,17 @@ type Transactional interface {
 	Transactional()
 }
 
+// BatchExecutor is a Transactional action that can execute the steps of
+// many for_each items at once (automation/group_batch.go): ExecuteBatch
+// executes cfgs — one rendered config per item, in item order, with
+// their StepContexts — through ctx's transaction and returns one output
+// per config, each what Execute would have returned. An error fails the
+// whole batch; it is rolled back and executed item by item with Execute,
+// which reports each item's own error.
+type BatchExecutor interface {
+	ExecuteBatch(ctx context.Context, scs []*StepContext, cfgs []any) ([]any, error)
+}
+
 // Verbatim is an Action whose config has top-level keys whose strings are
 // not templates (a script's code): the runtime neither checks nor renders
 // {{…}} in them, so "{{" stays literal and run data can never become code.

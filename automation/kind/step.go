@@ -10,8 +10,12 @@ type StepContext struct {
 	RunID        string
 	AutomationID string
 	BaseID       string
-	StepID       string
-	Attempt      int
+	// StepID is the step's id; inside a for_each it carries the item
+	// indexes ("notify_3", "post_2_5"), so that a kind keying its effect
+	// on (run, step) — a notification, an email's Message-ID — has one
+	// per item.
+	StepID  string
+	Attempt int
 	// RetryDeclared: the step has a retry policy of its own
 	// (retry.max_attempts). Kinds whose failures repeat on every try (a
 	// script's) retry only then.
@@ -20,11 +24,6 @@ type StepContext struct {
 	// IdempotencyKey is the same on every attempt of this step of this run
 	// (the webhook-id of send_webhook).
 	IdempotencyKey string
-	// ItemKey tells the executions of one step inside for_each groups
-	// apart: "" at top level, the item indexes ("_3_5") inside groups.
-	// A kind that keys an effect by run and step (a notification, an
-	// email's Message-ID) keys it by StepID + ItemKey.
-	ItemKey string
 	// Trigger is the run's trigger data ({{trigger…}}), decoded.
 	Trigger map[string]any
 	// Now is when this attempt started, on the runtime's clock.
