@@ -112,6 +112,9 @@ func TestLayoutRules(t *testing.T) {
 		{"httpapi never imports db",
 			func(d string) bool { return d == "httpapi" }, false,
 			func(imp string) bool { return under(imp, "db") }},
+		{"the console (HTML) calls the services like the API: no db, no River",
+			func(d string) bool { return d == "console" }, false,
+			func(imp string) bool { return under(imp, "db") || isRiver(imp) || under(imp, "httpapi") }},
 	}
 	for _, r := range rules {
 		checked := 0

@@ -24,6 +24,7 @@ import (
 	"github.com/rowflow/rowflow/auth"
 	"github.com/rowflow/rowflow/automation"
 	"github.com/rowflow/rowflow/connection"
+	"github.com/rowflow/rowflow/console"
 	"github.com/rowflow/rowflow/httpapi"
 	"github.com/rowflow/rowflow/jobs"
 	"github.com/rowflow/rowflow/migrations"
@@ -33,6 +34,7 @@ import (
 	"github.com/rowflow/rowflow/outbound/smtp"
 	"github.com/rowflow/rowflow/outbound/teams"
 	"github.com/rowflow/rowflow/record"
+	"github.com/rowflow/rowflow/runfeed"
 	"github.com/rowflow/rowflow/schedule"
 	"github.com/rowflow/rowflow/script"
 	"github.com/rowflow/rowflow/webhook"
@@ -64,6 +66,12 @@ type App struct {
 	Webhooks *webhook.Service
 	River    *river.Client[pgx.Tx]
 	Server   *httpapi.Server
+	// Sessions are the console's browser sessions, RunFeed the live run
+	// events its pages stream, Console the console itself (API
+	// processes only).
+	Sessions *auth.Sessions
+	RunFeed  *runfeed.Feed
+	Console  *console.Console
 
 	riverUI *riverui.Handler
 	// stopUI ends River UI's background work (started by Start).
@@ -180,7 +188,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 			return nil, fmt.Errorf("creating river ui: %w", err)
 		}
 		a.Hub = notify.NewHub(pool, a.Notifications, log)
+		a.Sessions = auth.NewSessions(pool, a.Tokens, cfg.AdminToken)
+		a.RunFeed = runfeed.New(pool, log)
+		a.Console = console.New(console.Opts{Records: a.Records, Automations: a.Automations, Sessions: a.Sessions, Feed: a.RunFeed,
+			// "dry-run this again": the automation as it is now on the run's
+			// trigger data, with no effect.
+			Logger: log, RiverUI: true, DryRun: a.Automations.DryRunAgain})
 		a.Server = httpapi.New(httpapi.Opts{
+			Console: a.Console, Sessions: a.Sessions,
 			Records: a.Records, Tokens: a.Tokens, Automations: a.Automations, Connections: a.Connections, Webhooks: a.Webhooks, Kinds: a.Automations.Kinds(), Logger: log, AdminToken: cfg.AdminToken, RiverUI: a.riverUI,
 			Users: a.Users, Notifications: a.Notifications, Hub: a.Hub,
 			Limits: httpapi.RateLimits{AuthFailuresPerMinute: cfg.RateAuthFailures, FormSubmitsPerMinute: cfg.RateFormSubmits, TokenRequestsPerSecond: cfg.RateTokenRequests},
@@ -230,6 +245,9 @@ func (a *App) Start(ctx context.Context) error {
 	if err := a.Hub.Start(ctx); err != nil {
 		return err
 	}
+	if err := a.RunFeed.Start(ctx); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", a.Config.Addr, err)
@@ -267,6 +285,10 @@ func (a *App) Close(ctx context.Context) error {
 		// Open notification streams end first: Shutdown waits for every
 		// request in flight, and a stream never finishes by itself.
 		a.Hub.Close()
+	}
+	if a.RunFeed != nil {
+		// Console event streams end too, for the same reason.
+		a.RunFeed.Close()
 	}
 	if a.http != nil {
 		errs = append(errs, a.http.Shutdown(ctx))

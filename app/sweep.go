@@ -23,7 +23,9 @@ import (
 //   - the retention sweep (automation.Runtime.DeleteExpiredRuns): finished
 //     runs past RunRetention (failed ones past RunRetentionFailed) are
 //     deleted with their steps, 1000 per statement, every
-//     RetentionInterval.
+//     RetentionInterval; so are stored webhook requests past RunRetention
+//     (at least the 7 days their delivery ids are remembered) and expired
+//     delivery ids (webhook.Service.DeleteExpiredRequests).
 
 // startPeriodic starts the sweep, the schedule tick and the retention
 // sweep; the returned function stops them and waits for a round in progress.
@@ -38,7 +40,12 @@ func (a *App) startPeriodic() (stop func()) {
 			return a.Schedules.Tick(ctx, start)
 		}),
 		a.every(ctx, a.Config.RetentionInterval, "retention sweep", func(ctx context.Context) (int, error) {
-			return a.Automations.DeleteExpiredRuns(ctx, a.Config.RunRetention, a.Config.RunRetentionFailed)
+			n, err := a.Automations.DeleteExpiredRuns(ctx, a.Config.RunRetention, a.Config.RunRetentionFailed)
+			if err != nil {
+				return n, err
+			}
+			m, err := a.Webhooks.DeleteExpiredRequests(ctx, a.Config.RunRetention)
+			return n + m, err
 		}),
 	}
 	return func() {

@@ -42,16 +42,30 @@ type RetrySpec struct {
 	Backoff     *BackoffSpec `json:"backoff,omitempty"`
 }
 
-// StepSpec is one step of the chain. ID is unique in the automation and is
-// what templates ({{steps.<id>.output…}}) refer to. If is a condition group
-// evaluated against the trigger record; a false If skips the step.
+// StepSpec is one step of the chain. ID is unique in the automation (groups
+// included, at any depth) and is what templates ({{steps.<id>.output…}})
+// refer to. If is a condition group evaluated against the trigger record;
+// a false If skips the step. A step of type "if" or "for_each" is a group
+// (group.go): Branches, or Items and Steps (and Concurrency), instead of a
+// Config.
 type StepSpec struct {
 	ID      string          `json:"id"`
 	Type    string          `json:"type"`
-	Config  json.RawMessage `json:"config"`
+	Config  json.RawMessage `json:"config,omitempty"`
 	If      json.RawMessage `json:"if,omitempty"`
 	OnError string          `json:"on_error,omitempty"`
 	Retry   *RetrySpec      `json:"retry,omitempty"`
+	// Branches are an "if" group's branches: the first whose condition
+	// holds runs.
+	Branches []BranchSpec `json:"branches,omitempty"`
+	// Items is a "for_each" group's list: a template
+	// ("{{steps.find.output.records}}") or a JSON list.
+	Items json.RawMessage `json:"items,omitempty"`
+	// Steps are the steps a "for_each" group runs once per item.
+	Steps []StepSpec `json:"steps,omitempty"`
+	// Concurrency is how many items a "for_each" group works on at once
+	// (default 1: one after the other; at most MaxConcurrency).
+	Concurrency int `json:"concurrency,omitempty"`
 }
 
 // Automation is one trigger → optional conditions → an ordered chain of
@@ -75,6 +89,13 @@ type Automation struct {
 	DisabledReason   string `json:"disabled_reason,omitempty" doc:"why the automation was disabled automatically"`
 	// AlertEmail is emailed when a run fails for good ("": nobody).
 	AlertEmail string `json:"alert_email,omitempty" doc:"emailed when a run fails for good, through the server's SMTP server"`
+	// RecordSkippedRuns stores a run with status skipped and its condition
+	// trace for every event whose conditions fail (off: nothing is stored
+	// for them).
+	RecordSkippedRuns bool `json:"record_skipped_runs" doc:"store events whose conditions fail as runs with status skipped and their condition_trace (default false: nothing is stored for them)"`
+	// MaxSteps caps the step executions of one run (groups repeat steps);
+	// absent: DefaultMaxSteps.
+	MaxSteps *int `json:"max_steps,omitempty" doc:"the most step executions one run may make (steps inside groups count once per execution); default 1000"`
 	// CreatedBy is the user whose token created the automation, its owner
 	// ("": a token of no user): told in-app when a run fails for good.
 	CreatedBy string `json:"created_by,omitempty" doc:"the user (usr_…) whose token created the automation: its owner, notified in-app when a run fails for good"`
@@ -129,6 +150,12 @@ type AutomationInput struct {
 	// AlertEmail sets who is emailed when a run fails for good ("":
 	// nobody). Not versioned.
 	AlertEmail *string `json:"alert_email,omitempty"`
+	// RecordSkippedRuns sets Automation.RecordSkippedRuns. Not versioned.
+	RecordSkippedRuns *bool `json:"record_skipped_runs,omitempty"`
+	// MaxSteps sets the most step executions one run may make (0: the
+	// default, DefaultMaxSteps; at most MaxStepsLimit). Versioned: a run
+	// keeps the cap of its version.
+	MaxSteps *int `json:"max_steps,omitempty"`
 }
 
 // MaxAutoDisableAfter is the largest auto_disable_after.
@@ -137,6 +164,9 @@ const MaxAutoDisableAfter = 1000
 // checkAutoDisable validates an input's auto_disable_after and
 // alert_email.
 func (in AutomationInput) checkAutoDisable() error {
+	if n := in.MaxSteps; n != nil && (*n < 0 || *n > MaxStepsLimit) {
+		return rowflow.Invalid("max_steps", "must be between 1 and %d (0: the default, %d), got %d", MaxStepsLimit, DefaultMaxSteps, *n)
+	}
 	if n := in.AutoDisableAfter; n != nil && (*n < 0 || *n > MaxAutoDisableAfter) {
 		return rowflow.Invalid("auto_disable_after", "must be between 0 (never) and %d, got %d", MaxAutoDisableAfter, *n)
 	}
@@ -149,9 +179,27 @@ func (in AutomationInput) checkAutoDisable() error {
 	return nil
 }
 
-// saveAutoDisable stores an input's auto_disable_after (when given) on the
-// automation row r, in the save's transaction.
+// saveAutoDisable stores an input's settings that are not versioned
+// (auto_disable_after, alert_email, record_skipped_runs; each when given)
+// on the automation row, in the save's transaction.
 func saveAutoDisable(ctx context.Context, q *db.Queries, in AutomationInput, out *Automation) error {
+	if in.RecordSkippedRuns != nil {
+		out.RecordSkippedRuns = *in.RecordSkippedRuns
+		if err := q.SetAutomationRecordSkippedRuns(ctx, db.SetAutomationRecordSkippedRunsParams{ID: out.ID, RecordSkippedRuns: *in.RecordSkippedRuns}); err != nil {
+			return err
+		}
+	}
+	if in.MaxSteps != nil {
+		out.MaxSteps = nil
+		var n *int32
+		if *in.MaxSteps > 0 {
+			v, iv := int32(*in.MaxSteps), *in.MaxSteps
+			n, out.MaxSteps = &v, &iv
+		}
+		if err := q.SetAutomationMaxSteps(ctx, db.SetAutomationMaxStepsParams{ID: out.ID, MaxSteps: n}); err != nil {
+			return err
+		}
+	}
 	if in.AlertEmail != nil {
 		out.AlertEmail = *in.AlertEmail
 		if err := q.SetAutomationAlertEmail(ctx, db.SetAutomationAlertEmailParams{ID: out.ID, AlertEmail: nilIfEmpty(*in.AlertEmail)}); err != nil {
@@ -178,6 +226,8 @@ type definition struct {
 	Trigger    TriggerSpec     `json:"trigger"`
 	Conditions json.RawMessage `json:"conditions,omitempty"`
 	Steps      []StepSpec      `json:"steps"`
+	// MaxSteps: 0 is DefaultMaxSteps.
+	MaxSteps int `json:"max_steps,omitempty"`
 }
 
 func automationFromRow(r db.Automation) Automation {
@@ -192,6 +242,11 @@ func automationFromRow(r db.Automation) Automation {
 	}
 	if r.AlertEmail != nil {
 		a.AlertEmail = *r.AlertEmail
+	}
+	a.RecordSkippedRuns = r.RecordSkippedRuns
+	if r.MaxSteps != nil {
+		n := int(*r.MaxSteps)
+		a.MaxSteps = &n
 	}
 	if r.CreatedBy != nil {
 		a.CreatedBy = *r.CreatedBy
@@ -226,6 +281,9 @@ func (rt *Runtime) CreateAutomation(ctx context.Context, baseID string, in Autom
 	}
 	if in.Steps != nil {
 		def.Steps = *in.Steps
+	}
+	if in.MaxSteps != nil {
+		def.MaxSteps = *in.MaxSteps
 	}
 	enabled := in.Enabled == nil || *in.Enabled
 	if err := in.checkAutoDisable(); err != nil {
@@ -275,6 +333,12 @@ func (rt *Runtime) UpdateAutomation(ctx context.Context, id string, in Automatio
 		return Automation{}, err
 	}
 	def := definition{Name: cur.Name, Trigger: cur.Trigger, Conditions: cur.Conditions, Steps: cur.Steps}
+	if cur.MaxSteps != nil {
+		def.MaxSteps = *cur.MaxSteps
+	}
+	if in.MaxSteps != nil {
+		def.MaxSteps = *in.MaxSteps
+	}
 	enabled := cur.Enabled
 	if in.Name != nil {
 		def.Name = strings.TrimSpace(*in.Name)

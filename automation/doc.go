@@ -1,7 +1,9 @@
 // Package automation is the automation runtime: automations and their
 // immutable versions (automation.go), save-time validation (validate.go,
 // the kinds' kind.Validator), matching record writes against triggers
-// (hook.go, event.go, match.go), runs and steps (run.go, step.go), inline
+// (hook.go, event.go, match.go), runs and steps (run.go, step.go), if and
+// for_each groups (group.go, group_run.go, group_foreach.go,
+// group_batch.go, validate_steps.go), inline
 // execution (event_inline.go, step_inline.go, background.go), the
 // backstop sweep (sweep.go) and the Lifecycle calls of triggers that keep
 // rows of their own (lifecycle.go). It hears record writes as the record
@@ -88,10 +90,29 @@
 // past, for 0s) is no wait: the next job is available at once, the run
 // stays running. A delay that is the last step ends the run at once.
 //
+// A group step (if, for_each: group.go, group_run.go) is one step of the
+// chain to this state machine: its job walks the steps inside it in
+// process, each executed step committing a run_steps row of its own
+// (path "each[37].update", under the group's step_index), and the group's
+// completion is its FinishStep. A step inside that is to be retried (or
+// got a Retry-After), or a walk whose job time is three quarters gone,
+// snoozes the group's job (river.JobSnooze: no River attempt used; inner
+// steps count their attempts in their rows); the next fetch resumes at
+// the first step without a final row. A run that reaches its max_steps
+// fails.
+//
 // A run of a kind.CurrentOnly trigger (scheduled: inserted ahead of its
 // fire time, its first step's job due then) ends skipped at its first
 // step when its automation is no longer enabled at its version
 // (StartTriggeredRuns, staleSkipped).
+//
+// An event whose conditions fail starts no run — unless its automation
+// has record_skipped_runs: then it is stored ended skipped at once, with
+// no step and its condition_trace (match.go). Every stored run keeps the
+// trace of its conditions at match time.
+//
+// A dry run (POST /automations/{id}/test, dryrun.go) is none of these: it
+// stores no run; its steps run in a transaction that is rolled back.
 //
 // Every statement that moves a real run into succeeded, failed, skipped
 // or cancelled also counts it in the statistics rollup (triggers on runs,
@@ -125,6 +146,10 @@
 //     a first step run inline has its run's backstop_at instead: River
 //     takes either over then (the sweep, every SweepInterval) if the
 //     process died.
+//   - Inside a group: the group's job is rescued like any step's and
+//     resumes at the first inner step without a final row (a record
+//     action's write committed with its row or not at all; an outgoing
+//     call is repeated with its item's idempotency key).
 //   - A PostgreSQL crash losing the last asynchronous commits: the event
 //     (durable with the write) is matched again; the runs get the same ids
 //     (RunIDFor), so repeated calls carry the same webhook-ids.

@@ -24,6 +24,10 @@ type RecordEventArgs struct {
 	// table); 0: unknown. Matching trusts a cached list of the table's
 	// automations only at this version (table_automations.go).
 	AutomationsVersion int64 `json:"automations_version,omitempty"`
+	// Bulk marks the event of a write of several records: its job, and
+	// the jobs of the runs it starts, have River priority BulkPriority
+	// (fairness.go).
+	Bulk bool `json:"bulk,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -34,8 +38,9 @@ func (RecordEventArgs) Kind() string { return "record_event" }
 const eventMaxAttempts = 10
 
 // InsertOpts implements river.JobArgsWithInsertOpts (eventMaxAttempts).
-func (RecordEventArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: eventMaxAttempts}
+// and the priority of a bulk event (fairness.go).
+func (a RecordEventArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: eventMaxAttempts, Priority: jobPriority(a.Bulk)}
 }
 
 // ProcessRecordEvent matches every change of a committed record write, in
@@ -95,6 +100,7 @@ func (rt *Runtime) processEvent(ctx context.Context, job *river.Job[RecordEventA
 		}
 	}
 	rt.markInline(starts)
+	markBulk(starts, args.Bulk || len(args.Changes) > 1)
 	if len(starts) == 0 {
 		if inlineJobID != 0 {
 			_, err := rt.q.DeleteScheduledJob(ctx, inlineJobID)

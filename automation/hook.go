@@ -42,9 +42,17 @@ var _ record.Hook = (*Runtime)(nil)
 // transaction q. For the writer's own transaction in a process that
 // matches its writes itself, the job waits at the backstop and after
 // matches it once the write committed.
+//
+// A write of a dry run (its ctx carries a changeRecorder, dryrun_steps.go)
+// is recorded there instead: its transaction is rolled back, and no event
+// would survive it anyway.
 func (rt *Runtime) Changed(ctx context.Context, q *db.Queries, baseID string, changes []record.Change, own bool) (after func(), err error) {
+	if r := changeRecorderFrom(ctx); r != nil {
+		r.add(changes)
+		return nil, nil
+	}
 	inline := own && rt.inlineEvents
-	spec := jobSpec{args: RecordEventArgs{BaseID: baseID, Changes: changes, Cause: rowflow.CauseFrom(ctx)}, maxAttempts: eventMaxAttempts}
+	spec := jobSpec{args: RecordEventArgs{BaseID: baseID, Changes: changes, Cause: rowflow.CauseFrom(ctx), Bulk: len(changes) > 1}, maxAttempts: eventMaxAttempts}
 	if inline {
 		spec.scheduledAt = rt.eventDue()
 	}
@@ -103,7 +111,7 @@ func (rt *Runtime) writeTimeAutomations(ctx context.Context, t *record.Table) (*
 // provided t is still the table's current definition (CreateRecordsWithEvent).
 func (rt *Runtime) createWithEvent(ctx context.Context, t *record.Table, nr *record.NewRecords) ([]record.Record, bool, error) {
 	p := db.CreateRecordsWithEventParams{TableID: t.ID, SchemaVersion: t.SchemaVersion, EventMaxAttempts: eventMaxAttempts, Ids: nr.IDs, Cells: nr.Cells}
-	ev := RecordEventArgs{BaseID: t.BaseID, Changes: nr.Changes, Cause: nr.Cause}
+	ev := RecordEventArgs{BaseID: t.BaseID, Changes: nr.Changes, Cause: nr.Cause, Bulk: len(nr.Changes) > 1}
 	args, err := json.Marshal(ev)
 	if err != nil {
 		return nil, false, err
@@ -145,6 +153,7 @@ func (rt *Runtime) createMatched(ctx context.Context, t *record.Table, nr *recor
 		}
 	}
 	rt.markInline(starts)
+	markBulk(starts, len(nr.Changes) > 1)
 	b, err := rt.prepareRuns(ctx, rt.q, starts)
 	if err != nil {
 		return nil, false, err
@@ -153,7 +162,7 @@ func (rt *Runtime) createMatched(ctx context.Context, t *record.Table, nr *recor
 		Ids: nr.IDs, Cells: nr.Cells, RunIds: b.p.Ids, AutomationIds: b.p.AutomationIds, Versions: b.p.Versions, BaseIds: b.p.BaseIds,
 		TriggerTypes: b.p.TriggerTypes, TriggerDatas: b.p.TriggerDatas, Statuses: b.p.Statuses, Errors: b.p.Errors, Depths: b.p.Depths,
 		OriginRunIds: b.p.OriginRunIds, EventKeys: b.p.EventKeys, JobArgs: b.p.JobArgs, JobMaxAttempts: b.p.JobMaxAttempts,
-		JobScheduledAt: b.p.JobScheduledAt}
+		JobScheduledAt: b.p.JobScheduledAt, ConditionTraces: b.p.ConditionTraces}
 	rows, err := rt.q.CreateRecordsAndRuns(ctx, p)
 	if err != nil {
 		return nil, false, fmt.Errorf("inserting records: %w", err)

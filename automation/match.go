@@ -41,11 +41,20 @@ type runStart struct {
 	// failure, when set, stores the run as failed at once (loop_detected,
 	// a condition that cannot be evaluated).
 	failure string
+	// skipped stores the run as skipped at once: its conditions failed and
+	// its automation records skipped runs (record_skipped_runs).
+	skipped bool
+	// conditionTrace is the conditions' per-rule trace at match time
+	// (condition.Trace JSON; nil without conditions).
+	conditionTrace []byte
 	// inline: the matching worker executes the first step itself.
 	inline bool
 	// notBefore, for a run not executed inline, is when its first step's
 	// job is due (zero: at once) — a schedule's fire inserted ahead.
 	notBefore time.Time
+	// bulk: the run was started by a write of several records; its steps'
+	// jobs come after single writes' (fairness.go).
+	bulk bool
 }
 
 // matchAutomation decides whether change ch fires automation a, and if so
@@ -94,9 +103,19 @@ func (rt *Runtime) matchAutomation(ctx context.Context, a db.Automation, ch reco
 		cond, err := rt.compileAutomationCondition(t, a)
 		if err == nil {
 			var ok bool
-			if ok, err = cond.Match(m.Cells(), m.Now); err == nil && !ok {
+			if ok, err = cond.Match(m.Cells(), m.Now); err == nil && !ok && !a.RecordSkippedRuns {
 				start = nil
 				return nil, nil
+			}
+			if err == nil {
+				// Only for a run that is stored: the trace evaluates each
+				// rule once more (its leaves compiled once per cached
+				// condition).
+				start.conditionTrace = traceJSON(cond.Trace(m.Cells(), m.Now))
+				if !ok {
+					start.skipped = true
+					return start, nil
+				}
 			}
 		}
 		if err != nil {
@@ -108,6 +127,12 @@ func (rt *Runtime) matchAutomation(ctx context.Context, a db.Automation, ch reco
 		start.failure = fmt.Sprintf("loop_detected: this run would be %d automation writes deep (the maximum is %d); origin run %s", start.depth, rt.maxDepth, start.originRunID)
 	}
 	return start, nil
+}
+
+// traceJSON is a condition trace as stored on a run (runs.condition_trace).
+func traceJSON(tr condition.Trace) []byte {
+	b, _ := json.Marshal(tr)
+	return b
 }
 
 // decoded is an automation version's trigger kind and decoded config.

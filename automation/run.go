@@ -7,8 +7,10 @@ import (
 	"hash/fnv"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/rowflow/rowflow"
 	"github.com/rowflow/rowflow/automation/kind"
+
 	"github.com/rowflow/rowflow/db"
 	"github.com/rowflow/rowflow/pgtx"
 )
@@ -35,10 +37,20 @@ type StepArgs struct {
 	DelayMS     int    `json:"delay_ms,omitempty"`
 	MaxDelayMS  int    `json:"max_delay_ms,omitempty"`
 	Jitter      bool   `json:"jitter,omitempty"`
+	// Bulk marks a step of a run started by a write of several records (a
+	// batch create, update or delete): its job has River priority
+	// BulkPriority, so single writes' work is fetched first (fairness.go).
+	Bulk bool `json:"bulk,omitempty"`
 }
 
 // Kind implements river.JobArgs.
 func (StepArgs) Kind() string { return "run_step" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: the priority of a
+// bulk step (fairness.go), as rowflow's own inserts write it.
+func (a StepArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Priority: jobPriority(a.Bulk)}
+}
 
 // DefaultMaxAttempts is a step's max_attempts when neither its retry
 // policy nor its kind (kind.RetryDefaulter) says otherwise.
@@ -46,6 +58,9 @@ const DefaultMaxAttempts = 3
 
 // MaxAttemptsLimit is the most attempts a step's retry may ask for.
 const MaxAttemptsLimit = 50
+
+// groupMaxAttempts is the max_attempts of a group step's job.
+const groupMaxAttempts = 25
 
 // stepJob is the River job of step idx of a run, with the step's retry
 // policy over its kind's defaults (kind.RetryOf), due at once (zero
@@ -80,6 +95,12 @@ func (rt *Runtime) stepJob(runID string, idx int, step StepSpec, backstop time.T
 	maxAttempts := p.MaxAttempts
 	if maxAttempts <= 0 {
 		maxAttempts = DefaultMaxAttempts
+	}
+	if IsGroup(step.Type) {
+		// A group's job counts no attempts of the steps inside it (they
+		// snooze it and count in their rows); its own attempts are the
+		// crashes and database errors of its walks, which it survives.
+		maxAttempts = groupMaxAttempts
 	}
 	return jobSpec{args: args, maxAttempts: maxAttempts, scheduledAt: backstop}
 }
@@ -118,12 +139,15 @@ func retryDelay(args StepArgs, attempt int) time.Duration {
 }
 
 // initialStatus is a new run's status: failed at once (loop_detected, a
-// condition that cannot be evaluated), succeeded at once (no steps), or
-// queued for its first step.
+// condition that cannot be evaluated), skipped at once (its conditions
+// failed; record_skipped_runs), succeeded at once (no steps), or queued
+// for its first step.
 func initialStatus(s runStart, def definition) string {
 	switch {
 	case s.failure != "":
 		return RunFailed
+	case s.skipped:
+		return RunSkipped
 	case len(def.Steps) == 0:
 		return RunSucceeded
 	}
@@ -199,6 +223,7 @@ func (rt *Runtime) prepareRuns(ctx context.Context, q *db.Queries, starts []runS
 				status, backstop = RunRunning, now.Add(rt.inlineBackstop)
 			}
 			j := rt.stepJob(id, 0, def.Steps[0], backstop)
+			j.args = bulkStep(j.args.(StepArgs), s.bulk)
 			enc, _ := json.Marshal(j.args)
 			jobArgs, maxAttempts, at = string(enc), int32(j.maxAttempts), backstop
 			if !s.inline && !s.notBefore.IsZero() {
@@ -225,6 +250,7 @@ func (rt *Runtime) prepareRuns(ctx context.Context, q *db.Queries, starts []runS
 		p.JobArgs = append(p.JobArgs, jobArgs)
 		p.JobMaxAttempts = append(p.JobMaxAttempts, maxAttempts)
 		p.JobScheduledAt = append(p.JobScheduledAt, at)
+		p.ConditionTraces = append(p.ConditionTraces, string(s.conditionTrace))
 	}
 	p.Notify = rt.notify.due(now)
 	return b, nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rowflow/rowflow"
+	"github.com/rowflow/rowflow/condition"
 	"github.com/rowflow/rowflow/db"
 	"github.com/rowflow/rowflow/pgtx"
 )
@@ -32,8 +33,15 @@ type RunStep struct {
 	StartedAt  *time.Time      `json:"started_at"`
 	FinishedAt *time.Time      `json:"finished_at"`
 	// NextAttemptAt is when a step waiting for a retry runs next (null
-	// otherwise).
+	// otherwise); for a delay inside a group, when the walk goes on.
 	NextAttemptAt *time.Time `json:"next_attempt_at"`
+	// Path, Parent and ItemIndex place a step run inside a group
+	// (group.go): its path ("each[37].update", "route.b1.notify"), the
+	// path of the group around it, and the for_each item it ran for.
+	// Absent for top-level steps.
+	Path      string `json:"path,omitempty" doc:"where a step inside a group ran: each[37].update, route.b1.notify (absent for top-level steps)"`
+	Parent    string `json:"parent,omitempty" doc:"the path of the group around a step inside a group"`
+	ItemIndex *int   `json:"item_index,omitempty" doc:"the for_each item a step inside a group ran for"`
 }
 
 // RunTrigger is what started a run.
@@ -62,6 +70,11 @@ type Run struct {
 	// ResumeAt is when a waiting run (after a delay step) goes on with its
 	// next step; null otherwise.
 	ResumeAt *time.Time `json:"resume_at"`
+	// ConditionTrace is the automation's conditions evaluated rule by rule
+	// when the run was matched (the shape of explain's conditions); absent
+	// for an automation without conditions and for runs stored before it
+	// was kept. A skipped run's trace names the rule that failed.
+	ConditionTrace *condition.Trace `json:"condition_trace,omitempty" doc:"the conditions evaluated rule by rule when the run was matched (as explain's conditions); a skipped run's names the failing rule"`
 }
 
 func runFromRow(r db.Run, steps []db.RunStep) Run {
@@ -69,10 +82,24 @@ func runFromRow(r db.Run, steps []db.RunStep) Run {
 		Depth: int(r.Depth), OriginRunID: r.OriginRunID, ReplayOf: r.ReplayOf, IsTest: r.IsTest,
 		Trigger:   RunTrigger{Type: r.TriggerType, Data: r.TriggerData},
 		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, ResumeAt: r.ResumeAt, Steps: []RunStep{}}
+	if len(r.ConditionTrace) > 0 {
+		var tr condition.Trace
+		if json.Unmarshal(r.ConditionTrace, &tr) == nil {
+			out.ConditionTrace = &tr
+		}
+	}
 	for _, s := range steps {
-		out.Steps = append(out.Steps, RunStep{ID: s.StepID, Type: s.Type, Status: s.Status, Attempts: int(s.Attempts),
+		rs := RunStep{ID: s.StepID, Type: s.Type, Status: s.Status, Attempts: int(s.Attempts),
 			Input: s.Input, Output: s.Output, Error: s.Error, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt,
-			NextAttemptAt: s.NextAttemptAt})
+			NextAttemptAt: s.NextAttemptAt, Path: s.Path}
+		if s.Parent != nil {
+			rs.Parent = *s.Parent
+		}
+		if s.ItemIndex != nil {
+			i := int(*s.ItemIndex)
+			rs.ItemIndex = &i
+		}
+		out.Steps = append(out.Steps, rs)
 	}
 	return out
 }
@@ -108,7 +135,9 @@ func (rt *Runtime) listNotRun(ctx context.Context, run *Run, rows []db.RunStep) 
 	}
 	ran := make(map[int]bool, len(rows))
 	for _, r := range rows {
-		ran[int(r.StepIndex)] = true
+		if r.Path == "" {
+			ran[int(r.StepIndex)] = true
+		}
 	}
 	for i, s := range def.Steps {
 		if !ran[i] {

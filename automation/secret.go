@@ -15,13 +15,29 @@ import (
 // answer holds.
 func (rt *Runtime) Redacted(a Automation) Automation {
 	a.Trigger.Config = kind.RedactJSON(a.Trigger.Config, rt.triggerSecrets(a.Trigger.Type))
-	steps := make([]StepSpec, len(a.Steps))
-	for i, s := range a.Steps {
+	a.Steps = rt.redactSteps(a.Steps)
+	return a
+}
+
+// redactSteps is a copy of steps, groups' steps included, without secrets.
+func (rt *Runtime) redactSteps(in []StepSpec) []StepSpec {
+	if in == nil {
+		return nil
+	}
+	steps := make([]StepSpec, len(in))
+	for i, s := range in {
 		steps[i] = s
 		steps[i].Config = kind.RedactJSON(s.Config, rt.actionSecrets(s.Type))
+		steps[i].Steps = rt.redactSteps(s.Steps)
+		if s.Branches != nil {
+			steps[i].Branches = make([]BranchSpec, len(s.Branches))
+			for j, b := range s.Branches {
+				steps[i].Branches[j] = b
+				steps[i].Branches[j].Steps = rt.redactSteps(b.Steps)
+			}
+		}
 	}
-	a.Steps = steps
-	return a
+	return steps
 }
 
 // restoreSecrets puts the stored secrets back where an update sent what
@@ -37,49 +53,65 @@ func (rt *Runtime) restoreSecrets(old, updated []StepSpec) error {
 		cfg any
 	}
 	prev := map[string]prevStep{}
-	for _, s := range old {
+	WalkSteps(old, "steps", func(s StepSpec, _ string, _ int) bool {
 		var m any
 		if json.Unmarshal(s.Config, &m) == nil {
 			prev[s.ID] = prevStep{s.Type, m}
 		}
-	}
+		return true
+	})
 	var details []rowflow.ErrorDetail
-	for i, s := range updated {
-		var cfg any
-		if len(s.Config) == 0 || json.Unmarshal(s.Config, &cfg) != nil {
-			continue
-		}
-		p, same := prev[s.ID]
-		if !same || p.typ != s.Type {
-			p = prevStep{}
-		}
-		a, _ := rt.kinds.Action(s.Type)
-		out, restored, missing := kind.Restore(cfg, p.cfg, kind.SecretsOf(a))
-		loc := fmt.Sprintf("steps[%d].config", i)
-		for _, m := range missing {
-			details = append(details, rowflow.ErrorDetail{Location: loc + "." + strings.Join(m, "."),
-				Message: "this secret is hidden (" + kind.Redacted + "): send its value"})
-		}
-		if len(restored) == 0 {
-			continue
-		}
-		if dest := kind.DestinationOf(a); dest != "" {
-			key := strings.Split(dest, ".")
-			was, _ := kind.Lookup(p.cfg, key)
-			now, _ := kind.Lookup(out, key)
-			if kind.Origin(was) != kind.Origin(now) {
-				for _, r := range restored {
-					details = append(details, rowflow.ErrorDetail{Location: loc + "." + strings.Join(r, "."),
-						Message: fmt.Sprintf("the destination (%s) changed: a hidden secret is kept only for the same scheme, host and port — send this secret again", dest)})
+	var restore func(updated []StepSpec, at string) error
+	restore = func(updated []StepSpec, at string) error {
+		for i, s := range updated {
+			for j, b := range s.Branches {
+				if err := restore(b.Steps, fmt.Sprintf("%s[%d].branches[%d].steps", at, i, j)); err != nil {
+					return err
 				}
+			}
+			if err := restore(s.Steps, fmt.Sprintf("%s[%d].steps", at, i)); err != nil {
+				return err
+			}
+			var cfg any
+			if len(s.Config) == 0 || json.Unmarshal(s.Config, &cfg) != nil {
 				continue
 			}
+			p, same := prev[s.ID]
+			if !same || p.typ != s.Type {
+				p = prevStep{}
+			}
+			a, _ := rt.kinds.Action(s.Type)
+			out, restored, missing := kind.Restore(cfg, p.cfg, kind.SecretsOf(a))
+			loc := fmt.Sprintf("%s[%d].config", at, i)
+			for _, m := range missing {
+				details = append(details, rowflow.ErrorDetail{Location: loc + "." + strings.Join(m, "."),
+					Message: "this secret is hidden (" + kind.Redacted + "): send its value"})
+			}
+			if len(restored) == 0 {
+				continue
+			}
+			if dest := kind.DestinationOf(a); dest != "" {
+				key := strings.Split(dest, ".")
+				was, _ := kind.Lookup(p.cfg, key)
+				now, _ := kind.Lookup(out, key)
+				if kind.Origin(was) != kind.Origin(now) {
+					for _, r := range restored {
+						details = append(details, rowflow.ErrorDetail{Location: loc + "." + strings.Join(r, "."),
+							Message: fmt.Sprintf("the destination (%s) changed: a hidden secret is kept only for the same scheme, host and port — send this secret again", dest)})
+					}
+					continue
+				}
+			}
+			b, err := json.Marshal(out)
+			if err != nil {
+				return err
+			}
+			updated[i].Config = b
 		}
-		b, err := json.Marshal(out)
-		if err != nil {
-			return err
-		}
-		updated[i].Config = b
+		return nil
+	}
+	if err := restore(updated, "steps"); err != nil {
+		return err
 	}
 	if len(details) > 0 {
 		return &rowflow.Error{Code: rowflow.CodeInvalid, Message: "hidden secrets cannot be kept", Details: details}

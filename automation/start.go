@@ -63,70 +63,112 @@ type Started struct {
 // StartTriggered starts, inside tx, the runs of every enabled automation
 // of occ's trigger that fires for it (its conditions hold), and keeps tx
 // committing synchronously (StartRuns alone would make it asynchronous;
-// the caller answers only once the occurrence is durable). Call Dispatch with the result after tx committed; a rolled
-// back tx started nothing.
+// the caller answers only once the occurrence is durable). Call Dispatch
+// with the result after tx committed; a rolled back tx started nothing.
 func (rt *Runtime) StartTriggered(ctx context.Context, tx pgx.Tx, occ Occurrence) (Started, error) {
-	q := rt.q.WithTx(tx)
-	cfg, err := json.Marshal(occ.Config)
+	out, err := rt.StartTriggeredBatch(ctx, tx, []Occurrence{occ})
 	if err != nil {
 		return Started{}, err
 	}
-	rows, err := q.TriggeredAutomations(ctx, db.TriggeredAutomationsParams{TriggerType: occ.Type, Config: cfg})
-	if err != nil {
-		return Started{}, fmt.Errorf("reading %s automations: %w", occ.Type, err)
-	}
-	data := make(map[string]any, len(occ.Data)+1)
-	for k, v := range occ.Data {
-		data[k] = v
-	}
-	data["type"] = occ.Type
-	var out Started
+	return out[0], nil
+}
+
+// StartTriggeredBatch is StartTriggered for several occurrences in one
+// transaction (group commit of incoming webhook requests): one automation
+// lookup per distinct (type, config) and ONE StartRuns statement for all
+// of them. out[i] is what was started for occs[i]; Dispatch each after tx
+// committed.
+func (rt *Runtime) StartTriggeredBatch(ctx context.Context, tx pgx.Tx, occs []Occurrence) ([]Started, error) {
+	q := rt.q.WithTx(tx)
+	out := make([]Started, len(occs))
+	found := map[string][]db.Automation{}
 	var starts []runStart
-	for _, a := range rows {
-		if a.BaseID != occ.BaseID {
-			continue
+	var owner []int // owner[j] is the occurrence of starts[j]
+	for i, occ := range occs {
+		cfg, err := json.Marshal(occ.Config)
+		if err != nil {
+			return nil, err
 		}
-		out.Matched++
-		if !a.Enabled {
-			out.Disabled++
-			continue
+		key := occ.Type + "\x00" + string(cfg)
+		rows, ok := found[key]
+		if !ok {
+			if rows, err = q.TriggeredAutomations(ctx, db.TriggeredAutomationsParams{TriggerType: occ.Type, Config: cfg}); err != nil {
+				return nil, fmt.Errorf("reading %s automations: %w", occ.Type, err)
+			}
+			found[key] = rows
 		}
-		s := runStart{automation: a, triggerData: data, eventKey: occ.Key, failure: occ.Failure}
-		if occ.Cause.RunID != "" {
-			s.depth, s.originRunID = occ.Cause.Depth+1, occ.Cause.RunID
+		data := make(map[string]any, len(occ.Data)+1)
+		for k, v := range occ.Data {
+			data[k] = v
 		}
-		// Conditions first: an occurrence they filter out starts no run,
-		// not even a failed one.
-		ok, err := rt.occurrenceConditions(a, occ, data)
-		switch {
-		case err != nil && s.failure == "":
-			s.failure = "conditions could not be evaluated: " + err.Error()
-		case err == nil && !ok:
-			continue
+		data["type"] = occ.Type
+		for _, a := range rows {
+			if a.BaseID != occ.BaseID {
+				continue
+			}
+			out[i].Matched++
+			if !a.Enabled {
+				out[i].Disabled++
+				continue
+			}
+			s := runStart{automation: a, triggerData: data, eventKey: occ.Key, failure: occ.Failure}
+			if occ.Cause.RunID != "" {
+				s.depth, s.originRunID = occ.Cause.Depth+1, occ.Cause.RunID
+			}
+			// Conditions first: an occurrence they filter out starts no run,
+			// not even a failed one.
+			ok, tr, err := rt.occurrenceConditions(a, occ, data)
+			switch {
+			case err != nil && s.failure == "":
+				s.failure = "conditions could not be evaluated: " + err.Error()
+			case err == nil && !ok && !a.RecordSkippedRuns:
+				continue
+			case err == nil && !ok:
+				s.skipped = true
+			}
+			s.conditionTrace = tr
+			if s.failure == "" && s.depth > rt.maxDepth {
+				s.failure = fmt.Sprintf("loop_detected: this run would be %d automation writes deep (the maximum is %d); origin run %s", s.depth, rt.maxDepth, s.originRunID)
+			}
+			starts = append(starts, s)
+			owner = append(owner, i)
 		}
-		if s.failure == "" && s.depth > rt.maxDepth {
-			s.failure = fmt.Sprintf("loop_detected: this run would be %d automation writes deep (the maximum is %d); origin run %s", s.depth, rt.maxDepth, s.originRunID)
-		}
-		starts = append(starts, s)
 	}
 	if len(starts) == 0 {
 		return out, nil
 	}
-	rt.markInline(starts)
-	if _, out.inline, err = rt.startRuns(ctx, q, starts, 0); err != nil {
-		return out, err
+	// Inline or not per occurrence, as for one event (markInline).
+	for lo := 0; lo < len(starts); {
+		hi := lo + 1
+		for hi < len(starts) && owner[hi] == owner[lo] {
+			hi++
+		}
+		rt.markInline(starts[lo:hi])
+		lo = hi
+	}
+	_, inline, err := rt.startRuns(ctx, q, starts, 0)
+	if err != nil {
+		return nil, err
 	}
 	// StartRuns makes its transaction commit asynchronously (run state
 	// follows from a record write); an occurrence is answered once it is
 	// durable, so this one commits synchronously. (Not folded into
 	// StartRuns: its SELECT list runs only for rows inserted.)
 	if _, err := tx.Exec(ctx, "SELECT set_config('synchronous_commit', 'on', true)"); err != nil {
-		return out, err
+		return nil, err
 	}
-	for _, s := range starts {
+	byRun := make(map[string]int, len(starts))
+	for j, s := range starts {
 		// A run's id follows from (automation, event key): the same ids
 		// whether created now or by an earlier start of the occurrence.
-		out.Runs = append(out.Runs, rowflow.RunIDFor(s.automation.ID, s.eventKey))
+		id := rowflow.RunIDFor(s.automation.ID, s.eventKey)
+		out[owner[j]].Runs = append(out[owner[j]].Runs, id)
+		byRun[id] = owner[j]
+	}
+	for _, st := range inline {
+		if i, ok := byRun[st.run.ID]; ok {
+			out[i].inline = append(out[i].inline, st)
+		}
 	}
 	return out, nil
 }
@@ -137,16 +179,31 @@ func (rt *Runtime) Dispatch(s Started) { rt.dispatchSteps(s.inline) }
 
 // occurrenceConditions matches a's conditions: on the record's cells for
 // a trigger on a table, on paths of data otherwise (payload_condition.go).
-func (rt *Runtime) occurrenceConditions(a db.Automation, occ Occurrence, data map[string]any) (bool, error) {
+// The trace (nil without conditions) is computed only for a run that is
+// stored: one that passes, or fails with record_skipped_runs.
+func (rt *Runtime) occurrenceConditions(a db.Automation, occ Occurrence, data map[string]any) (bool, []byte, error) {
 	if len(a.Conditions) == 0 || string(a.Conditions) == "null" {
-		return true, nil
+		return true, nil, nil
 	}
+	now := rt.now()
 	if occ.Table != nil {
 		c, err := rt.compileAutomationCondition(occ.Table, a)
 		if err != nil {
-			return false, err
+			return false, nil, err
 		}
-		return c.Match(occ.Cells, rt.now())
+		ok, err := c.Match(occ.Cells, now)
+		if err != nil || (!ok && !a.RecordSkippedRuns) {
+			return ok, nil, err
+		}
+		return ok, traceJSON(c.Trace(occ.Cells, now)), nil
 	}
-	return matchPayload(a.Conditions, data, rt.now())
+	ok, err := matchPayload(a.Conditions, data, now)
+	if err != nil || (!ok && !a.RecordSkippedRuns) {
+		return ok, nil, err
+	}
+	tr, err := tracePayload(a.Conditions, data, now)
+	if err != nil {
+		return ok, nil, nil
+	}
+	return ok, traceJSON(tr), nil
 }

@@ -73,16 +73,16 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 		return river.JobCancel(fmt.Errorf("run %s has no step %d", run.ID, a.Index))
 	}
 	step := def.Steps[a.Index]
-	st := stepState{run: run, def: def, index: a.Index, step: step, attempt: job.Attempt, started: rt.now(), snoozes: snoozesOf(job.Metadata), inline: inline}
+	st := stepState{run: run, def: def, index: a.Index, step: step, attempt: job.Attempt, started: rt.now(), snoozes: snoozesOf(job.Metadata), inline: inline, bulk: a.Bulk}
 	// Earlier steps' outputs feed templates; the first try of the first
 	// step has none, so it skips the read.
 	var prior []db.RunStep
-	if a.Index > 0 || job.Attempt > 1 || st.snoozes > 0 {
-		if prior, err = rt.q.ListRunSteps(ctx, run.ID); err != nil {
+	if a.Index > 0 || job.Attempt > 1 || st.snoozes > 0 || IsGroup(step.Type) {
+		if prior, err = rt.q.ListRunStepOutputs(ctx, run.ID); err != nil {
 			return err
 		}
 		for _, p := range prior {
-			if int(p.StepIndex) == a.Index && p.StartedAt != nil {
+			if int(p.StepIndex) == a.Index && p.Path == "" && p.StartedAt != nil {
 				st.started = *p.StartedAt
 			}
 		}
@@ -94,42 +94,20 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 		return rt.completeStep(ctx, st, "skipped", nil, nil)
 	}
 
+	if IsGroup(step.Type) {
+		return rt.executeGroup(ctx, job, st, prior)
+	}
 	data := templateData(run, prior, rt.now())
-	var rawCfg any
-	_ = json.Unmarshal(orEmpty(step.Config), &rawCfg)
-	at, ok := rt.kinds.Action(step.Type)
-	rawCfg, verbatim := splitVerbatim(at, rawCfg)
-	var escape func(path string) func(string) string
-	if esc, isEsc := at.(kind.Escaper); isEsc {
-		escape = esc.Escape
-	}
-	rendered, missing, err := template.RenderChecked(rawCfg, data, escape)
-	if err == nil {
-		rendered = joinVerbatim(rendered, verbatim)
-	}
-	st.input = kind.Redact(rendered, kind.SecretsOf(at))
+	at, cfg, input, err := rt.renderAction(def, step, data)
+	st.input = input
 	if err != nil {
-		return rt.failStep(ctx, job, st, nil, fmt.Errorf("rendering config: %w", err), false)
-	}
-	if err := rt.requiredTokens(def, missing); err != nil {
 		return rt.failStep(ctx, job, st, nil, err, false)
-	}
-	if !ok {
-		return rt.failStep(ctx, job, st, nil, fmt.Errorf("unknown step type %q", step.Type), false)
-	}
-	cfg := at.NewConfig()
-	renderedJSON, _ := json.Marshal(rendered)
-	if err := kind.DecodeConfig(renderedJSON, cfg); err != nil {
-		return rt.failStep(ctx, job, st, nil, fmt.Errorf("config after rendering: %s", kind.JSONProblem(err)), false)
 	}
 	trigger, _ := data["trigger"].(map[string]any)
 	sc := &kind.StepContext{RunID: run.ID, AutomationID: run.AutomationID, BaseID: run.BaseID, StepID: step.ID,
 		Attempt: job.Attempt, RetryDeclared: step.Retry != nil && step.Retry.MaxAttempts > 0, Depth: int(run.Depth), IdempotencyKey: "msg_" + run.ID + "_" + step.ID,
 		Trigger: trigger, Now: rt.now()}
-	// Steps write computed values: numbers are rounded to their field's
-	// precision, even when the run started inside an API request.
-	actx := rowflow.WithCause(rowflow.WithPrincipal(record.WithExactNumbers(ctx, false), rowflow.Principal{Role: rowflow.RoleOwner, BaseIDs: []string{run.BaseID}}),
-		rowflow.Cause{Kind: "automation", ID: run.AutomationID, RunID: run.ID, Depth: int(run.Depth), UserID: causeUserID(trigger)})
+	actx := rt.actionContext(ctx, run, trigger)
 
 	if _, ok := at.(kind.Transactional); ok {
 		var out any
@@ -168,6 +146,49 @@ func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], in
 	return rt.completeStep(ctx, st, "succeeded", out, nil)
 }
 
+// renderAction renders step's config in data (the {{…}} tokens' scope)
+// and decodes it for its action kind: the kind, its config, and the
+// rendered input as stored (secrets redacted; nil before rendering).
+func (rt *Runtime) renderAction(def definition, step StepSpec, data map[string]any) (kind.Action, any, any, error) {
+	var rawCfg any
+	_ = json.Unmarshal(orEmpty(step.Config), &rawCfg)
+	at, ok := rt.kinds.Action(step.Type)
+	rawCfg, verbatim := splitVerbatim(at, rawCfg)
+	var escape func(path string) func(string) string
+	if esc, isEsc := at.(kind.Escaper); isEsc {
+		escape = esc.Escape
+	}
+	rendered, missing, err := template.RenderChecked(rawCfg, data, escape)
+	if err == nil {
+		rendered = joinVerbatim(rendered, verbatim)
+	}
+	input := kind.Redact(rendered, kind.SecretsOf(at))
+	if err != nil {
+		return at, nil, input, fmt.Errorf("rendering config: %w", err)
+	}
+	if err := rt.requiredTokens(def, missing); err != nil {
+		return at, nil, input, err
+	}
+	if !ok {
+		return at, nil, input, fmt.Errorf("unknown step type %q", step.Type)
+	}
+	cfg := at.NewConfig()
+	renderedJSON, _ := json.Marshal(rendered)
+	if err := kind.DecodeConfig(renderedJSON, cfg); err != nil {
+		return at, nil, input, fmt.Errorf("config after rendering: %s", kind.JSONProblem(err))
+	}
+	return at, cfg, input, nil
+}
+
+// actionContext is the context a step's action executes in: the run's
+// base with the owner's rights, the run as the cause of its writes.
+// Steps write computed values: numbers are rounded to their field's
+// precision, even when the run started inside an API request.
+func (rt *Runtime) actionContext(ctx context.Context, run db.StartRunRow, trigger map[string]any) context.Context {
+	return rowflow.WithCause(rowflow.WithPrincipal(record.WithExactNumbers(ctx, false), rowflow.Principal{Role: rowflow.RoleOwner, BaseIDs: []string{run.BaseID}}),
+		rowflow.Cause{Kind: "automation", ID: run.AutomationID, RunID: run.ID, Depth: int(run.Depth), UserID: causeUserID(trigger)})
+}
+
 // causeUserID is the user at the origin of a run (trigger.cause.user_id):
 // the step's writes carry it on, so a chain of runs keeps its user.
 func causeUserID(trigger map[string]any) string {
@@ -203,6 +224,8 @@ type stepState struct {
 	// inline: a first step executed by its matching worker, whose run's
 	// backstop the completion claims (step_inline.go).
 	inline bool
+	// bulk: the run came from a write of several records (fairness.go).
+	bulk bool
 }
 
 // isRetryable classifies an execution error: ActionError says; a domain
@@ -283,7 +306,7 @@ func (rt *Runtime) finishStep(ctx context.Context, q *db.Queries, st stepState, 
 		p.RunStatus, p.RunError = RunFailed, &msg
 	case next < len(st.def.Steps):
 		j := rt.stepJob(st.run.ID, next, st.def.Steps[next], time.Time{})
-		p.NextArgs, _ = json.Marshal(j.args)
+		p.NextArgs, _ = json.Marshal(bulkStep(j.args.(StepArgs), st.bulk))
 		p.NextMaxAttempts = int16(j.maxAttempts)
 		if status == "succeeded" {
 			p.NextScheduledAt = rt.resumeAt(st.step, output)

@@ -151,77 +151,20 @@ func (rt *Runtime) validateDefinition(ctx context.Context, baseID string, def *d
 	if len(def.Steps) > 50 {
 		v.Add("steps", "at most 50 steps")
 	}
-	seen := map[string]bool{}
+	total := 0
+	WalkSteps(def.Steps, "steps", func(StepSpec, string, int) bool { total++; return true })
+	if total > MaxNestedSteps {
+		v.Add("steps", "at most %d steps in all, groups' steps included (this automation has %d)", MaxNestedSteps, total)
+	}
+	if def.MaxSteps < 0 || def.MaxSteps > MaxStepsLimit {
+		v.Add("max_steps", "must be between 1 and %d (0: the default, %d)", MaxStepsLimit, DefaultMaxSteps)
+	}
 	scope := &templateScope{watched: v.tables[tableID], tables: v.tables, outputs: map[string]*kind.Shape{}}
 	if ds, ok := tt.(kind.DataShaper); ok && tt != nil {
 		scope.trigger, scope.checked = ds.DataShape(), true
 	}
-	for i, s := range def.Steps {
-		loc := fmt.Sprintf("steps[%d]", i)
-		if !stepIDPattern.MatchString(s.ID) {
-			v.Add(loc+".id", "must be 1–64 letters, digits or _ and not start with a digit")
-		} else if seen[s.ID] {
-			v.Add(loc+".id", "duplicate step id %q", s.ID)
-		}
-		at, ok := rt.kinds.Action(s.Type)
-		if !ok {
-			v.Add(loc+".type", "unknown step type %q; one of %s", s.Type, strings.Join(rt.kinds.ActionNames(), ", "))
-		} else {
-			var raw any
-			err := json.Unmarshal(orEmpty(s.Config), &raw)
-			raw, _ = splitVerbatim(at, raw)
-			if err != nil {
-				v.Add(loc+".config", "%s", kind.JSONProblem(err))
-			} else if err := template.CheckValue(raw, loc+".config"); err != nil {
-				v.Add(templateLoc(err, loc+".config"), "%s", templateMsg(err))
-			} else {
-				for _, ref := range template.StepRefs(raw) {
-					if !seen[ref] {
-						v.Add(loc+".config", "refers to step %q, which is not an earlier step", ref)
-					}
-				}
-				scope.checkRefs(raw, loc+".config", v.Add)
-				cfg := at.NewConfig()
-				if err := kind.DecodeConfig(s.Config, cfg); err != nil {
-					v.Add(loc+".config", "%s", kind.JSONProblem(err))
-				} else {
-					at.Validate(v, cfg, loc+".config")
-					if os, ok := at.(kind.OutputShaper); ok && stepIDPattern.MatchString(s.ID) {
-						scope.outputs[s.ID] = os.OutputShape(cfg)
-					}
-				}
-			}
-		}
-		seen[s.ID] = true
-		if len(s.If) > 0 && string(s.If) != "null" {
-			if t := v.tables[tableID]; t != nil {
-				v.Condition(s.If, t, loc+".if")
-			} else {
-				v.Add(loc+".if", "a step condition needs a trigger on a table")
-			}
-		}
-		switch s.OnError {
-		case "", "stop", "continue":
-		default:
-			v.Add(loc+".on_error", "must be stop or continue")
-		}
-		if r := s.Retry; r != nil {
-			if r.MaxAttempts < 0 || r.MaxAttempts > MaxAttemptsLimit {
-				v.Add(loc+".retry.max_attempts", "must be between 1 and %d", MaxAttemptsLimit)
-			}
-			if b := r.Backoff; b != nil {
-				if b.Type != "" && b.Type != "exponential" && b.Type != "fixed" {
-					v.Add(loc+".retry.backoff.type", "must be exponential or fixed")
-				}
-				if b.DelayMS < 0 || b.DelayMS > 3_600_000 {
-					v.Add(loc+".retry.backoff.delay_ms", "must be between 0 and 3600000")
-				}
-				if b.MaxDelayMS < 0 || b.MaxDelayMS > 3_600_000 {
-					v.Add(loc+".retry.backoff.max_delay_ms", "must be between 0 and 3600000")
-				}
-			}
-		}
-	}
+	sv := &stepsValidation{rt: rt, v: v, scope: scope, table: v.tables[tableID], ids: map[string]bool{}}
+	sv.steps(def.Steps, "steps", map[string]bool{}, false)
 	if len(v.errs) > 0 {
 		return "", &rowflow.Error{Code: rowflow.CodeInvalid, Message: "the automation is not valid", Details: v.errs}
 	}

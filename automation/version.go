@@ -98,7 +98,8 @@ func (rt *Runtime) RestoreVersion(ctx context.Context, automationID string, n in
 		conditions = json.RawMessage("null")
 	}
 	steps := append([]StepSpec{}, def.Steps...)
-	return rt.UpdateAutomation(ctx, automationID, AutomationInput{Name: &def.Name, Trigger: &def.Trigger, Conditions: &conditions, Steps: &steps})
+	maxSteps := def.MaxSteps
+	return rt.UpdateAutomation(ctx, automationID, AutomationInput{Name: &def.Name, Trigger: &def.Trigger, Conditions: &conditions, Steps: &steps, MaxSteps: &maxSteps})
 }
 
 // versionKey names version n of an automation in messages.

@@ -9,8 +9,8 @@
 // idle/peak, idle database commits/s and CPU), schedule lateness
 // (schedule.go), incoming webhooks (stored request → first step start at
 // 200 and 1000 req/s, durable requests/s; incoming.go), notify_user → SSE
-// (notify.go), send_email (email.go) and stats over 1,000,000 stored runs
-// (run_stats.go).
+// (notify.go), send_email (email.go), for_each over 1,000 found records
+// (foreach.go) and stats over 1,000,000 stored runs (run_stats.go).
 package bench
 
 import (
@@ -57,6 +57,8 @@ type Opts struct {
 	IncomingOnly bool
 	// ScriptOnly measures only the run_script rows (bench/script.go).
 	ScriptOnly bool
+	// ForEachOnly measures only the for_each row (bench/foreach.go).
+	ForEachOnly bool
 	// StatsOnly measures only the stats row (bench/run_stats.go), over
 	// StatsRuns runs (default 1,000,000; short: 100,000).
 	StatsOnly bool
@@ -82,6 +84,7 @@ type Result struct {
 	Email       *EmailRow       `json:"email,omitempty"`
 	Incoming    *IncomingResult `json:"incoming_webhook,omitempty"`
 	Script      ScriptRow       `json:"script"`
+	ForEach     *ForEachRow     `json:"for_each,omitempty"`
 	Stats       *StatsRow       `json:"stats,omitempty"`
 	Settings    map[string]any  `json:"settings"`
 	DurationSec float64         `json:"duration_sec"`
@@ -168,6 +171,21 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 		return res, err
 	}
 
+	forEach := func() error {
+		row, err := forEachRow(ctx, a, pool, 1000, map[bool]int{true: 2, false: 5}[o.Short])
+		if err != nil {
+			return err
+		}
+		res.ForEach = &row
+		fmt.Fprintln(o.Out, "\nfor_each: find_records (1,000) → for_each → update_record per record")
+		fmt.Fprintln(o.Out, "  "+row.String())
+		return nil
+	}
+	if o.ForEachOnly {
+		err := forEach()
+		res.DurationSec = time.Since(began).Seconds()
+		return res, err
+	}
 	statsRowFn := func() error {
 		n := o.StatsRuns
 		if n <= 0 {
@@ -312,6 +330,9 @@ func Run(ctx context.Context, o Opts) (*Result, error) {
 	}
 	fmt.Fprintln(o.Out, "\nrun_script (step start → end ms; sustained scripts/s; RSS while 2 scripts fill memory_mb)")
 	fmt.Fprintln(o.Out, "  "+res.Script.String())
+	if err := forEach(); err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(o.Out, "\ncost: rss idle=%.1f MiB peak=%.1f MiB | idle db_commits/s=%.1f idle cpu=%.1f%% | cpu under load=%.0f%% of one core\n",
 		res.Cost.RSSIdleMiB, res.Cost.RSSPeakMiB, res.Cost.IdleCommitsSec, res.Cost.IdleCPUPercent, res.Cost.PeakCPUPercent)
 	row, err := scheduleLateness(ctx, o.Binary, dbURL, pool, rcv.srv.URL, fires)

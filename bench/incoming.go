@@ -263,10 +263,10 @@ func incoming(ctx context.Context, a *api, pool *pgxpool.Pool, rcv *receiver, sh
 		res.Latency = append(res.Latency, row)
 		fmt.Fprintln(out, "  "+row.String())
 	}
-	if res.Throughput, err = incomingThroughput(ctx, h, pool, total, 16); err != nil {
+	if res.Throughput, err = incomingThroughput(ctx, h, pool, total, 64); err != nil {
 		return nil, err
 	}
-	fmt.Fprintln(out, "incoming webhook durable throughput (16 senders; accepted = stored with its run before the answer)")
+	fmt.Fprintln(out, "incoming webhook durable throughput (64 senders, enough to saturate the server; accepted = stored with its run before the answer)")
 	fmt.Fprintln(out, "  "+res.Throughput.String())
 	return res, nil
 }

@@ -53,6 +53,25 @@ func BenchmarkMatch(b *testing.B) {
 	})
 }
 
+// BenchmarkTrace is what the matcher adds for a run it stores
+// (runs.condition_trace): the trace of a cached condition and its JSON,
+// to compare with BenchmarkMatch/all_3_rules (the match itself).
+func BenchmarkTrace(b *testing.B) {
+	c, err := CompileJSON(json.RawMessage(`{"match":"all","rules":[
+		{"field":"Status","op":"is","value":"Done"},
+		{"field":"Amount","op":"gt","value":1000},
+		{"field":"Name","op":"contains","value":"acme"}]}`), testFields())
+	require.NoError(b, err)
+	cells := benchCells()
+	require.True(b, c.Trace(cells, testNow).Passed)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(c.Trace(cells, testNow)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkDeepNesting decodes a condition nested far beyond MaxDepth: the
 // cost must stay linear in the input (it was quadratic: 8 s at 4,000).
 func BenchmarkDeepNesting(b *testing.B) {

@@ -108,7 +108,7 @@ func Compile(g Group, fields []field.Field) (*Condition, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Condition{root: root}, nil
+	return &Condition{root: root, group: g, fields: fields}, nil
 }
 
 // CompileJSON decodes raw strictly (unknown keys are errors) and compiles

@@ -7,7 +7,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/rowflow/rowflow/field"
 )
 
 // Group is the JSON form of a condition: {"match": "all"|"any", "rules":
@@ -245,6 +248,13 @@ func decodeRule(data []byte, path string, depth int, st *decodeState) (Rule, err
 // nil *Condition matches everything.
 type Condition struct {
 	root node // nil: matches everything
+	// group and fields are what it was compiled from; leaves, built once
+	// on the first Trace, are its leaf rules compiled one by one.
+	group     Group
+	fields    []field.Field
+	leaves    []leaf
+	leavesErr error
+	once      sync.Once
 }
 
 // Match reports whether a record matches. cells holds canonical cell values

@@ -57,17 +57,59 @@ func TraceGroup(g Group, fields []field.Field, cells map[string]any, now time.Ti
 	if err != nil {
 		return Trace{}, err
 	}
-	out := Trace{Rules: []RuleTrace{}}
-	if out.Passed, err = whole.Match(cells, now); err != nil {
+	return whole.Trace(cells, now), nil
+}
+
+// leaf is one leaf rule (or formula group) of a Condition compiled on its
+// own, for Trace.
+type leaf struct {
+	trace RuleTrace // Path, Field, FieldID, Op, Expected / Formula
+	cond  *Condition
+	err   error // it does not compile on its own
+}
+
+// Trace evaluates c on cells at now as Match does (Passed) and then every
+// leaf rule on its own, in order (TraceJSON's answer). The leaf rules are
+// compiled once, on c's first Trace, so tracing a cached Condition costs
+// one evaluation per rule. A Condition not made by Compile (the zero one)
+// passes with no rules.
+func (c *Condition) Trace(cells map[string]any, now time.Time) Trace {
+	out := Trace{Passed: true, Rules: []RuleTrace{}}
+	if c == nil {
+		return out
+	}
+	var err error
+	if out.Passed, err = c.Match(cells, now); err != nil {
 		out.Passed = false
 	}
+	c.once.Do(c.compileLeaves)
+	out.Rules = make([]RuleTrace, len(c.leaves))
+	for i, l := range c.leaves {
+		rt := l.trace
+		if rt.FieldID != "" {
+			rt.Actual = cells[rt.FieldID]
+		}
+		err := l.err
+		if err == nil {
+			rt.Passed, err = l.cond.Match(cells, now)
+		}
+		if err != nil {
+			rt.Passed, rt.Error = false, err.Error()
+		}
+		out.Rules[i] = rt
+	}
+	return out
+}
+
+// compileLeaves compiles each leaf rule of c's group on its own.
+func (c *Condition) compileLeaves() {
 	byRef := func(ref string) (field.Field, bool) {
-		for _, f := range fields {
+		for _, f := range c.fields {
 			if f.ID == ref {
 				return f, true
 			}
 		}
-		for _, f := range fields {
+		for _, f := range c.fields {
 			if f.Name == ref {
 				return f, true
 			}
@@ -77,15 +119,9 @@ func TraceGroup(g Group, fields []field.Field, cells map[string]any, now time.Ti
 	var walk func(g Group, path string)
 	walk = func(g Group, path string) {
 		if g.Formula != "" {
-			rt := RuleTrace{Path: path, Formula: g.Formula}
-			c, err := Compile(Group{Formula: g.Formula}, fields)
-			if err == nil {
-				rt.Passed, err = c.Match(cells, now)
-			}
-			if err != nil {
-				rt.Passed, rt.Error = false, err.Error()
-			}
-			out.Rules = append(out.Rules, rt)
+			l := leaf{trace: RuleTrace{Path: path, Formula: g.Formula}}
+			l.cond, l.err = Compile(Group{Formula: g.Formula}, c.fields)
+			c.leaves = append(c.leaves, l)
 			return
 		}
 		for i, r := range g.Rules {
@@ -94,21 +130,13 @@ func TraceGroup(g Group, fields []field.Field, cells map[string]any, now time.Ti
 				walk(*r.Group, rp)
 				continue
 			}
-			rt := RuleTrace{Path: rp, Field: r.Field, Op: r.Op, Expected: r.Value}
+			l := leaf{trace: RuleTrace{Path: rp, Field: r.Field, Op: r.Op, Expected: r.Value}}
 			if f, ok := byRef(r.Field); ok {
-				rt.FieldID = f.ID
-				rt.Actual = cells[f.ID]
+				l.trace.FieldID = f.ID
 			}
-			c, err := Compile(Group{Rules: []Rule{r}}, fields)
-			if err == nil {
-				rt.Passed, err = c.Match(cells, now)
-			}
-			if err != nil {
-				rt.Passed, rt.Error = false, err.Error()
-			}
-			out.Rules = append(out.Rules, rt)
+			l.cond, l.err = Compile(Group{Rules: []Rule{r}}, c.fields)
+			c.leaves = append(c.leaves, l)
 		}
 	}
-	walk(g, "")
-	return out, nil
+	walk(c.group, "")
 }

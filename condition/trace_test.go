@@ -65,3 +65,24 @@ func TestTraceJSON(t *testing.T) {
 		require.Equal(t, "rules[0].field", pe.Path)
 	})
 }
+
+// TestConditionTraceCached: a compiled Condition traces like TraceJSON,
+// again and again and from many goroutines (its leaves are compiled once).
+func TestConditionTraceCached(t *testing.T) {
+	t.Parallel()
+	raw := json.RawMessage(`{"match":"any","rules":[{"field":"Status","op":"is","value":"Done"},{"rules":[{"field":"fld_amount","op":"gt","value":100}]}]}`)
+	c, err := CompileJSON(raw, testFields())
+	require.NoError(t, err)
+	cells := map[string]any{"fld_status": "Todo", "fld_amount": float64(150)}
+	want, err := TraceJSON(raw, testFields(), cells, testNow)
+	require.NoError(t, err)
+	require.True(t, want.Passed)
+	done := make(chan Trace, 8)
+	for range 8 {
+		go func() { done <- c.Trace(cells, testNow) }()
+	}
+	for range 8 {
+		require.Equal(t, want, <-done)
+	}
+	require.Equal(t, Trace{Passed: true, Rules: []RuleTrace{}}, (&Condition{}).Trace(cells, testNow), "the empty condition")
+}

@@ -12,7 +12,7 @@ import (
 
 const autoDisableAutomation = `-- name: AutoDisableAutomation :one
 UPDATE automations SET enabled = false, disabled_reason = $2, updated_at = now()
-WHERE id = $1 AND enabled RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, created_by
+WHERE id = $1 AND enabled RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs, created_by
 `
 
 type AutoDisableAutomationParams struct {
@@ -40,6 +40,8 @@ func (q *Queries) AutoDisableAutomation(ctx context.Context, arg AutoDisableAuto
 		&i.AutoDisableAfter,
 		&i.DisabledReason,
 		&i.AlertEmail,
+		&i.MaxSteps,
+		&i.RecordSkippedRuns,
 		&i.CreatedBy,
 	)
 	return i, err
@@ -82,7 +84,7 @@ func (q *Queries) CountRunFailure(ctx context.Context, id string) (CountRunFailu
 
 const createAutomation = `-- name: CreateAutomation :one
 INSERT INTO automations (id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, created_by
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs, created_by
 `
 
 type CreateAutomationParams struct {
@@ -126,6 +128,8 @@ func (q *Queries) CreateAutomation(ctx context.Context, arg CreateAutomationPara
 		&i.AutoDisableAfter,
 		&i.DisabledReason,
 		&i.AlertEmail,
+		&i.MaxSteps,
+		&i.RecordSkippedRuns,
 		&i.CreatedBy,
 	)
 	return i, err
@@ -144,7 +148,7 @@ func (q *Queries) DeleteAutomation(ctx context.Context, id string) (int64, error
 }
 
 const getAutomation = `-- name: GetAutomation :one
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, created_by FROM automations WHERE id = $1
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs, created_by FROM automations WHERE id = $1
 `
 
 func (q *Queries) GetAutomation(ctx context.Context, id string) (Automation, error) {
@@ -166,13 +170,15 @@ func (q *Queries) GetAutomation(ctx context.Context, id string) (Automation, err
 		&i.AutoDisableAfter,
 		&i.DisabledReason,
 		&i.AlertEmail,
+		&i.MaxSteps,
+		&i.RecordSkippedRuns,
 		&i.CreatedBy,
 	)
 	return i, err
 }
 
 const getAutomationForUpdate = `-- name: GetAutomationForUpdate :one
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, created_by FROM automations WHERE id = $1 FOR UPDATE
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs, created_by FROM automations WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetAutomationForUpdate(ctx context.Context, id string) (Automation, error) {
@@ -194,6 +200,8 @@ func (q *Queries) GetAutomationForUpdate(ctx context.Context, id string) (Automa
 		&i.AutoDisableAfter,
 		&i.DisabledReason,
 		&i.AlertEmail,
+		&i.MaxSteps,
+		&i.RecordSkippedRuns,
 		&i.CreatedBy,
 	)
 	return i, err
@@ -275,7 +283,7 @@ func (q *Queries) ListAutomationVersions(ctx context.Context, arg ListAutomation
 }
 
 const listAutomations = `-- name: ListAutomations :many
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, created_by FROM automations WHERE base_id = $1 ORDER BY created_at, id
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs, created_by FROM automations WHERE base_id = $1 ORDER BY created_at, id
 `
 
 func (q *Queries) ListAutomations(ctx context.Context, baseID string) ([]Automation, error) {
@@ -303,6 +311,8 @@ func (q *Queries) ListAutomations(ctx context.Context, baseID string) ([]Automat
 			&i.AutoDisableAfter,
 			&i.DisabledReason,
 			&i.AlertEmail,
+			&i.MaxSteps,
+			&i.RecordSkippedRuns,
 			&i.CreatedBy,
 		); err != nil {
 			return nil, err
@@ -372,7 +382,7 @@ func (q *Queries) SetAutomationCreatedBy(ctx context.Context, arg SetAutomationC
 
 const setAutomationEnabled = `-- name: SetAutomationEnabled :one
 UPDATE automations SET enabled = $2, disabled_reason = CASE WHEN $2 THEN NULL ELSE disabled_reason END, updated_at = now()
-WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, created_by
+WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs, created_by
 `
 
 type SetAutomationEnabledParams struct {
@@ -399,9 +409,43 @@ func (q *Queries) SetAutomationEnabled(ctx context.Context, arg SetAutomationEna
 		&i.AutoDisableAfter,
 		&i.DisabledReason,
 		&i.AlertEmail,
+		&i.MaxSteps,
+		&i.RecordSkippedRuns,
 		&i.CreatedBy,
 	)
 	return i, err
+}
+
+const setAutomationMaxSteps = `-- name: SetAutomationMaxSteps :exec
+UPDATE automations SET max_steps = $2 WHERE id = $1
+`
+
+type SetAutomationMaxStepsParams struct {
+	ID       string `json:"id"`
+	MaxSteps *int32 `json:"max_steps"`
+}
+
+// max_steps of an automation (NULL: the default).
+func (q *Queries) SetAutomationMaxSteps(ctx context.Context, arg SetAutomationMaxStepsParams) error {
+	_, err := q.db.Exec(ctx, setAutomationMaxSteps, arg.ID, arg.MaxSteps)
+	return err
+}
+
+const setAutomationRecordSkippedRuns = `-- name: SetAutomationRecordSkippedRuns :exec
+UPDATE automations SET record_skipped_runs = $2 WHERE id = $1 AND record_skipped_runs <> $2
+`
+
+type SetAutomationRecordSkippedRunsParams struct {
+	ID                string `json:"id"`
+	RecordSkippedRuns bool   `json:"record_skipped_runs"`
+}
+
+// record_skipped_runs of an automation: events whose conditions fail are
+// stored as skipped runs with their trace. (The update bumps the table's
+// automations_version, 00004: writers match against the new setting.)
+func (q *Queries) SetAutomationRecordSkippedRuns(ctx context.Context, arg SetAutomationRecordSkippedRunsParams) error {
+	_, err := q.db.Exec(ctx, setAutomationRecordSkippedRuns, arg.ID, arg.RecordSkippedRuns)
+	return err
 }
 
 const tableAutomations = `-- name: TableAutomations :one
@@ -425,7 +469,7 @@ func (q *Queries) TableAutomations(ctx context.Context, id string) (TableAutomat
 }
 
 const triggeredAutomations = `-- name: TriggeredAutomations :many
-SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, created_by FROM automations
+SELECT id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs, created_by FROM automations
 WHERE trigger_type = $1 AND trigger -> 'config' @> $2::jsonb
 ORDER BY created_at, id
 `
@@ -462,6 +506,8 @@ func (q *Queries) TriggeredAutomations(ctx context.Context, arg TriggeredAutomat
 			&i.AutoDisableAfter,
 			&i.DisabledReason,
 			&i.AlertEmail,
+			&i.MaxSteps,
+			&i.RecordSkippedRuns,
 			&i.CreatedBy,
 		); err != nil {
 			return nil, err
@@ -478,7 +524,7 @@ const updateAutomation = `-- name: UpdateAutomation :one
 UPDATE automations
 SET name = $2, enabled = $3, disabled_reason = CASE WHEN $3 THEN NULL ELSE disabled_reason END, trigger_type = $4, table_id = $5, trigger = $6, conditions = $7, steps = $8,
     version = version + 1, updated_at = now()
-WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, created_by
+WHERE id = $1 RETURNING id, base_id, name, enabled, trigger_type, table_id, trigger, conditions, steps, version, created_at, updated_at, auto_disable_after, disabled_reason, alert_email, max_steps, record_skipped_runs, created_by
 `
 
 type UpdateAutomationParams struct {
@@ -520,6 +566,8 @@ func (q *Queries) UpdateAutomation(ctx context.Context, arg UpdateAutomationPara
 		&i.AutoDisableAfter,
 		&i.DisabledReason,
 		&i.AlertEmail,
+		&i.MaxSteps,
+		&i.RecordSkippedRuns,
 		&i.CreatedBy,
 	)
 	return i, err

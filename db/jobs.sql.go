@@ -30,7 +30,7 @@ const insertJobs = `-- name: InsertJobs :many
 
 WITH job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT j.args::jsonb, j.kind, j.max_attempts::smallint, 1, 'default',
+    SELECT j.args::jsonb, j.kind, j.max_attempts::smallint, CASE WHEN (j.args::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default',
            (CASE WHEN j.scheduled_at = '0001-01-01 00:00:00+00' THEN 'available' ELSE 'scheduled' END)::river_job_state,
            CASE WHEN j.scheduled_at = '0001-01-01 00:00:00+00' THEN now() ELSE j.scheduled_at END,
            '{}', '{}'
@@ -61,7 +61,8 @@ type InsertJobsRow struct {
 // River jobs written by rowflow's own statements, so that a job is inserted
 // in the same round trip as the rows it belongs to (docs/performance.md).
 // Each job is what River's InsertTx makes for it: queue "default",
-// priority 1, no tags, empty metadata; a zero scheduled_at means now
+// no tags, empty metadata; priority 1, or 2 (automation.BulkPriority) when
+// the args say "bulk": true (automation/fairness.go); a zero scheduled_at means now
 // (state available), a later one means scheduled. When notify is set and a
 // job is available now, River's insert notification wakes its producers
 // (automation/job_insert.go decides, limited like River's own notifier).

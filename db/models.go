@@ -73,22 +73,24 @@ type ApiToken struct {
 }
 
 type Automation struct {
-	ID               string          `json:"id"`
-	BaseID           string          `json:"base_id"`
-	Name             string          `json:"name"`
-	Enabled          bool            `json:"enabled"`
-	TriggerType      string          `json:"trigger_type"`
-	TableID          *string         `json:"table_id"`
-	Trigger          json.RawMessage `json:"trigger"`
-	Conditions       json.RawMessage `json:"conditions"`
-	Steps            json.RawMessage `json:"steps"`
-	Version          int32           `json:"version"`
-	CreatedAt        time.Time       `json:"created_at"`
-	UpdatedAt        time.Time       `json:"updated_at"`
-	AutoDisableAfter *int32          `json:"auto_disable_after"`
-	DisabledReason   *string         `json:"disabled_reason"`
-	AlertEmail       *string         `json:"alert_email"`
-	CreatedBy        *string         `json:"created_by"`
+	ID                string          `json:"id"`
+	BaseID            string          `json:"base_id"`
+	Name              string          `json:"name"`
+	Enabled           bool            `json:"enabled"`
+	TriggerType       string          `json:"trigger_type"`
+	TableID           *string         `json:"table_id"`
+	Trigger           json.RawMessage `json:"trigger"`
+	Conditions        json.RawMessage `json:"conditions"`
+	Steps             json.RawMessage `json:"steps"`
+	Version           int32           `json:"version"`
+	CreatedAt         time.Time       `json:"created_at"`
+	UpdatedAt         time.Time       `json:"updated_at"`
+	AutoDisableAfter  *int32          `json:"auto_disable_after"`
+	DisabledReason    *string         `json:"disabled_reason"`
+	AlertEmail        *string         `json:"alert_email"`
+	MaxSteps          *int32          `json:"max_steps"`
+	RecordSkippedRuns bool            `json:"record_skipped_runs"`
+	CreatedBy         *string         `json:"created_by"`
 }
 
 type AutomationFailure struct {
@@ -130,6 +132,15 @@ type Connection struct {
 	Secrets   []byte          `json:"secrets"`
 	CreatedAt time.Time       `json:"created_at"`
 	UpdatedAt time.Time       `json:"updated_at"`
+}
+
+type ConsoleSession struct {
+	IDHash    []byte    `json:"id_hash"`
+	TokenID   *string   `json:"token_id"`
+	AdminHash []byte    `json:"admin_hash"`
+	Csrf      string    `json:"csrf"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 type Field struct {
@@ -198,24 +209,25 @@ type RiverJob struct {
 }
 
 type Run struct {
-	ID           string          `json:"id"`
-	AutomationID string          `json:"automation_id"`
-	Version      int32           `json:"version"`
-	BaseID       string          `json:"base_id"`
-	TriggerType  string          `json:"trigger_type"`
-	TriggerData  json.RawMessage `json:"trigger_data"`
-	Status       string          `json:"status"`
-	Error        *string         `json:"error"`
-	Depth        int32           `json:"depth"`
-	OriginRunID  *string         `json:"origin_run_id"`
-	IsTest       bool            `json:"is_test"`
-	EventKey     string          `json:"event_key"`
-	CreatedAt    time.Time       `json:"created_at"`
-	StartedAt    *time.Time      `json:"started_at"`
-	FinishedAt   *time.Time      `json:"finished_at"`
-	BackstopAt   *time.Time      `json:"backstop_at"`
-	ResumeAt     *time.Time      `json:"resume_at"`
-	ReplayOf     *string         `json:"replay_of"`
+	ID             string          `json:"id"`
+	AutomationID   string          `json:"automation_id"`
+	Version        int32           `json:"version"`
+	BaseID         string          `json:"base_id"`
+	TriggerType    string          `json:"trigger_type"`
+	TriggerData    json.RawMessage `json:"trigger_data"`
+	Status         string          `json:"status"`
+	Error          *string         `json:"error"`
+	Depth          int32           `json:"depth"`
+	OriginRunID    *string         `json:"origin_run_id"`
+	IsTest         bool            `json:"is_test"`
+	EventKey       string          `json:"event_key"`
+	CreatedAt      time.Time       `json:"created_at"`
+	StartedAt      *time.Time      `json:"started_at"`
+	FinishedAt     *time.Time      `json:"finished_at"`
+	BackstopAt     *time.Time      `json:"backstop_at"`
+	ResumeAt       *time.Time      `json:"resume_at"`
+	ReplayOf       *string         `json:"replay_of"`
+	ConditionTrace json.RawMessage `json:"condition_trace"`
 }
 
 type RunRollup struct {
@@ -251,6 +263,16 @@ type RunStep struct {
 	StartedAt     *time.Time      `json:"started_at"`
 	FinishedAt    *time.Time      `json:"finished_at"`
 	NextAttemptAt *time.Time      `json:"next_attempt_at"`
+	Path          string          `json:"path"`
+	Parent        *string         `json:"parent"`
+	ItemIndex     *int32          `json:"item_index"`
+	Ordinal       int32           `json:"ordinal"`
+}
+
+type RunfeedWatch struct {
+	Key       string    `json:"key"`
+	Listener  string    `json:"listener"`
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 type Table struct {

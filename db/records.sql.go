@@ -47,23 +47,29 @@ WITH tv AS (
            unnest($15::int[]) AS depth, unnest($16::text[]) AS origin_run_id,
            unnest($17::text[]) AS event_key,
            unnest($18::text[]) AS job_args, unnest($19::int[]) AS job_max_attempts,
-           unnest($20::timestamptz[]) AS job_scheduled_at
+           unnest($20::timestamptz[]) AS job_scheduled_at,
+           unnest($21::text[]) AS condition_trace
 ), ins AS (
-    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at)
+    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, condition_trace)
     SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data::jsonb, r.status,
            nullif(r.error, ''), r.depth, nullif(r.origin_run_id, ''), false, r.event_key,
            r.at, CASE WHEN r.status <> 'queued' THEN r.at END,
            CASE WHEN r.status NOT IN ('queued', 'running') THEN r.at END,
-           CASE WHEN r.status = 'running' THEN r.job_scheduled_at END
+           CASE WHEN r.status = 'running' THEN r.job_scheduled_at END,
+           nullif(r.condition_trace, '')::jsonb
     -- One clock reading per run for created_at, started_at and finished_at,
     -- so a run never starts before it was created.
-    FROM (SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data, r.status, r.error, r.depth, r.origin_run_id, r.event_key, r.job_args, r.job_max_attempts, r.job_scheduled_at, clock_timestamp() AS at FROM r) r
+    FROM (SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data, r.status, r.error, r.depth, r.origin_run_id, r.event_key, r.job_args, r.job_max_attempts, r.job_scheduled_at, r.condition_trace, clock_timestamp() AS at FROM r) r
     WHERE EXISTS (SELECT 1 FROM tv)
+    -- In one order (automation, status): the stats rollup rows the triggers
+    -- of runs inserted already ended upsert are locked in that order by
+    -- every statement, so two cannot deadlock (migration 00150).
+    ORDER BY r.automation_id, r.status
     ON CONFLICT (automation_id, event_key) DO NOTHING
     RETURNING id, status
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, 1, 'default', 'available', now(), '{}', '{}'
+    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, CASE WHEN (r.job_args::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default', 'available', now(), '{}', '{}'
     FROM ins JOIN r ON r.id = ins.id
     WHERE ins.status = 'queued'
     RETURNING id, args->>'run_id' AS run_id
@@ -97,6 +103,7 @@ type CreateRecordsAndRunsParams struct {
 	JobArgs            []string    `json:"job_args"`
 	JobMaxAttempts     []int32     `json:"job_max_attempts"`
 	JobScheduledAt     []time.Time `json:"job_scheduled_at"`
+	ConditionTraces    []string    `json:"condition_traces"`
 }
 
 type CreateRecordsAndRunsRow struct {
@@ -144,6 +151,7 @@ func (q *Queries) CreateRecordsAndRuns(ctx context.Context, arg CreateRecordsAnd
 		arg.JobArgs,
 		arg.JobMaxAttempts,
 		arg.JobScheduledAt,
+		arg.ConditionTraces,
 	)
 	if err != nil {
 		return nil, err
@@ -186,7 +194,8 @@ WITH tv AS (
     RETURNING id, table_id, cells, version, seq, created_at, updated_at
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT jsonb_set($6::jsonb, '{automations_version}', to_jsonb((SELECT tv.automations_version FROM tv))), 'record_event', $7::smallint, 1, 'default',
+    SELECT jsonb_set($6::jsonb, '{automations_version}', to_jsonb((SELECT tv.automations_version FROM tv))), 'record_event', $7::smallint,
+           CASE WHEN ($6::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default',
            (CASE WHEN $8::timestamptz = '0001-01-01 00:00:00+00' THEN 'available' ELSE 'scheduled' END)::river_job_state,
            CASE WHEN $8::timestamptz = '0001-01-01 00:00:00+00' THEN now() ELSE $8::timestamptz END,
            '{}', '{}'

@@ -43,6 +43,19 @@ func (q *Queries) ClearRunBackstop(ctx context.Context, id string) error {
 	return err
 }
 
+const countRunActions = `-- name: CountRunActions :one
+SELECT count(*)::int FROM run_steps WHERE run_id = $1 AND type NOT IN ('if', 'for_each')
+`
+
+// How many steps a run has executed so far (groups themselves not
+// counted): the max_steps cap's count.
+func (q *Queries) CountRunActions(ctx context.Context, runID string) (int32, error) {
+	row := q.db.QueryRow(ctx, countRunActions, runID)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const finishInlineStep = `-- name: FinishInlineStep :one
 WITH run AS (
     -- A cancelled run stays cancelled (CancelRun).
@@ -64,7 +77,7 @@ WITH run AS (
            $10::int, $11::int, $12::jsonb, $13::jsonb,
            $14::text, $15::timestamptz, clock_timestamp()
     FROM run
-    ON CONFLICT (run_id, step_index) DO UPDATE
+    ON CONFLICT (run_id, step_index, path) DO UPDATE
     SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
         error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
         next_attempt_at = NULL
@@ -72,7 +85,8 @@ WITH run AS (
     RETURNING run_id
 ), next AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT $16::jsonb, 'run_step', $17::smallint, 1, 'default', 'available',
+    SELECT $16::jsonb, 'run_step', $17::smallint,
+           CASE WHEN ($16::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default', 'available',
            greatest(now(), $3::timestamptz), '{}', '{}'
     FROM step WHERE $16::jsonb IS NOT NULL
       AND EXISTS (SELECT 1 FROM runs c WHERE c.id = $5::text AND c.status IN ('queued', 'running', 'waiting'))
@@ -147,7 +161,7 @@ WITH step AS (
     SELECT $2::text, $3::int, $4::text, $5::text, $6::text,
            $7::int, $8::int, $9::jsonb, $10::jsonb,
            $11::text, $12::timestamptz, clock_timestamp()
-    ON CONFLICT (run_id, step_index) DO UPDATE
+    ON CONFLICT (run_id, step_index, path) DO UPDATE
     SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
         error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
         next_attempt_at = NULL
@@ -168,7 +182,8 @@ WITH step AS (
     -- No next step for a run cancelled meanwhile (its job would find the
     -- run ended anyway: StartRun).
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT $16::jsonb, 'run_step', $17::smallint, 1, 'default', 'available',
+    SELECT $16::jsonb, 'run_step', $17::smallint,
+           CASE WHEN ($16::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default', 'available',
            greatest(now(), $15::timestamptz), '{}', '{}'
     FROM step WHERE $16::jsonb IS NOT NULL
       AND EXISTS (SELECT 1 FROM runs c WHERE c.id = $2::text AND c.status IN ('queued', 'running', 'waiting'))
@@ -245,7 +260,7 @@ func (q *Queries) FinishStep(ctx context.Context, arg FinishStepParams) (FinishS
 }
 
 const getRun = `-- name: GetRun :one
-SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of FROM runs WHERE id = $1
+SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of, condition_trace FROM runs WHERE id = $1
 `
 
 func (q *Queries) GetRun(ctx context.Context, id string) (Run, error) {
@@ -270,12 +285,13 @@ func (q *Queries) GetRun(ctx context.Context, id string) (Run, error) {
 		&i.BackstopAt,
 		&i.ResumeAt,
 		&i.ReplayOf,
+		&i.ConditionTrace,
 	)
 	return i, err
 }
 
 const getRunForUpdate = `-- name: GetRunForUpdate :one
-SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of FROM runs WHERE id = $1 FOR UPDATE
+SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of, condition_trace FROM runs WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetRunForUpdate(ctx context.Context, id string) (Run, error) {
@@ -300,6 +316,7 @@ func (q *Queries) GetRunForUpdate(ctx context.Context, id string) (Run, error) {
 		&i.BackstopAt,
 		&i.ResumeAt,
 		&i.ReplayOf,
+		&i.ConditionTrace,
 	)
 	return i, err
 }
@@ -311,7 +328,7 @@ WITH run AS (
     RETURNING id
 )
 INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, attempt, attempted_at, errors, metadata, tags)
-SELECT $1::jsonb, 'run_step', $2::smallint, 1, 'default', $3::text::river_job_state,
+SELECT $1::jsonb, 'run_step', $2::smallint, CASE WHEN ($1::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default', $3::text::river_job_state,
        $4::timestamptz, $5::smallint, $6::timestamptz,
        $7::jsonb[], $8::jsonb, '{}'
 FROM run
@@ -351,8 +368,25 @@ func (q *Queries) HandBackInlineStep(ctx context.Context, arg HandBackInlineStep
 	return result.RowsAffected(), nil
 }
 
+const lastRealTrigger = `-- name: LastRealTrigger :one
+SELECT trigger_data FROM runs
+WHERE automation_id = $1 AND NOT is_test
+ORDER BY created_at DESC, id DESC
+LIMIT 1
+`
+
+// The trigger data of an automation's newest run that is not a test run
+// (a dry run's sample when none is given; skipped runs count: they are
+// real events too).
+func (q *Queries) LastRealTrigger(ctx context.Context, automationID string) (json.RawMessage, error) {
+	row := q.db.QueryRow(ctx, lastRealTrigger, automationID)
+	var trigger_data json.RawMessage
+	err := row.Scan(&trigger_data)
+	return trigger_data, err
+}
+
 const listBaseRuns = `-- name: ListBaseRuns :many
-SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of FROM runs
+SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of, condition_trace FROM runs
 WHERE base_id = $1
   AND ($2::text IS NULL OR status = $2::text)
   AND ($3::bool IS NULL OR is_test = $3::bool)
@@ -416,6 +450,101 @@ func (q *Queries) ListBaseRuns(ctx context.Context, arg ListBaseRunsParams) ([]R
 			&i.BackstopAt,
 			&i.ResumeAt,
 			&i.ReplayOf,
+			&i.ConditionTrace,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listGroupSteps = `-- name: ListGroupSteps :many
+SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at, path, parent, item_index, ordinal FROM run_steps WHERE run_id = $1 AND step_index = $2::int AND path <> '' ORDER BY ordinal
+`
+
+type ListGroupStepsParams struct {
+	RunID     string `json:"run_id"`
+	StepIndex int32  `json:"step_index"`
+}
+
+// The rows of the steps run inside top-level group step_index (path <> ”).
+func (q *Queries) ListGroupSteps(ctx context.Context, arg ListGroupStepsParams) ([]RunStep, error) {
+	rows, err := q.db.Query(ctx, listGroupSteps, arg.RunID, arg.StepIndex)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []RunStep
+	for rows.Next() {
+		var i RunStep
+		if err := rows.Scan(
+			&i.RunID,
+			&i.StepIndex,
+			&i.StepID,
+			&i.Type,
+			&i.Status,
+			&i.Attempts,
+			&i.Snoozes,
+			&i.Input,
+			&i.Output,
+			&i.Error,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.NextAttemptAt,
+			&i.Path,
+			&i.Parent,
+			&i.ItemIndex,
+			&i.Ordinal,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listRunStepOutputs = `-- name: ListRunStepOutputs :many
+SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at, path, parent, item_index, ordinal FROM run_steps WHERE run_id = $1 AND position('[' in path) = 0 ORDER BY step_index, ordinal
+`
+
+// The rows of a run whose outputs templates see by step id
+// ({{steps.<id>.output}}): top-level steps and steps inside if branches,
+// not those run for one for_each item (path with "[": their outputs are
+// the for_each's output.items).
+func (q *Queries) ListRunStepOutputs(ctx context.Context, runID string) ([]RunStep, error) {
+	rows, err := q.db.Query(ctx, listRunStepOutputs, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []RunStep
+	for rows.Next() {
+		var i RunStep
+		if err := rows.Scan(
+			&i.RunID,
+			&i.StepIndex,
+			&i.StepID,
+			&i.Type,
+			&i.Status,
+			&i.Attempts,
+			&i.Snoozes,
+			&i.Input,
+			&i.Output,
+			&i.Error,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.NextAttemptAt,
+			&i.Path,
+			&i.Parent,
+			&i.ItemIndex,
+			&i.Ordinal,
 		); err != nil {
 			return nil, err
 		}
@@ -428,9 +557,11 @@ func (q *Queries) ListBaseRuns(ctx context.Context, arg ListBaseRunsParams) ([]R
 }
 
 const listRunSteps = `-- name: ListRunSteps :many
-SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at FROM run_steps WHERE run_id = $1 ORDER BY step_index
+SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at, path, parent, item_index, ordinal FROM run_steps WHERE run_id = $1 ORDER BY step_index, ordinal
 `
 
+// Every row of a run — top-level steps and the steps run inside groups —
+// in the order they ran (run detail).
 func (q *Queries) ListRunSteps(ctx context.Context, runID string) ([]RunStep, error) {
 	rows, err := q.db.Query(ctx, listRunSteps, runID)
 	if err != nil {
@@ -454,6 +585,10 @@ func (q *Queries) ListRunSteps(ctx context.Context, runID string) ([]RunStep, er
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.NextAttemptAt,
+			&i.Path,
+			&i.Parent,
+			&i.ItemIndex,
+			&i.Ordinal,
 		); err != nil {
 			return nil, err
 		}
@@ -466,9 +601,12 @@ func (q *Queries) ListRunSteps(ctx context.Context, runID string) ([]RunStep, er
 }
 
 const listRunStepsOfRuns = `-- name: ListRunStepsOfRuns :many
-SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at FROM run_steps WHERE run_id = ANY ($1::text[]) ORDER BY run_id, step_index
+SELECT run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at, path, parent, item_index, ordinal FROM run_steps WHERE run_id = ANY ($1::text[]) AND path = '' ORDER BY run_id, step_index
 `
 
+// The top-level steps of runs (run lists); the steps run inside groups
+// are in each run's detail (ListRunSteps): a for_each over 1,000 items
+// would make a list of 50 runs 50,000 rows.
 func (q *Queries) ListRunStepsOfRuns(ctx context.Context, runIds []string) ([]RunStep, error) {
 	rows, err := q.db.Query(ctx, listRunStepsOfRuns, runIds)
 	if err != nil {
@@ -492,6 +630,10 @@ func (q *Queries) ListRunStepsOfRuns(ctx context.Context, runIds []string) ([]Ru
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.NextAttemptAt,
+			&i.Path,
+			&i.Parent,
+			&i.ItemIndex,
+			&i.Ordinal,
 		); err != nil {
 			return nil, err
 		}
@@ -504,7 +646,7 @@ func (q *Queries) ListRunStepsOfRuns(ctx context.Context, runIds []string) ([]Ru
 }
 
 const listRuns = `-- name: ListRuns :many
-SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of FROM runs
+SELECT id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, resume_at, replay_of, condition_trace FROM runs
 WHERE automation_id = $1
   AND ($2::text IS NULL OR status = $2::text)
   AND ($3::bool IS NULL OR is_test = $3::bool)
@@ -569,6 +711,7 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 			&i.BackstopAt,
 			&i.ResumeAt,
 			&i.ReplayOf,
+			&i.ConditionTrace,
 		); err != nil {
 			return nil, err
 		}
@@ -586,7 +729,17 @@ WITH run AS (
     WHERE id = $1 AND status = 'failed'
     RETURNING id
 ), del AS (
-    DELETE FROM run_steps s USING run WHERE s.run_id = run.id AND s.step_index >= $2::int
+    -- A group that failed keeps the rows of the steps inside it that
+    -- succeeded or were skipped, and its own row (reopened below: its
+    -- branch or items stay as chosen): the retry resumes inside it.
+    DELETE FROM run_steps s USING run WHERE s.run_id = run.id
+      AND (s.step_index > $2::int
+           OR (s.step_index = $2::int AND NOT (s.path = '' AND s.type IN ('if', 'for_each'))
+               AND (s.path = '' OR s.status NOT IN ('succeeded', 'skipped'))))
+    RETURNING s.run_id
+), reopen AS (
+    UPDATE run_steps s SET status = 'running', error = NULL, finished_at = NULL FROM run
+    WHERE s.run_id = run.id AND s.step_index = $2::int AND s.path = '' AND s.type IN ('if', 'for_each')
     RETURNING s.run_id
 )
 SELECT count(*) FROM run
@@ -598,11 +751,133 @@ type ReopenFailedRunParams struct {
 }
 
 // Puts a failed run back to running for a retry from step step_index:
-// that step's row is deleted (its job re-executes it from scratch), the
+// that step's row is deleted (a group's: see del) (its job re-executes it from scratch), the
 // rows of the steps before it stay (their outputs feed the templates and
 // their side effects are not repeated). 0 rows: the run is not failed.
 func (q *Queries) ReopenFailedRun(ctx context.Context, arg ReopenFailedRunParams) (int64, error) {
 	result, err := q.db.Exec(ctx, reopenFailedRun, arg.ID, arg.StepIndex)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const saveGroupStep = `-- name: SaveGroupStep :execrows
+INSERT INTO run_steps (run_id, step_index, path, parent, item_index, ordinal, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at)
+SELECT $1::text, $2::int, $3::text, $4::text, $5::int, $6::int,
+       $7::text, $8::text, $9::text, $10::int, $11::int,
+       $12::jsonb, $13::jsonb, $14::text, $15::timestamptz,
+       CASE WHEN $9::text IN ('succeeded', 'failed', 'skipped') THEN clock_timestamp() END,
+       $16::timestamptz
+FROM (SELECT set_config('synchronous_commit', 'off', true)) async
+WHERE EXISTS (SELECT 1 FROM runs r WHERE r.id = $1::text AND r.status IN ('queued', 'running', 'waiting'))
+ON CONFLICT (run_id, step_index, path) DO UPDATE
+SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = coalesce(EXCLUDED.input, run_steps.input),
+    output = EXCLUDED.output, error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at),
+    finished_at = EXCLUDED.finished_at, next_attempt_at = EXCLUDED.next_attempt_at
+WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped')
+`
+
+type SaveGroupStepParams struct {
+	RunID         string          `json:"run_id"`
+	StepIndex     int32           `json:"step_index"`
+	Path          string          `json:"path"`
+	Parent        *string         `json:"parent"`
+	ItemIndex     *int32          `json:"item_index"`
+	Ordinal       int32           `json:"ordinal"`
+	StepID        string          `json:"step_id"`
+	Type          string          `json:"type"`
+	Status        string          `json:"status"`
+	Attempts      int32           `json:"attempts"`
+	Snoozes       int32           `json:"snoozes"`
+	Input         json.RawMessage `json:"input"`
+	Output        json.RawMessage `json:"output"`
+	Error         *string         `json:"error"`
+	StartedAt     time.Time       `json:"started_at"`
+	NextAttemptAt *time.Time      `json:"next_attempt_at"`
+}
+
+// Writes the row of a step inside a group (path <> ”) unless it is
+// already final, as UpsertRunStep does for top-level steps, and only while
+// the run is still in flight: 0 rows tells the execution to stop — a
+// second, concurrent execution finished the step, or the run ended
+// (cancelled). finished_at is set for a final status; an absent input
+// keeps the stored one (a group's items). The commit is asynchronous, as
+// FinishStep's (with the record writes of a record action in the same
+// transaction): a PostgreSQL crash can only lose steps the resumed walk
+// runs again, with the same idempotency keys.
+func (q *Queries) SaveGroupStep(ctx context.Context, arg SaveGroupStepParams) (int64, error) {
+	result, err := q.db.Exec(ctx, saveGroupStep,
+		arg.RunID,
+		arg.StepIndex,
+		arg.Path,
+		arg.Parent,
+		arg.ItemIndex,
+		arg.Ordinal,
+		arg.StepID,
+		arg.Type,
+		arg.Status,
+		arg.Attempts,
+		arg.Snoozes,
+		arg.Input,
+		arg.Output,
+		arg.Error,
+		arg.StartedAt,
+		arg.NextAttemptAt,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const saveGroupStepsDone = `-- name: SaveGroupStepsDone :execrows
+INSERT INTO run_steps (run_id, step_index, path, parent, item_index, ordinal, step_id, type, status, attempts, snoozes, input, output, started_at, finished_at)
+SELECT $1::text, $2::int, u.path, u.parent, u.item_index, u.ordinal, u.step_id, u.type, 'succeeded', 1, 0,
+       u.input::jsonb, u.output::jsonb, u.started_at, clock_timestamp()
+FROM (SELECT set_config('synchronous_commit', 'off', true)) async,
+     (SELECT unnest($3::text[]) AS path, unnest($4::text[]) AS parent,
+             unnest($5::int[]) AS item_index, unnest($6::int[]) AS ordinal,
+             unnest($7::text[]) AS step_id, unnest($8::text[]) AS type,
+             unnest($9::text[]) AS input, unnest($10::text[]) AS output,
+             unnest($11::timestamptz[]) AS started_at) u
+WHERE EXISTS (SELECT 1 FROM runs r WHERE r.id = $1::text AND r.status IN ('queued', 'running', 'waiting'))
+ON CONFLICT (run_id, step_index, path) DO NOTHING
+`
+
+type SaveGroupStepsDoneParams struct {
+	RunID       string      `json:"run_id"`
+	StepIndex   int32       `json:"step_index"`
+	Paths       []string    `json:"paths"`
+	Parents     []string    `json:"parents"`
+	ItemIndexes []int32     `json:"item_indexes"`
+	Ordinals    []int32     `json:"ordinals"`
+	StepIds     []string    `json:"step_ids"`
+	Types       []string    `json:"types"`
+	Inputs      []string    `json:"inputs"`
+	Outputs     []string    `json:"outputs"`
+	StartedAts  []time.Time `json:"started_ats"`
+}
+
+// Writes the final rows (succeeded, first attempt) of a batch of steps run
+// inside a group in one transaction (automation/group_batch.go), only
+// while the run is in flight and none of them has a row yet: fewer rows
+// written than given tells the caller to roll back (a concurrent
+// execution, or the run ended). Asynchronous commit, as SaveGroupStep.
+func (q *Queries) SaveGroupStepsDone(ctx context.Context, arg SaveGroupStepsDoneParams) (int64, error) {
+	result, err := q.db.Exec(ctx, saveGroupStepsDone,
+		arg.RunID,
+		arg.StepIndex,
+		arg.Paths,
+		arg.Parents,
+		arg.ItemIndexes,
+		arg.Ordinals,
+		arg.StepIds,
+		arg.Types,
+		arg.Inputs,
+		arg.Outputs,
+		arg.StartedAts,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -627,7 +902,7 @@ const startRun = `-- name: StartRun :one
 UPDATE runs SET status = 'running', started_at = coalesce(started_at, clock_timestamp()), resume_at = NULL
 WHERE id = $1 AND status IN ('queued', 'running', 'waiting')
 RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, depth,
-    coalesce((SELECT s.status FROM run_steps s WHERE s.run_id = runs.id AND s.step_index = $2::int), '')::text AS step_status
+    coalesce((SELECT s.status FROM run_steps s WHERE s.run_id = runs.id AND s.step_index = $2::int AND s.path = ''), '')::text AS step_status
 `
 
 type StartRunParams struct {
@@ -677,23 +952,29 @@ WITH claim AS (
            unnest($11::int[]) AS depth, unnest($12::text[]) AS origin_run_id,
            unnest($13::bool[]) AS is_test, unnest($14::text[]) AS event_key,
            unnest($15::text[]) AS job_args, unnest($16::int[]) AS job_max_attempts,
-           unnest($17::timestamptz[]) AS job_scheduled_at
+           unnest($17::timestamptz[]) AS job_scheduled_at,
+           unnest($18::text[]) AS condition_trace
 ), ins AS (
-    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at)
+    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, condition_trace)
     SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data::jsonb, r.status,
            nullif(r.error, ''), r.depth, nullif(r.origin_run_id, ''), r.is_test, r.event_key,
            r.at, CASE WHEN r.status <> 'queued' THEN r.at END,
            CASE WHEN r.status NOT IN ('queued', 'running') THEN r.at END,
-           CASE WHEN r.status = 'running' THEN r.job_scheduled_at END
+           CASE WHEN r.status = 'running' THEN r.job_scheduled_at END,
+           nullif(r.condition_trace, '')::jsonb
     -- One clock reading per run for created_at, started_at and finished_at,
     -- so a run never starts before it was created.
-    FROM (SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data, r.status, r.error, r.depth, r.origin_run_id, r.is_test, r.event_key, r.job_args, r.job_max_attempts, r.job_scheduled_at, clock_timestamp() AS at FROM r) r
+    FROM (SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data, r.status, r.error, r.depth, r.origin_run_id, r.is_test, r.event_key, r.job_args, r.job_max_attempts, r.job_scheduled_at, r.condition_trace, clock_timestamp() AS at FROM r) r
     WHERE $2::bigint = 0 OR EXISTS (SELECT 1 FROM claim)
+    -- In one order (automation, status): the stats rollup rows the triggers
+    -- of runs inserted already ended upsert are locked in that order by
+    -- every statement, so two cannot deadlock (migration 00150).
+    ORDER BY r.automation_id, r.status
     ON CONFLICT (automation_id, event_key) DO NOTHING
     RETURNING id, status
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, 1, 'default',
+    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, CASE WHEN (r.job_args::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default',
            'available', greatest(now(), r.job_scheduled_at), '{}', '{}'
     FROM ins JOIN r ON r.id = ins.id
     WHERE ins.status = 'queued'
@@ -707,23 +988,24 @@ FROM ins LEFT JOIN job ON job.run_id = ins.id
 `
 
 type StartRunsParams struct {
-	Notify         bool        `json:"notify"`
-	EventJobID     int64       `json:"event_job_id"`
-	Ids            []string    `json:"ids"`
-	AutomationIds  []string    `json:"automation_ids"`
-	Versions       []int32     `json:"versions"`
-	BaseIds        []string    `json:"base_ids"`
-	TriggerTypes   []string    `json:"trigger_types"`
-	TriggerDatas   []string    `json:"trigger_datas"`
-	Statuses       []string    `json:"statuses"`
-	Errors         []string    `json:"errors"`
-	Depths         []int32     `json:"depths"`
-	OriginRunIds   []string    `json:"origin_run_ids"`
-	IsTests        []bool      `json:"is_tests"`
-	EventKeys      []string    `json:"event_keys"`
-	JobArgs        []string    `json:"job_args"`
-	JobMaxAttempts []int32     `json:"job_max_attempts"`
-	JobScheduledAt []time.Time `json:"job_scheduled_at"`
+	Notify          bool        `json:"notify"`
+	EventJobID      int64       `json:"event_job_id"`
+	Ids             []string    `json:"ids"`
+	AutomationIds   []string    `json:"automation_ids"`
+	Versions        []int32     `json:"versions"`
+	BaseIds         []string    `json:"base_ids"`
+	TriggerTypes    []string    `json:"trigger_types"`
+	TriggerDatas    []string    `json:"trigger_datas"`
+	Statuses        []string    `json:"statuses"`
+	Errors          []string    `json:"errors"`
+	Depths          []int32     `json:"depths"`
+	OriginRunIds    []string    `json:"origin_run_ids"`
+	IsTests         []bool      `json:"is_tests"`
+	EventKeys       []string    `json:"event_keys"`
+	JobArgs         []string    `json:"job_args"`
+	JobMaxAttempts  []int32     `json:"job_max_attempts"`
+	JobScheduledAt  []time.Time `json:"job_scheduled_at"`
+	ConditionTraces []string    `json:"condition_traces"`
 }
 
 type StartRunsRow struct {
@@ -769,6 +1051,7 @@ func (q *Queries) StartRuns(ctx context.Context, arg StartRunsParams) ([]StartRu
 		arg.JobArgs,
 		arg.JobMaxAttempts,
 		arg.JobScheduledAt,
+		arg.ConditionTraces,
 	)
 	if err != nil {
 		return nil, err
@@ -831,7 +1114,7 @@ func (q *Queries) SweepRunBackstops(ctx context.Context, lim int32) ([]SweepRunB
 const upsertRunStep = `-- name: UpsertRunStep :execrows
 INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-ON CONFLICT (run_id, step_index) DO UPDATE
+ON CONFLICT (run_id, step_index, path) DO UPDATE
 SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
     error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
     next_attempt_at = EXCLUDED.next_attempt_at

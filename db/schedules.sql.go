@@ -163,6 +163,19 @@ func (q *Queries) MovePendingScheduledRuns(ctx context.Context, arg MovePendingS
 	return result.RowsAffected(), nil
 }
 
+const scheduleLastFire = `-- name: ScheduleLastFire :one
+SELECT last_fire_at FROM automation_schedules WHERE automation_id = $1
+`
+
+// An automation's schedule's last fire time (NULL: not fired yet; no
+// row: the automation is disabled, or not scheduled).
+func (q *Queries) ScheduleLastFire(ctx context.Context, automationID string) (*time.Time, error) {
+	row := q.db.QueryRow(ctx, scheduleLastFire, automationID)
+	var last_fire_at *time.Time
+	err := row.Scan(&last_fire_at)
+	return last_fire_at, err
+}
+
 const scheduleNow = `-- name: ScheduleNow :one
 SELECT coalesce($1::timestamptz, now())::timestamptz AS now
 `

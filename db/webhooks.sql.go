@@ -11,6 +11,55 @@ import (
 	"time"
 )
 
+const claimWebhookDeliveries = `-- name: ClaimWebhookDeliveries :many
+INSERT INTO webhook_deliveries (webhook_id, delivery_id, request_id, expires_at)
+SELECT t.w, t.d, t.r, $1
+FROM (SELECT unnest($2::text[]) AS w, unnest($3::text[]) AS d,
+             unnest($4::text[]) AS r) AS t
+ORDER BY t.w, t.d
+ON CONFLICT (webhook_id, delivery_id) DO UPDATE
+SET request_id = EXCLUDED.request_id, expires_at = EXCLUDED.expires_at
+WHERE webhook_deliveries.expires_at <= now()
+RETURNING request_id
+`
+
+type ClaimWebhookDeliveriesParams struct {
+	ExpiresAt   time.Time `json:"expires_at"`
+	WebhookIds  []string  `json:"webhook_ids"`
+	DeliveryIds []string  `json:"delivery_ids"`
+	RequestIds  []string  `json:"request_ids"`
+}
+
+// Claims the delivery ids of a batch of requests (group commit, one per
+// webhook and id, in a fixed order so concurrent batches cannot deadlock)
+// and returns the ids claimed; an id with a live entry is not returned
+// (the caller answers it with that entry's request). An expired entry is
+// taken over; a concurrent first delivery is waited for.
+func (q *Queries) ClaimWebhookDeliveries(ctx context.Context, arg ClaimWebhookDeliveriesParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, claimWebhookDeliveries,
+		arg.ExpiresAt,
+		arg.WebhookIds,
+		arg.DeliveryIds,
+		arg.RequestIds,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var request_id string
+		if err := rows.Scan(&request_id); err != nil {
+			return nil, err
+		}
+		items = append(items, request_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const createWebhook = `-- name: CreateWebhook :one
 INSERT INTO webhooks (id, base_id, name, auth_mode, secret, mapping, max_body_bytes, rate_per_second, rate_burst)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, base_id, name, auth_mode, secret, previous_secret, previous_until, mapping, max_body_bytes, rate_per_second, rate_burst, created_at, updated_at
@@ -57,6 +106,33 @@ func (q *Queries) CreateWebhook(ctx context.Context, arg CreateWebhookParams) (W
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const deleteExpiredWebhookRequests = `-- name: DeleteExpiredWebhookRequests :one
+WITH gone AS (
+    DELETE FROM webhook_requests WHERE ctid = ANY (ARRAY(
+        SELECT o.ctid FROM webhook_requests o WHERE o.received_at < $1::timestamptz ORDER BY o.received_at LIMIT $2::int))
+    RETURNING 1
+), pruned AS (
+    DELETE FROM webhook_deliveries WHERE ctid = ANY (ARRAY(
+        SELECT e.ctid FROM webhook_deliveries e WHERE e.expires_at <= now() LIMIT $2::int))
+    RETURNING 1
+)
+SELECT ((SELECT count(*) FROM gone) + (SELECT count(*) FROM pruned))::int AS deleted
+`
+
+type DeleteExpiredWebhookRequestsParams struct {
+	Before time.Time `json:"before"`
+	Lim    int32     `json:"lim"`
+}
+
+// Deletes at most lim stored requests received before before (the
+// retention sweep), and the expired delivery ids.
+func (q *Queries) DeleteExpiredWebhookRequests(ctx context.Context, arg DeleteExpiredWebhookRequestsParams) (int32, error) {
+	row := q.db.QueryRow(ctx, deleteExpiredWebhookRequests, arg.Before, arg.Lim)
+	var deleted int32
+	err := row.Scan(&deleted)
+	return deleted, err
 }
 
 const deleteWebhook = `-- name: DeleteWebhook :execrows
@@ -147,63 +223,48 @@ func (q *Queries) GetWebhookRequest(ctx context.Context, arg GetWebhookRequestPa
 	return i, err
 }
 
-const insertClaimedWebhookRequest = `-- name: InsertClaimedWebhookRequest :one
-WITH claim AS (
-    INSERT INTO webhook_deliveries (webhook_id, delivery_id, request_id, expires_at)
-    SELECT $1, $2::text, $3, $4
-    WHERE $2::text <> ''
-    ON CONFLICT (webhook_id, delivery_id) DO UPDATE
-    SET request_id = EXCLUDED.request_id, expires_at = EXCLUDED.expires_at
-    WHERE webhook_deliveries.expires_at <= now()
-    RETURNING request_id
-), ins AS (
-    INSERT INTO webhook_requests (id, webhook_id, method, content_type, headers, query, raw_body, body, delivery_id, replay_of, runs)
-    SELECT $3, $1, $5, $6, $7, $8,
-           $9, $10, nullif($2::text, ''), $11, $12
-    WHERE $2::text = '' OR EXISTS (SELECT 1 FROM claim)
-    RETURNING id
-)
-SELECT count(*)::int AS stored FROM ins
+const insertWebhookRequests = `-- name: InsertWebhookRequests :exec
+INSERT INTO webhook_requests (id, webhook_id, method, content_type, headers, query, raw_body, body, delivery_id, replay_of, runs)
+SELECT t.i, t.w, t.m, t.ct, t.h::jsonb, t.q::jsonb, t.rb, nullif(t.b, '')::jsonb, nullif(t.d, ''), nullif(t.ro, ''), t.r::jsonb
+FROM (SELECT unnest($1::text[]) AS i, unnest($2::text[]) AS w,
+             unnest($3::text[]) AS m, unnest($4::text[]) AS ct,
+             unnest($5::text[]) AS h, unnest($6::text[]) AS q,
+             unnest($7::bytea[]) AS rb, unnest($8::text[]) AS b,
+             unnest($9::text[]) AS d, unnest($10::text[]) AS ro,
+             unnest($11::text[]) AS r) AS t
 `
 
-type InsertClaimedWebhookRequestParams struct {
-	WebhookID   string          `json:"webhook_id"`
-	DeliveryID  string          `json:"delivery_id"`
-	ID          string          `json:"id"`
-	ExpiresAt   time.Time       `json:"expires_at"`
-	Method      string          `json:"method"`
-	ContentType string          `json:"content_type"`
-	Headers     json.RawMessage `json:"headers"`
-	Query       json.RawMessage `json:"query"`
-	RawBody     []byte          `json:"raw_body"`
-	Body        json.RawMessage `json:"body"`
-	ReplayOf    *string         `json:"replay_of"`
-	Runs        json.RawMessage `json:"runs"`
+type InsertWebhookRequestsParams struct {
+	Ids          []string `json:"ids"`
+	WebhookIds   []string `json:"webhook_ids"`
+	Methods      []string `json:"methods"`
+	ContentTypes []string `json:"content_types"`
+	Headers      []string `json:"headers"`
+	Queries      []string `json:"queries"`
+	RawBodies    [][]byte `json:"raw_bodies"`
+	Bodies       []string `json:"bodies"`
+	DeliveryIds  []string `json:"delivery_ids"`
+	ReplayOfs    []string `json:"replay_ofs"`
+	Runs         []string `json:"runs"`
 }
 
-// Stores a request and, when it has a delivery id, remembers the id for
-// it in the same statement — unless a live entry has the id: then nothing
-// is written and stored is 0 (the caller rolls back and answers with that
-// entry's request). An expired entry is taken over. A concurrent first
-// delivery of the same id is waited for (the insert's conflict check).
-func (q *Queries) InsertClaimedWebhookRequest(ctx context.Context, arg InsertClaimedWebhookRequestParams) (int32, error) {
-	row := q.db.QueryRow(ctx, insertClaimedWebhookRequest,
-		arg.WebhookID,
-		arg.DeliveryID,
-		arg.ID,
-		arg.ExpiresAt,
-		arg.Method,
-		arg.ContentType,
+// Stores a batch of requests whose delivery ids (if any) were claimed in
+// the same transaction. bodies, delivery_ids, replay_ofs: ” for none.
+func (q *Queries) InsertWebhookRequests(ctx context.Context, arg InsertWebhookRequestsParams) error {
+	_, err := q.db.Exec(ctx, insertWebhookRequests,
+		arg.Ids,
+		arg.WebhookIds,
+		arg.Methods,
+		arg.ContentTypes,
 		arg.Headers,
-		arg.Query,
-		arg.RawBody,
-		arg.Body,
-		arg.ReplayOf,
+		arg.Queries,
+		arg.RawBodies,
+		arg.Bodies,
+		arg.DeliveryIds,
+		arg.ReplayOfs,
 		arg.Runs,
 	)
-	var stored int32
-	err := row.Scan(&stored)
-	return stored, err
+	return err
 }
 
 const listWebhookRequests = `-- name: ListWebhookRequests :many

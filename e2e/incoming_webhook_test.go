@@ -425,3 +425,136 @@ func TestIncomingWebhookConcurrentRetries(t *testing.T) {
 	require.Equal(t, 1, h.stored(t))
 	f.waitExactly(t, aut, 1)
 }
+
+// TestIncomingWebhookGroupCommit: requests arriving together are stored in
+// shared transactions (webhook/ingest.go) without mixing them up: 2 ×
+// 150 distinct deliveries to two webhooks, each sent twice at once, give
+// exactly one stored request and one run per delivery and webhook, both
+// answers of a delivery name the same request and runs, and every run's
+// trigger data is its own request's.
+func TestIncomingWebhookGroupCommit(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	fast := func(name string) map[string]any {
+		return map[string]any{"name": name, "auth": map[string]any{"mode": "hmac"}, "rate_per_second": 10000, "rate_burst": 20000}
+	}
+	hooks := []hook{f.webhook(t, fast("a")), f.webhook(t, fast("b"))}
+	auts := []string{f.webhookAutomation(t, hooks[0].id, nil), f.webhookAutomation(t, hooks[1].id, nil)}
+	const n = 150
+	type answer struct {
+		key    string
+		status int
+		body   map[string]any
+	}
+	answers := make(chan answer, 4*n)
+	sem := make(chan struct{}, 96)
+	for i := range n {
+		for w, h := range hooks {
+			body := []byte(fmt.Sprintf(`{"n": %d, "w": %d}`, i, w))
+			hdr := signed(t, h.secret, fmt.Sprintf("msg_%d", i), time.Now(), body)
+			for range 2 {
+				go func() {
+					sem <- struct{}{}
+					defer func() { <-sem }()
+					req, _ := http.NewRequest("POST", h.url, bytes.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					for k, v := range hdr {
+						req.Header.Set(k, v)
+					}
+					key := fmt.Sprintf("%d/%d", w, i)
+					resp, err := http.DefaultClient.Do(req)
+					if err != nil {
+						answers <- answer{key: key, body: map[string]any{"error": err.Error()}}
+						return
+					}
+					defer resp.Body.Close()
+					var out map[string]any
+					_ = json.NewDecoder(resp.Body).Decode(&out)
+					answers <- answer{key, resp.StatusCode, out}
+				}()
+			}
+		}
+	}
+	first := map[string]int{}
+	request := map[string]any{}
+	runs := map[string]string{}
+	for range 4 * n {
+		a := <-answers
+		require.Contains(t, []int{200, 202}, a.status, "%s: %v", a.key, a.body)
+		if a.status == 202 {
+			first[a.key]++
+		}
+		if prev, ok := request[a.key]; ok {
+			require.Equal(t, prev, a.body["request_id"], "%s: both answers name one request", a.key)
+			require.Equal(t, runs[a.key], fmt.Sprint(a.body["runs"]), a.key)
+		}
+		request[a.key], runs[a.key] = a.body["request_id"], fmt.Sprint(a.body["runs"])
+		require.Len(t, a.body["runs"], 1, "%s: %v", a.key, a.body)
+	}
+	require.Len(t, first, 2*n)
+	for k, c := range first {
+		require.Equal(t, 1, c, "%s: exactly one answer is the first", k)
+	}
+	for w, h := range hooks {
+		require.Equal(t, n, h.stored(t), "webhook %d", w)
+		f.waitExactly(t, auts[w], n)
+	}
+	var wrong int
+	require.NoError(t, f.env.App.Pool.QueryRow(context.Background(), `
+		SELECT count(*) FROM runs r JOIN webhook_requests q ON q.id = r.trigger_data->>'request_id'
+		WHERE r.automation_id = ANY($1)
+		  AND (q.body->>'n' IS DISTINCT FROM r.trigger_data->'body'->>'n'
+		       OR q.body->>'w' IS DISTINCT FROM r.trigger_data->'body'->>'w'
+		       OR NOT q.runs ? r.id)`, auts).Scan(&wrong))
+	require.Zero(t, wrong, "runs whose trigger data or request is another request's")
+}
+
+// TestWebhookRequestRetention: stored requests older than the retention
+// are deleted with the expired delivery ids; younger ones stay, and so
+// does every request whose delivery id is still remembered (7 days) even
+// when the retention is shorter.
+func TestWebhookRequestRetention(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	h := f.webhook(t, map[string]any{"auth": map[string]any{"mode": "hmac"}})
+	ctx := context.Background()
+	ids := make([]string, 4)
+	for i := range ids {
+		body := []byte(fmt.Sprintf(`{"n": %d}`, i))
+		status, ans, _ := h.post(t, "application/json", body, signed(t, h.secret, fmt.Sprintf("msg_ret_%d", i), time.Now(), body))
+		require.Equal(t, 202, status, "%v", ans)
+		ids[i] = ans["request_id"].(string)
+	}
+	pool := f.env.App.Pool
+	// 0 and 1: 40 days old, their delivery ids expired; 2: 3 days old.
+	_, err := pool.Exec(ctx, `UPDATE webhook_requests SET received_at = now() - interval '40 days' WHERE id = ANY($1)`, ids[:2])
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `UPDATE webhook_deliveries SET expires_at = now() - interval '33 days' WHERE request_id = ANY($1)`, ids[:2])
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `UPDATE webhook_requests SET received_at = now() - interval '3 days' WHERE id = $1`, ids[2])
+	require.NoError(t, err)
+	left := func() (reqs []string, deliveries int) {
+		rows, err := pool.Query(ctx, `SELECT id FROM webhook_requests WHERE webhook_id = $1 ORDER BY id`, h.id)
+		require.NoError(t, err)
+		for rows.Next() {
+			var id string
+			require.NoError(t, rows.Scan(&id))
+			reqs = append(reqs, id)
+		}
+		require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM webhook_deliveries WHERE webhook_id = $1`, h.id).Scan(&deliveries))
+		return reqs, deliveries
+	}
+	// A retention of one hour is raised to the 7 days of delivery ids.
+	n, err := f.env.App.Webhooks.DeleteExpiredRequests(ctx, time.Hour)
+	require.NoError(t, err)
+	require.Equal(t, 4, n, "2 requests and 2 delivery ids")
+	reqs, deliveries := left()
+	require.ElementsMatch(t, ids[2:], reqs)
+	require.Equal(t, 2, deliveries)
+	// With 30 days nothing more is due.
+	n, err = f.env.App.Webhooks.DeleteExpiredRequests(ctx, 720*time.Hour)
+	require.NoError(t, err)
+	require.Zero(t, n)
+	reqs, _ = left()
+	require.ElementsMatch(t, ids[2:], reqs)
+}

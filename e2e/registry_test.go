@@ -58,13 +58,27 @@ func TestRegistryExamplesValidate(t *testing.T) {
 		Properties struct {
 			Trigger struct{ OneOf []member } `json:"trigger"`
 			Steps   struct {
-				Items struct{ OneOf []member } `json:"items"`
+				Items struct {
+					Ref string `json:"$ref"`
+				} `json:"items"`
 			} `json:"steps"`
 		} `json:"properties"`
 	}
 	require.NoError(t, json.Unmarshal(doc.Components.Schemas["AutomationBody"], &body))
 	triggerMembers := memberNames(t, body.Properties.Trigger.OneOf, doc.Components.Schemas)
-	stepMembers := memberNames(t, body.Properties.Steps.Items.OneOf, doc.Components.Schemas)
+	// Steps are the component Step (groups hold steps again): a oneOf
+	// over the registry's actions and the two groups, which have no config.
+	var step struct{ OneOf []member }
+	require.Equal(t, "#/components/schemas/Step", body.Properties.Steps.Items.Ref)
+	require.NoError(t, json.Unmarshal(doc.Components.Schemas["Step"], &step))
+	var groups []string
+	for _, m := range step.OneOf {
+		if m.Properties.Config.Ref == "" {
+			groups = append(groups, m.Title)
+		}
+	}
+	require.ElementsMatch(t, []string{"if", "for_each"}, groups)
+	stepMembers := memberNames(t, step.OneOf[:len(step.OneOf)-len(groups)], doc.Components.Schemas)
 
 	kinds := f.env.App.Automations.Kinds()
 	require.NotEmpty(t, kinds.Triggers())

@@ -257,8 +257,8 @@ func TestRunListFilters(t *testing.T) {
 	f.waitExactly(t, good, 3)
 	f.waitExactly(t, failing, 3)
 	middle := time.Now().UTC()
-	f.env.JSON("POST", "/api/v1/automations/"+good+"/test", map[string]any{"record_id": recs[0]}, 202)
-	f.env.JSON("POST", "/api/v1/automations/"+good+"/test", map[string]any{"record_id": recs[1]}, 202)
+	f.env.JSON("POST", "/api/v1/automations/"+good+"/test", map[string]any{"mode": "live", "record_id": recs[0]}, 202)
+	f.env.JSON("POST", "/api/v1/automations/"+good+"/test", map[string]any{"mode": "live", "record_id": recs[1]}, 202)
 	f.waitExactly(t, good, 5)
 
 	ids := func(list map[string]any) []string {

@@ -6,8 +6,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestTestAutomation: POST /automations/{id}/test runs a disabled
-// automation for a chosen record, ignoring its conditions, as a test run.
+// TestTestAutomation: POST /automations/{id}/test in mode live runs a
+// disabled automation for a chosen record, ignoring its conditions, as a
+// test run.
 func TestTestAutomation(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
@@ -19,14 +20,15 @@ func TestTestAutomation(t *testing.T) {
 		"conditions": map[string]any{"match": "all", "rules": []any{map[string]any{"field": "Status", "op": "is", "value": "Done"}}},
 		"steps":      []any{webhookStep("notify", rcv.URL, nil)},
 	})
-	f.env.JSON("POST", "/api/v1/automations/"+aut+"/test", map[string]any{}, 422) // no record yet
+	f.env.JSON("POST", "/api/v1/automations/"+aut+"/test", map[string]any{"mode": "live"}, 422) // no record yet
 	first := f.create(t, map[string]any{"Name": "first", "Status": "Todo"})
 	second := f.create(t, map[string]any{"Name": "second", "Status": "Todo"})
 
-	run := f.env.JSON("POST", "/api/v1/automations/"+aut+"/test", map[string]any{"record_id": second}, 202)
+	run := f.env.JSON("POST", "/api/v1/automations/"+aut+"/test", map[string]any{"mode": "live", "record_id": second}, 202)
 	require.Equal(t, true, run["is_test"])
+	require.Equal(t, false, run["condition_trace"].(map[string]any)["passed"], "the conditions are ignored, their trace kept")
 	require.Equal(t, second, rcv.wait(t).Body["id"], "conditions do not stop a test run")
-	run = f.env.JSON("POST", "/api/v1/automations/"+aut+"/test", nil, 202)
+	run = f.env.JSON("POST", "/api/v1/automations/"+aut+"/test", map[string]any{"mode": "live"}, 202)
 	require.Equal(t, first, rcv.wait(t).Body["id"], "without record_id: the table's first record")
 	runs := f.waitRuns(t, aut, 2)
 	require.Len(t, runs, 2, "the disabled automation fired for nothing else")
@@ -34,5 +36,5 @@ func TestTestAutomation(t *testing.T) {
 		require.Equal(t, true, r["is_test"])
 		require.Equal(t, "succeeded", r["status"])
 	}
-	f.env.JSON("POST", "/api/v1/automations/"+aut+"/test", map[string]any{"record_id": "rec_nope"}, 422)
+	f.env.JSON("POST", "/api/v1/automations/"+aut+"/test", map[string]any{"mode": "live", "record_id": "rec_nope"}, 422)
 }

@@ -49,6 +49,12 @@ type Opts struct {
 	// RiverUI is the River UI handler (mounted at /riverui/ behind owner
 	// auth); nil leaves the path unserved.
 	RiverUI http.Handler
+	// Console is the runs console (mounted at /console/; its pages do
+	// their own session auth); nil leaves the path unserved.
+	Console http.Handler
+	// Sessions, when set, lets River UI also accept the console's session
+	// cookie (an owner reaching every base, or the admin token).
+	Sessions *auth.Sessions
 	// Ready reports whether the service can serve (database reachable,
 	// migrations current); /readyz answers 503 with its error otherwise.
 	Ready func(ctx context.Context) error
@@ -117,9 +123,13 @@ func New(opts Opts) *Server {
 	r.Handle("/docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	r.Mount("/docs/", v5emb.New("rowflow API", "/openapi.json", "/docs/"))
 	if opts.RiverUI != nil {
-		ui := riverUIAuth(opts.Tokens, opts.AdminToken, limits, opts.RiverUI)
+		ui := riverUIAuth(opts.Tokens, opts.Sessions, opts.AdminToken, limits, withConsoleLink(opts.RiverUI))
 		r.Handle("/riverui", http.RedirectHandler("/riverui/", http.StatusMovedPermanently))
 		r.Mount("/riverui/", ui)
+	}
+	if opts.Console != nil {
+		r.Handle("/console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
+		r.Handle("/console/*", consoleLoginLimit(limits, opts.Console))
 	}
 	// Unknown routes and wrong methods answer problem details too.
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {

@@ -92,9 +92,14 @@ func bearer(h string) (string, bool) {
 // (http.CrossOriginProtection); clients that send neither (curl, scripts)
 // are not browsers and go through.
 //
+// A browser logged in to the console (sessions non-nil) is let in by its
+// session cookie alone, under the same rule (an owner reaching every
+// base, or the admin token); the cookie is SameSite=Strict and the
+// cross-origin check above still applies.
+//
 // Failed passwords count against the client IP's failed-authentication
 // limit, as on the API.
-func riverUIAuth(tokens *auth.Tokens, adminToken string, limits *limiters, next http.Handler) http.Handler {
+func riverUIAuth(tokens *auth.Tokens, sessions *auth.Sessions, adminToken string, limits *limiters, next http.Handler) http.Handler {
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cross-origin request refused: River UI accepts changes only from its own pages", http.StatusForbidden)
@@ -103,6 +108,16 @@ func riverUIAuth(tokens *auth.Tokens, adminToken string, limits *limiters, next 
 		secret, ok := bearer(r.Header.Get("Authorization"))
 		if !ok {
 			_, secret, ok = r.BasicAuth()
+		}
+		if !ok && sessions != nil {
+			if sess, err := sessions.FromRequest(r); err == nil {
+				if p := sess.Principal; p.System || (p.Role == rowflow.RoleOwner && p.BaseIDs == nil) {
+					next.ServeHTTP(w, r)
+					return
+				}
+				http.Error(w, "River UI needs an owner token that reaches every base", http.StatusForbidden)
+				return
+			}
 		}
 		if ok {
 			ip := clientIP(r.RemoteAddr)

@@ -632,7 +632,7 @@ func fromSchema(reg huma.Registry, s *huma.Schema, ids map[string]string, depth 
 func findRun(t *testing.T, env *apptest.Env, automationID, tableID string, hasOp func(method, path string) bool) string {
 	t.Helper()
 	if hasOp("POST", "/api/v1/automations/{automation_id}/test") {
-		status, raw := do(t, env, "POST", "/api/v1/automations/"+automationID+"/test", admin, map[string]any{})
+		status, raw := do(t, env, "POST", "/api/v1/automations/"+automationID+"/test", admin, map[string]any{"mode": "live"})
 		if m := regexp.MustCompile(`"(run_[0-9a-z]+)"`).FindSubmatch(raw); status < 300 && m != nil {
 			return string(m[1])
 		}

@@ -35,32 +35,88 @@ func (TriggerIn) Schema(r huma.Registry) *huma.Schema {
 }
 
 // StepIn is one step in requests; its schema is a oneOf over the
-// registered action types.
+// registered action types and the two groups (if, for_each), whose steps
+// are steps again: it is registered once as the component "Step" and
+// referred to, so the recursion of groups is described.
 type StepIn automation.StepSpec
+
+// stepSchemaName is StepIn's component name.
+const stepSchemaName = "Step"
 
 // Schema implements huma.SchemaProvider.
 func (StepIn) Schema(r huma.Registry) *huma.Schema {
+	ref := &huma.Schema{Ref: "#/components/schemas/" + stepSchemaName}
+	if _, ok := r.Map()[stepSchemaName]; ok {
+		return ref
+	}
+	r.Map()[stepSchemaName] = &huma.Schema{} // refs to it resolve while it is built
 	retry := r.Schema(reflect.TypeOf(automation.RetrySpec{}), true, "")
 	cond := conditionSchema()
-	s := &huma.Schema{Description: "one step: a registered action type, its (templated) config, and optional if / on_error / retry"}
+	id := &huma.Schema{Type: huma.TypeString, Pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$", Description: "unique in the automation, groups included; templates refer to it as `{{steps.ID.output…}}`"}
+	onError := &huma.Schema{Type: huma.TypeString, Enum: []any{"stop", "continue"}, Default: "stop"}
+	steps := &huma.Schema{Type: huma.TypeArray, Items: ref}
+	s := &huma.Schema{Description: "one step: a registered action type, its (templated) config, and optional if / on_error / retry; or a group (if, for_each) of steps"}
 	for _, a := range schemaKinds().Actions() {
 		cfg := r.Schema(reflect.TypeOf(a.NewConfig()).Elem(), true, "")
 		s.OneOf = append(s.OneOf, &huma.Schema{
 			Type: huma.TypeObject, Title: a.Name(), Description: a.Summary(),
 			Properties: map[string]*huma.Schema{
-				"id":       {Type: huma.TypeString, Pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$", Description: "unique in the automation; templates refer to it as `{{steps.ID.output…}}`"},
+				"id":       id,
 				"type":     {Type: huma.TypeString, Enum: []any{a.Name()}},
 				"config":   cfg,
 				"if":       cond,
-				"on_error": {Type: huma.TypeString, Enum: []any{"stop", "continue"}, Default: "stop"},
+				"on_error": onError,
 				"retry":    retry,
 			},
 			Required:             []string{"id", "type", "config"},
 			AdditionalProperties: false,
 		})
 	}
-	return s
+	s.OneOf = append(s.OneOf, &huma.Schema{
+		Type: huma.TypeObject, Title: automation.StepIf,
+		Description: "a conditional group: the first branch whose condition holds runs its steps (`else: true` on the last branch: when none held). " +
+			"Branch conditions name paths of the run's data: `steps.find.output.count`, `item.fields.Status` (in a for_each), `trigger.body.x`, or a field of the trigger record. Output: `{branch}` (-1: none ran)",
+		Properties: map[string]*huma.Schema{
+			"id":   id,
+			"type": {Type: huma.TypeString, Enum: []any{automation.StepIf}},
+			"branches": {Type: huma.TypeArray, MinItems: intPtr(1), Items: &huma.Schema{
+				Type: huma.TypeObject,
+				Properties: map[string]*huma.Schema{
+					"if":    cond,
+					"else":  {Type: huma.TypeBoolean, Description: "the last branch, taken when no condition held"},
+					"steps": steps,
+				},
+				Required:             []string{"steps"},
+				AdditionalProperties: false,
+			}},
+			"if":       cond,
+			"on_error": onError,
+		},
+		Required:             []string{"id", "type", "branches"},
+		AdditionalProperties: false,
+	}, &huma.Schema{
+		Type: huma.TypeObject, Title: automation.StepForEach,
+		Description: "a repeating group: its steps run once per item of `items`, with `{{item}}` and `{{index}}`. " +
+			"Output: `{count, items: [{<inner step id>: <its output>}]}` (`{{steps.each.output.items[0].update.id}}`)",
+		Properties: map[string]*huma.Schema{
+			"id":          id,
+			"type":        {Type: huma.TypeString, Enum: []any{automation.StepForEach}},
+			"items":       {Description: "the list: a template such as `{{steps.find.output.records}}`, or a JSON list", Examples: []any{"{{steps.find.output.records}}"}},
+			"steps":       steps,
+			"concurrency": {Type: huma.TypeInteger, Minimum: floatPtr(1), Maximum: floatPtr(automation.MaxConcurrency), Default: 1, Description: "items worked on at once"},
+			"if":          cond,
+			"on_error":    onError,
+		},
+		Required:             []string{"id", "type", "items", "steps"},
+		AdditionalProperties: false,
+	})
+	r.Map()[stepSchemaName] = s
+	return ref
 }
+
+func intPtr(n int) *int { return &n }
+
+func floatPtr(f float64) *float64 { return &f }
 
 // ConditionIn is a condition group: {match, rules} or {formula}.
 type ConditionIn json.RawMessage
@@ -107,8 +163,12 @@ type AutomationBody struct {
 	Steps      *[]StepIn    `json:"steps,omitempty"`
 	// AutoDisableAfter is automation.AutomationInput's.
 	AutoDisableAfter *int `json:"auto_disable_after,omitempty" minimum:"0" maximum:"1000" doc:"disable the automation after this many consecutive failed runs (0: never, the default); the reason is shown as disabled_reason"`
+	// MaxSteps is automation.AutomationInput's.
+	MaxSteps *int `json:"max_steps,omitempty" minimum:"0" maximum:"100000" doc:"the most step executions one run may make, steps inside groups counted once per execution (0: the default, 1000); more fails the run"`
 	// AlertEmail is automation.AutomationInput's.
 	AlertEmail *string `json:"alert_email,omitempty" maxLength:"254" doc:"emailed when a run fails for good, through the server's SMTP server (ROWFLOW_SMTP_URL; without one no email is sent); \"\" removes it"`
+	// RecordSkippedRuns is automation.AutomationInput's.
+	RecordSkippedRuns *bool `json:"record_skipped_runs,omitempty" doc:"store events whose conditions fail as runs with status skipped and their condition_trace (default false)"`
 	// clearConditions is set by an explicit "conditions": null, which
 	// encoding/json cannot tell from an absent key.
 	clearConditions bool
@@ -134,7 +194,8 @@ func (b *AutomationBody) UnmarshalJSON(data []byte) error {
 
 // input converts the body to the runtime's input.
 func (b AutomationBody) input() automation.AutomationInput {
-	in := automation.AutomationInput{Name: b.Name, Enabled: b.Enabled, AutoDisableAfter: b.AutoDisableAfter, AlertEmail: b.AlertEmail}
+	in := automation.AutomationInput{Name: b.Name, Enabled: b.Enabled, AutoDisableAfter: b.AutoDisableAfter, AlertEmail: b.AlertEmail,
+		RecordSkippedRuns: b.RecordSkippedRuns, MaxSteps: b.MaxSteps}
 	if b.Trigger != nil {
 		t := automation.TriggerSpec(*b.Trigger)
 		in.Trigger = &t

@@ -88,28 +88,7 @@ func registerAutomations(api huma.API, h *handlers) {
 		return nil, nil
 	})
 
-	huma.Register(api, huma.Operation{
-		OperationID: "test-automation", Method: http.MethodPost, Path: "/api/v1/automations/{automation_id}/test",
-		Summary: "Test an automation: run it now for a record",
-		Description: "Starts a run as if the trigger had fired for record_id (default: the table's first record), even when the automation is disabled " +
-			"and whatever its conditions say. The steps run for real; the run is marked is_test. Answers the run as it starts; poll GET /runs/{run_id}.",
-		Tags: []string{"automations"}, DefaultStatus: http.StatusAccepted,
-	}, func(ctx context.Context, in *struct {
-		AutomationIDPath
-		Body *struct {
-			RecordID string `json:"record_id,omitempty" doc:"the record to run with; default the table's first record" example:"rec_01jd0000000000000000000000"`
-		} `required:"false"`
-	}) (*runBody, error) {
-		recordID := ""
-		if in.Body != nil {
-			recordID = in.Body.RecordID
-		}
-		r, err := h.auto.TestAutomation(ctx, in.AutomationID, recordID)
-		if err != nil {
-			return nil, h.problem(ctx, err)
-		}
-		return &runBody{Body: r}, nil
-	})
+	registerTest(api, h)
 
 	for _, sw := range []struct {
 		verb    string

@@ -48,7 +48,7 @@ func TestOperationExamples(t *testing.T) {
 	tok, _ := createToken(t, env, "viewer")
 	aut := doJSON(t, env, "POST", "/api/v1/bases/"+base+"/automations", map[string]any{"name": "a",
 		"trigger": map[string]any{"type": "record_created", "config": map[string]any{"table_id": table}}, "steps": []any{}}, 201)["id"].(string)
-	run := doJSON(t, env, "POST", "/api/v1/automations/"+aut+"/test", map[string]any{"record_id": rec}, 202)["id"].(string)
+	run := doJSON(t, env, "POST", "/api/v1/automations/"+aut+"/test", map[string]any{"mode": "live", "record_id": rec}, 202)["id"].(string)
 	// The newer resources: a user with a token of theirs (notifications
 	// and /me answer for a token's user) and a notification, an incoming
 	// webhook with a stored request, a connection, and a button field.

@@ -3,7 +3,6 @@ package outbound
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -143,13 +142,6 @@ func (e *DeliveryError) Unwrap() error { return e.Err }
 // never followed, whatever c's CheckRedirect. A bad URL (not http/https, no
 // host) or bad header is non-retryable; so is a refusal by the Guard.
 func Deliver(ctx context.Context, c *http.Client, r Request) (*Response, error) {
-	if err := ValidateURL(r.URL); err != nil {
-		return nil, &DeliveryError{Err: err}
-	}
-	method := strings.ToUpper(strings.TrimSpace(r.Method))
-	if method == "" {
-		method = http.MethodPost
-	}
 	timeout := r.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -169,49 +161,9 @@ func Deliver(ctx context.Context, c *http.Client, r Request) (*Response, error) 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	var body io.Reader
-	if r.Body != nil {
-		body = bytes.NewReader(r.Body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, r.URL, body)
+	req, err := buildRequest(ctx, r)
 	if err != nil {
-		if !validToken(method) {
-			return nil, &DeliveryError{Err: fmt.Errorf("outbound: invalid method %q", method)}
-		}
-		return nil, &DeliveryError{Err: errors.New("outbound: cannot build request")}
-	}
-	for k, v := range r.Headers {
-		if !validToken(k) {
-			return nil, &DeliveryError{Err: fmt.Errorf("outbound: invalid header name %q", k)}
-		}
-		if !validHeaderValue(v) {
-			return nil, &DeliveryError{Err: fmt.Errorf("outbound: invalid value for header %q", k)}
-		}
-		req.Header.Set(k, v)
-	}
-	if r.Body != nil && req.Header.Get("Content-Type") == "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if req.Header.Get("User-Agent") == "" {
-		req.Header.Set("User-Agent", userAgent)
-	}
-
-	msgID := r.MsgID
-	if msgID == "" {
-		msgID = "msg_" + rand.Text()
-	} else if !validHeaderValue(msgID) {
-		return nil, &DeliveryError{Err: errors.New("outbound: invalid message id")}
-	}
-	ts := r.Timestamp
-	if ts.IsZero() {
-		ts = time.Now()
-	}
-	req.Header.Set(HeaderID, msgID)
-	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts.Unix(), 10))
-	if r.Secret != "" {
-		req.Header.Set(HeaderSignature, Sign(r.Secret, msgID, ts, r.Body))
-	} else {
-		req.Header.Del(HeaderSignature)
+		return nil, err
 	}
 
 	resp, err := cc.Do(req)

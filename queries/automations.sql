@@ -59,6 +59,11 @@ UPDATE automations SET auto_disable_after = $2 WHERE id = $1;
 -- alert_email of an automation (NULL: none).
 UPDATE automations SET alert_email = $2 WHERE id = $1;
 
+-- name: SetAutomationRecordSkippedRuns :exec
+-- record_skipped_runs of an automation: events whose conditions fail are
+-- stored as skipped runs with their trace. (The update bumps the table's
+-- automations_version, 00004: writers match against the new setting.)
+UPDATE automations SET record_skipped_runs = $2 WHERE id = $1 AND record_skipped_runs <> $2;
 -- name: SetAutomationCreatedBy :exec
 -- The user who created an automation (its owner).
 UPDATE automations SET created_by = $2 WHERE id = $1;
@@ -82,3 +87,7 @@ DELETE FROM automation_failures WHERE automation_id = $1;
 -- Disables an enabled automation with its reason (no row: already disabled).
 UPDATE automations SET enabled = false, disabled_reason = $2, updated_at = now()
 WHERE id = $1 AND enabled RETURNING *;
+
+-- name: SetAutomationMaxSteps :exec
+-- max_steps of an automation (NULL: the default).
+UPDATE automations SET max_steps = $2 WHERE id = $1;

@@ -26,7 +26,8 @@ WITH tv AS (
     RETURNING *
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT jsonb_set(sqlc.arg(event_args)::jsonb, '{automations_version}', to_jsonb((SELECT tv.automations_version FROM tv))), 'record_event', sqlc.arg(event_max_attempts)::smallint, 1, 'default',
+    SELECT jsonb_set(sqlc.arg(event_args)::jsonb, '{automations_version}', to_jsonb((SELECT tv.automations_version FROM tv))), 'record_event', sqlc.arg(event_max_attempts)::smallint,
+           CASE WHEN (sqlc.arg(event_args)::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default',
            (CASE WHEN sqlc.arg(event_scheduled_at)::timestamptz = '0001-01-01 00:00:00+00' THEN 'available' ELSE 'scheduled' END)::river_job_state,
            CASE WHEN sqlc.arg(event_scheduled_at)::timestamptz = '0001-01-01 00:00:00+00' THEN now() ELSE sqlc.arg(event_scheduled_at)::timestamptz END,
            '{}', '{}'
@@ -109,23 +110,29 @@ WITH tv AS (
            unnest(sqlc.arg(depths)::int[]) AS depth, unnest(sqlc.arg(origin_run_ids)::text[]) AS origin_run_id,
            unnest(sqlc.arg(event_keys)::text[]) AS event_key,
            unnest(sqlc.arg(job_args)::text[]) AS job_args, unnest(sqlc.arg(job_max_attempts)::int[]) AS job_max_attempts,
-           unnest(sqlc.arg(job_scheduled_at)::timestamptz[]) AS job_scheduled_at
+           unnest(sqlc.arg(job_scheduled_at)::timestamptz[]) AS job_scheduled_at,
+           unnest(sqlc.arg(condition_traces)::text[]) AS condition_trace
 ), ins AS (
-    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at)
+    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, condition_trace)
     SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data::jsonb, r.status,
            nullif(r.error, ''), r.depth, nullif(r.origin_run_id, ''), false, r.event_key,
            r.at, CASE WHEN r.status <> 'queued' THEN r.at END,
            CASE WHEN r.status NOT IN ('queued', 'running') THEN r.at END,
-           CASE WHEN r.status = 'running' THEN r.job_scheduled_at END
+           CASE WHEN r.status = 'running' THEN r.job_scheduled_at END,
+           nullif(r.condition_trace, '')::jsonb
     -- One clock reading per run for created_at, started_at and finished_at,
     -- so a run never starts before it was created.
     FROM (SELECT r.*, clock_timestamp() AS at FROM r) r
     WHERE EXISTS (SELECT 1 FROM tv)
+    -- In one order (automation, status): the stats rollup rows the triggers
+    -- of runs inserted already ended upsert are locked in that order by
+    -- every statement, so two cannot deadlock (migration 00150).
+    ORDER BY r.automation_id, r.status
     ON CONFLICT (automation_id, event_key) DO NOTHING
     RETURNING id, status
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, 1, 'default', 'available', now(), '{}', '{}'
+    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, CASE WHEN (r.job_args::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default', 'available', now(), '{}', '{}'
     FROM ins JOIN r ON r.id = ins.id
     WHERE ins.status = 'queued'
     RETURNING id, args->>'run_id' AS run_id

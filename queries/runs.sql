@@ -1,6 +1,15 @@
 -- name: GetRun :one
 SELECT * FROM runs WHERE id = $1;
 
+-- name: LastRealTrigger :one
+-- The trigger data of an automation's newest run that is not a test run
+-- (a dry run's sample when none is given; skipped runs count: they are
+-- real events too).
+SELECT trigger_data FROM runs
+WHERE automation_id = $1 AND NOT is_test
+ORDER BY created_at DESC, id DESC
+LIMIT 1;
+
 -- name: GetRunForUpdate :one
 SELECT * FROM runs WHERE id = $1 FOR UPDATE;
 
@@ -42,7 +51,7 @@ WHERE id = sqlc.arg(id) AND status IN ('queued', 'running', 'waiting');
 
 -- name: ReopenFailedRun :execrows
 -- Puts a failed run back to running for a retry from step step_index:
--- that step's row is deleted (its job re-executes it from scratch), the
+-- that step's row is deleted (a group's: see del) (its job re-executes it from scratch), the
 -- rows of the steps before it stay (their outputs feed the templates and
 -- their side effects are not repeated). 0 rows: the run is not failed.
 WITH run AS (
@@ -50,7 +59,17 @@ WITH run AS (
     WHERE id = sqlc.arg(id) AND status = 'failed'
     RETURNING id
 ), del AS (
-    DELETE FROM run_steps s USING run WHERE s.run_id = run.id AND s.step_index >= sqlc.arg(step_index)::int
+    -- A group that failed keeps the rows of the steps inside it that
+    -- succeeded or were skipped, and its own row (reopened below: its
+    -- branch or items stay as chosen): the retry resumes inside it.
+    DELETE FROM run_steps s USING run WHERE s.run_id = run.id
+      AND (s.step_index > sqlc.arg(step_index)::int
+           OR (s.step_index = sqlc.arg(step_index)::int AND NOT (s.path = '' AND s.type IN ('if', 'for_each'))
+               AND (s.path = '' OR s.status NOT IN ('succeeded', 'skipped'))))
+    RETURNING s.run_id
+), reopen AS (
+    UPDATE run_steps s SET status = 'running', error = NULL, finished_at = NULL FROM run
+    WHERE s.run_id = run.id AND s.step_index = sqlc.arg(step_index)::int AND s.path = '' AND s.type IN ('if', 'for_each')
     RETURNING s.run_id
 )
 SELECT count(*) FROM run;
@@ -59,10 +78,73 @@ SELECT count(*) FROM run;
 UPDATE runs SET replay_of = sqlc.arg(replay_of)::text WHERE id = sqlc.arg(id);
 
 -- name: ListRunSteps :many
-SELECT * FROM run_steps WHERE run_id = $1 ORDER BY step_index;
+-- Every row of a run — top-level steps and the steps run inside groups —
+-- in the order they ran (run detail).
+SELECT * FROM run_steps WHERE run_id = $1 ORDER BY step_index, ordinal;
 
 -- name: ListRunStepsOfRuns :many
-SELECT * FROM run_steps WHERE run_id = ANY (sqlc.arg(run_ids)::text[]) ORDER BY run_id, step_index;
+-- The top-level steps of runs (run lists); the steps run inside groups
+-- are in each run's detail (ListRunSteps): a for_each over 1,000 items
+-- would make a list of 50 runs 50,000 rows.
+SELECT * FROM run_steps WHERE run_id = ANY (sqlc.arg(run_ids)::text[]) AND path = '' ORDER BY run_id, step_index;
+
+-- name: ListRunStepOutputs :many
+-- The rows of a run whose outputs templates see by step id
+-- ({{steps.<id>.output}}): top-level steps and steps inside if branches,
+-- not those run for one for_each item (path with "[": their outputs are
+-- the for_each's output.items).
+SELECT * FROM run_steps WHERE run_id = $1 AND position('[' in path) = 0 ORDER BY step_index, ordinal;
+
+-- name: ListGroupSteps :many
+-- The rows of the steps run inside top-level group step_index (path <> '').
+SELECT * FROM run_steps WHERE run_id = sqlc.arg(run_id) AND step_index = sqlc.arg(step_index)::int AND path <> '' ORDER BY ordinal;
+
+-- name: SaveGroupStepsDone :execrows
+-- Writes the final rows (succeeded, first attempt) of a batch of steps run
+-- inside a group in one transaction (automation/group_batch.go), only
+-- while the run is in flight and none of them has a row yet: fewer rows
+-- written than given tells the caller to roll back (a concurrent
+-- execution, or the run ended). Asynchronous commit, as SaveGroupStep.
+INSERT INTO run_steps (run_id, step_index, path, parent, item_index, ordinal, step_id, type, status, attempts, snoozes, input, output, started_at, finished_at)
+SELECT sqlc.arg(run_id)::text, sqlc.arg(step_index)::int, u.path, u.parent, u.item_index, u.ordinal, u.step_id, u.type, 'succeeded', 1, 0,
+       u.input::jsonb, u.output::jsonb, u.started_at, clock_timestamp()
+FROM (SELECT set_config('synchronous_commit', 'off', true)) async,
+     (SELECT unnest(sqlc.arg(paths)::text[]) AS path, unnest(sqlc.arg(parents)::text[]) AS parent,
+             unnest(sqlc.arg(item_indexes)::int[]) AS item_index, unnest(sqlc.arg(ordinals)::int[]) AS ordinal,
+             unnest(sqlc.arg(step_ids)::text[]) AS step_id, unnest(sqlc.arg(types)::text[]) AS type,
+             unnest(sqlc.arg(inputs)::text[]) AS input, unnest(sqlc.arg(outputs)::text[]) AS output,
+             unnest(sqlc.arg(started_ats)::timestamptz[]) AS started_at) u
+WHERE EXISTS (SELECT 1 FROM runs r WHERE r.id = sqlc.arg(run_id)::text AND r.status IN ('queued', 'running', 'waiting'))
+ON CONFLICT (run_id, step_index, path) DO NOTHING;
+
+-- name: CountRunActions :one
+-- How many steps a run has executed so far (groups themselves not
+-- counted): the max_steps cap's count.
+SELECT count(*)::int FROM run_steps WHERE run_id = $1 AND type NOT IN ('if', 'for_each');
+
+-- name: SaveGroupStep :execrows
+-- Writes the row of a step inside a group (path <> '') unless it is
+-- already final, as UpsertRunStep does for top-level steps, and only while
+-- the run is still in flight: 0 rows tells the execution to stop — a
+-- second, concurrent execution finished the step, or the run ended
+-- (cancelled). finished_at is set for a final status; an absent input
+-- keeps the stored one (a group's items). The commit is asynchronous, as
+-- FinishStep's (with the record writes of a record action in the same
+-- transaction): a PostgreSQL crash can only lose steps the resumed walk
+-- runs again, with the same idempotency keys.
+INSERT INTO run_steps (run_id, step_index, path, parent, item_index, ordinal, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at)
+SELECT sqlc.arg(run_id)::text, sqlc.arg(step_index)::int, sqlc.arg(path)::text, sqlc.narg(parent)::text, sqlc.narg(item_index)::int, sqlc.arg(ordinal)::int,
+       sqlc.arg(step_id)::text, sqlc.arg(type)::text, sqlc.arg(status)::text, sqlc.arg(attempts)::int, sqlc.arg(snoozes)::int,
+       sqlc.narg(input)::jsonb, sqlc.narg(output)::jsonb, sqlc.narg(error)::text, sqlc.arg(started_at)::timestamptz,
+       CASE WHEN sqlc.arg(status)::text IN ('succeeded', 'failed', 'skipped') THEN clock_timestamp() END,
+       sqlc.narg(next_attempt_at)::timestamptz
+FROM (SELECT set_config('synchronous_commit', 'off', true)) async
+WHERE EXISTS (SELECT 1 FROM runs r WHERE r.id = sqlc.arg(run_id)::text AND r.status IN ('queued', 'running', 'waiting'))
+ON CONFLICT (run_id, step_index, path) DO UPDATE
+SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = coalesce(EXCLUDED.input, run_steps.input),
+    output = EXCLUDED.output, error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at),
+    finished_at = EXCLUDED.finished_at, next_attempt_at = EXCLUDED.next_attempt_at
+WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped');
 
 -- name: UpsertRunStep :execrows
 -- Writes a step's row unless it is already final: a final row is the
@@ -70,7 +152,7 @@ SELECT * FROM run_steps WHERE run_id = ANY (sqlc.arg(run_ids)::text[]) ORDER BY 
 -- execution of the same step that it lost.
 INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at, next_attempt_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-ON CONFLICT (run_id, step_index) DO UPDATE
+ON CONFLICT (run_id, step_index, path) DO UPDATE
 SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
     error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
     next_attempt_at = EXCLUDED.next_attempt_at
@@ -84,7 +166,7 @@ WHERE run_steps.status NOT IN ('succeeded', 'failed', 'skipped');
 UPDATE runs SET status = 'running', started_at = coalesce(started_at, clock_timestamp()), resume_at = NULL
 WHERE id = sqlc.arg(id) AND status IN ('queued', 'running', 'waiting')
 RETURNING id, automation_id, version, base_id, trigger_type, trigger_data, depth,
-    coalesce((SELECT s.status FROM run_steps s WHERE s.run_id = runs.id AND s.step_index = sqlc.arg(step_index)::int), '')::text AS step_status;
+    coalesce((SELECT s.status FROM run_steps s WHERE s.run_id = runs.id AND s.step_index = sqlc.arg(step_index)::int AND s.path = ''), '')::text AS step_status;
 
 -- name: StartRuns :many
 -- Inserts matched runs and their first steps' jobs in ONE statement (one
@@ -114,23 +196,29 @@ WITH claim AS (
            unnest(sqlc.arg(depths)::int[]) AS depth, unnest(sqlc.arg(origin_run_ids)::text[]) AS origin_run_id,
            unnest(sqlc.arg(is_tests)::bool[]) AS is_test, unnest(sqlc.arg(event_keys)::text[]) AS event_key,
            unnest(sqlc.arg(job_args)::text[]) AS job_args, unnest(sqlc.arg(job_max_attempts)::int[]) AS job_max_attempts,
-           unnest(sqlc.arg(job_scheduled_at)::timestamptz[]) AS job_scheduled_at
+           unnest(sqlc.arg(job_scheduled_at)::timestamptz[]) AS job_scheduled_at,
+           unnest(sqlc.arg(condition_traces)::text[]) AS condition_trace
 ), ins AS (
-    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at)
+    INSERT INTO runs (id, automation_id, version, base_id, trigger_type, trigger_data, status, error, depth, origin_run_id, is_test, event_key, created_at, started_at, finished_at, backstop_at, condition_trace)
     SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data::jsonb, r.status,
            nullif(r.error, ''), r.depth, nullif(r.origin_run_id, ''), r.is_test, r.event_key,
            r.at, CASE WHEN r.status <> 'queued' THEN r.at END,
            CASE WHEN r.status NOT IN ('queued', 'running') THEN r.at END,
-           CASE WHEN r.status = 'running' THEN r.job_scheduled_at END
+           CASE WHEN r.status = 'running' THEN r.job_scheduled_at END,
+           nullif(r.condition_trace, '')::jsonb
     -- One clock reading per run for created_at, started_at and finished_at,
     -- so a run never starts before it was created.
     FROM (SELECT r.*, clock_timestamp() AS at FROM r) r
     WHERE sqlc.arg(event_job_id)::bigint = 0 OR EXISTS (SELECT 1 FROM claim)
+    -- In one order (automation, status): the stats rollup rows the triggers
+    -- of runs inserted already ended upsert are locked in that order by
+    -- every statement, so two cannot deadlock (migration 00150).
+    ORDER BY r.automation_id, r.status
     ON CONFLICT (automation_id, event_key) DO NOTHING
     RETURNING id, status
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, 1, 'default',
+    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, CASE WHEN (r.job_args::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default',
            'available', greatest(now(), r.job_scheduled_at), '{}', '{}'
     FROM ins JOIN r ON r.id = ins.id
     WHERE ins.status = 'queued'
@@ -162,7 +250,7 @@ WITH step AS (
     SELECT sqlc.arg(run_id)::text, sqlc.arg(step_index)::int, sqlc.arg(step_id)::text, sqlc.arg(type)::text, sqlc.arg(status)::text,
            sqlc.arg(attempts)::int, sqlc.arg(snoozes)::int, sqlc.narg(input)::jsonb, sqlc.narg(output)::jsonb,
            sqlc.narg(error)::text, sqlc.arg(started_at)::timestamptz, clock_timestamp()
-    ON CONFLICT (run_id, step_index) DO UPDATE
+    ON CONFLICT (run_id, step_index, path) DO UPDATE
     SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
         error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
         next_attempt_at = NULL
@@ -183,7 +271,8 @@ WITH step AS (
     -- No next step for a run cancelled meanwhile (its job would find the
     -- run ended anyway: StartRun).
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT sqlc.arg(next_args)::jsonb, 'run_step', sqlc.arg(next_max_attempts)::smallint, 1, 'default', 'available',
+    SELECT sqlc.arg(next_args)::jsonb, 'run_step', sqlc.arg(next_max_attempts)::smallint,
+           CASE WHEN (sqlc.arg(next_args)::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default', 'available',
            greatest(now(), sqlc.arg(next_scheduled_at)::timestamptz), '{}', '{}'
     FROM step WHERE sqlc.arg(next_args)::jsonb IS NOT NULL
       AND EXISTS (SELECT 1 FROM runs c WHERE c.id = sqlc.arg(run_id)::text AND c.status IN ('queued', 'running', 'waiting'))
@@ -221,7 +310,7 @@ WITH run AS (
            sqlc.arg(attempts)::int, sqlc.arg(snoozes)::int, sqlc.narg(input)::jsonb, sqlc.narg(output)::jsonb,
            sqlc.narg(error)::text, sqlc.arg(started_at)::timestamptz, clock_timestamp()
     FROM run
-    ON CONFLICT (run_id, step_index) DO UPDATE
+    ON CONFLICT (run_id, step_index, path) DO UPDATE
     SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
         error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
         next_attempt_at = NULL
@@ -229,7 +318,8 @@ WITH run AS (
     RETURNING run_id
 ), next AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT sqlc.arg(next_args)::jsonb, 'run_step', sqlc.arg(next_max_attempts)::smallint, 1, 'default', 'available',
+    SELECT sqlc.arg(next_args)::jsonb, 'run_step', sqlc.arg(next_max_attempts)::smallint,
+           CASE WHEN (sqlc.arg(next_args)::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default', 'available',
            greatest(now(), sqlc.arg(next_scheduled_at)::timestamptz), '{}', '{}'
     FROM step WHERE sqlc.arg(next_args)::jsonb IS NOT NULL
       AND EXISTS (SELECT 1 FROM runs c WHERE c.id = sqlc.arg(run_id)::text AND c.status IN ('queued', 'running', 'waiting'))
@@ -250,7 +340,7 @@ WITH run AS (
     RETURNING id
 )
 INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, attempt, attempted_at, errors, metadata, tags)
-SELECT sqlc.arg(args)::jsonb, 'run_step', sqlc.arg(max_attempts)::smallint, 1, 'default', sqlc.arg(state)::text::river_job_state,
+SELECT sqlc.arg(args)::jsonb, 'run_step', sqlc.arg(max_attempts)::smallint, CASE WHEN (sqlc.arg(args)::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default', sqlc.arg(state)::text::river_job_state,
        sqlc.arg(scheduled_at)::timestamptz, sqlc.arg(attempt)::smallint, sqlc.narg(attempted_at)::timestamptz,
        sqlc.narg(errors)::jsonb[], sqlc.arg(metadata)::jsonb, '{}'
 FROM run;

@@ -61,3 +61,8 @@ WHERE runs.automation_id = sqlc.arg(automation_id)::text AND runs.status = 'queu
   AND runs.event_key LIKE 'sched:%'
   AND EXISTS (SELECT 1 FROM automation_versions v WHERE v.automation_id = runs.automation_id
               AND v.version = sqlc.arg(version)::int AND jsonb_array_length(v.definition->'steps') > 0);
+
+-- name: ScheduleLastFire :one
+-- An automation's schedule's last fire time (NULL: not fired yet; no
+-- row: the automation is disabled, or not scheduled).
+SELECT last_fire_at FROM automation_schedules WHERE automation_id = $1;

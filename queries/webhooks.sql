@@ -28,28 +28,33 @@ WHERE d.webhook_id = $1 AND d.delivery_id = $2;
 -- name: PruneDeliveries :execrows
 DELETE FROM webhook_deliveries WHERE ctid = ANY (ARRAY(SELECT ctid FROM webhook_deliveries WHERE expires_at <= now() LIMIT 1000));
 
--- name: InsertClaimedWebhookRequest :one
--- Stores a request and, when it has a delivery id, remembers the id for
--- it in the same statement — unless a live entry has the id: then nothing
--- is written and stored is 0 (the caller rolls back and answers with that
--- entry's request). An expired entry is taken over. A concurrent first
--- delivery of the same id is waited for (the insert's conflict check).
-WITH claim AS (
-    INSERT INTO webhook_deliveries (webhook_id, delivery_id, request_id, expires_at)
-    SELECT sqlc.arg(webhook_id), sqlc.arg(delivery_id)::text, sqlc.arg(id), sqlc.arg(expires_at)
-    WHERE sqlc.arg(delivery_id)::text <> ''
-    ON CONFLICT (webhook_id, delivery_id) DO UPDATE
-    SET request_id = EXCLUDED.request_id, expires_at = EXCLUDED.expires_at
-    WHERE webhook_deliveries.expires_at <= now()
-    RETURNING request_id
-), ins AS (
-    INSERT INTO webhook_requests (id, webhook_id, method, content_type, headers, query, raw_body, body, delivery_id, replay_of, runs)
-    SELECT sqlc.arg(id), sqlc.arg(webhook_id), sqlc.arg(method), sqlc.arg(content_type), sqlc.arg(headers), sqlc.arg(query),
-           sqlc.arg(raw_body), sqlc.narg(body), nullif(sqlc.arg(delivery_id)::text, ''), sqlc.narg(replay_of), sqlc.arg(runs)
-    WHERE sqlc.arg(delivery_id)::text = '' OR EXISTS (SELECT 1 FROM claim)
-    RETURNING id
-)
-SELECT count(*)::int AS stored FROM ins;
+-- name: ClaimWebhookDeliveries :many
+-- Claims the delivery ids of a batch of requests (group commit, one per
+-- webhook and id, in a fixed order so concurrent batches cannot deadlock)
+-- and returns the ids claimed; an id with a live entry is not returned
+-- (the caller answers it with that entry's request). An expired entry is
+-- taken over; a concurrent first delivery is waited for.
+INSERT INTO webhook_deliveries (webhook_id, delivery_id, request_id, expires_at)
+SELECT t.w, t.d, t.r, sqlc.arg(expires_at)
+FROM (SELECT unnest(sqlc.arg(webhook_ids)::text[]) AS w, unnest(sqlc.arg(delivery_ids)::text[]) AS d,
+             unnest(sqlc.arg(request_ids)::text[]) AS r) AS t
+ORDER BY t.w, t.d
+ON CONFLICT (webhook_id, delivery_id) DO UPDATE
+SET request_id = EXCLUDED.request_id, expires_at = EXCLUDED.expires_at
+WHERE webhook_deliveries.expires_at <= now()
+RETURNING request_id;
+
+-- name: InsertWebhookRequests :exec
+-- Stores a batch of requests whose delivery ids (if any) were claimed in
+-- the same transaction. bodies, delivery_ids, replay_ofs: '' for none.
+INSERT INTO webhook_requests (id, webhook_id, method, content_type, headers, query, raw_body, body, delivery_id, replay_of, runs)
+SELECT t.i, t.w, t.m, t.ct, t.h::jsonb, t.q::jsonb, t.rb, nullif(t.b, '')::jsonb, nullif(t.d, ''), nullif(t.ro, ''), t.r::jsonb
+FROM (SELECT unnest(sqlc.arg(ids)::text[]) AS i, unnest(sqlc.arg(webhook_ids)::text[]) AS w,
+             unnest(sqlc.arg(methods)::text[]) AS m, unnest(sqlc.arg(content_types)::text[]) AS ct,
+             unnest(sqlc.arg(headers)::text[]) AS h, unnest(sqlc.arg(queries)::text[]) AS q,
+             unnest(sqlc.arg(raw_bodies)::bytea[]) AS rb, unnest(sqlc.arg(bodies)::text[]) AS b,
+             unnest(sqlc.arg(delivery_ids)::text[]) AS d, unnest(sqlc.arg(replay_ofs)::text[]) AS ro,
+             unnest(sqlc.arg(runs)::text[]) AS r) AS t;
 
 -- name: GetWebhookRequest :one
 SELECT * FROM webhook_requests WHERE id = $1 AND webhook_id = $2;
@@ -61,3 +66,17 @@ WHERE webhook_id = sqlc.arg(webhook_id)
        OR (received_at, id) < (sqlc.narg(before_received)::timestamptz, sqlc.arg(before_id)::text))
 ORDER BY received_at DESC, id DESC
 LIMIT sqlc.arg(lim);
+
+-- name: DeleteExpiredWebhookRequests :one
+-- Deletes at most lim stored requests received before before (the
+-- retention sweep), and the expired delivery ids.
+WITH gone AS (
+    DELETE FROM webhook_requests WHERE ctid = ANY (ARRAY(
+        SELECT o.ctid FROM webhook_requests o WHERE o.received_at < sqlc.arg(before)::timestamptz ORDER BY o.received_at LIMIT sqlc.arg(lim)::int))
+    RETURNING 1
+), pruned AS (
+    DELETE FROM webhook_deliveries WHERE ctid = ANY (ARRAY(
+        SELECT e.ctid FROM webhook_deliveries e WHERE e.expires_at <= now() LIMIT sqlc.arg(lim)::int))
+    RETURNING 1
+)
+SELECT ((SELECT count(*) FROM gone) + (SELECT count(*) FROM pruned))::int AS deleted;

@@ -191,3 +191,28 @@ func (s *Service) NextFires(cron, every, timeZone string, now time.Time, n int) 
 	}
 	return sched.NextN(now, n), sched.Location()
 }
+
+// TestFire is the trigger data of a test of automationID's schedule
+// (kind.Tester of scheduled): its last fire, or — when it has not fired
+// yet (or is disabled, so it keeps no row) — its next fire after now.
+func (s *Service) TestFire(ctx context.Context, automationID, triggerType, cron, every, timeZone string, now time.Time) (map[string]any, error) {
+	last, err := s.q.ScheduleLastFire(ctx, automationID)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("reading the schedule of %s: %w", automationID, err)
+	}
+	if timeZone == "" {
+		timeZone = "UTC"
+	}
+	f := Fire{AutomationID: automationID, TriggerType: triggerType, TimeZone: timeZone}
+	if last != nil {
+		f.ScheduledFor = *last
+	} else {
+		next, _ := s.NextFires(cron, every, timeZone, now, 1)
+		if len(next) == 0 {
+			return nil, fmt.Errorf("schedule of %s: no fire time", automationID)
+		}
+		f.ScheduledFor = next[0]
+	}
+	f.FiredAt = f.ScheduledFor
+	return f.Data(), nil
+}

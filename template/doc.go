@@ -26,6 +26,8 @@
 //	run       the run (id, …)
 //	now       the time the step started; takes no further segments
 //	record    the record the automation works on, when there is one
+//	item      inside a for_each group: the item this pass works on
+//	index     inside a for_each group: the item's index (from 0); no further segments
 //
 // A token may end with a default, used when its path does not resolve:
 // `{{trigger.body.note | default: ""}}`, `{{trigger.record.fields.Amount |

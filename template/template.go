@@ -15,7 +15,9 @@ const MaxTokens = 100
 
 // Roots lists the names a token's path may start with, in documentation
 // order. The slice is the caller's.
-func Roots() []string { return []string{"trigger", "steps", "run", "now", "record"} }
+func Roots() []string {
+	return []string{"trigger", "steps", "run", "now", "record", "item", "index"}
+}
 
 // Error is a syntax error in one string: Pos is the byte offset of the
 // offending token or character, Msg a short sentence.
@@ -182,6 +184,8 @@ func lexToken(s string, open int) (*token, int, error) {
 	switch {
 	case root == "now" && len(tok.path) > 1:
 		return nil, 0, &Error{Pos: rootPos, Msg: `"now" takes no path`}
+	case root == "index" && len(tok.path) > 1:
+		return nil, 0, &Error{Pos: rootPos, Msg: `"index" takes no path`}
 	case root == "steps" && len(tok.path) < 2:
 		return nil, 0, &Error{Pos: rootPos, Msg: `"steps" needs a step id, as in steps.<id>.output`}
 	}
@@ -218,7 +222,7 @@ func lexDefault(s string, i int, tok *token) (int, error) {
 
 func isRoot(s string) bool {
 	switch s {
-	case "trigger", "steps", "run", "now", "record":
+	case "trigger", "steps", "run", "now", "record", "item", "index":
 		return true
 	}
 	return false

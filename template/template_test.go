@@ -307,7 +307,7 @@ func TestCheckValueEmptyBase(t *testing.T) {
 	var pe *PathError
 	require.ErrorAs(t, err, &pe)
 	require.Equal(t, "[0]", pe.Path)
-	require.Equal(t, `[0]: position 2: unknown root "x" (want one of: trigger, steps, run, now, record)`, err.Error())
+	require.Equal(t, `[0]: position 2: unknown root "x" (want one of: trigger, steps, run, now, record, item, index)`, err.Error())
 }
 
 func TestStepRefs(t *testing.T) {
@@ -337,7 +337,7 @@ func TestStepRefs(t *testing.T) {
 func TestRoots(t *testing.T) {
 	t.Parallel()
 	r := Roots()
-	require.Equal(t, []string{"trigger", "steps", "run", "now", "record"}, r)
+	require.Equal(t, []string{"trigger", "steps", "run", "now", "record", "item", "index"}, r)
 	r[0] = "changed"
 	require.Equal(t, "trigger", Roots()[0])
 }

@@ -3,7 +3,6 @@ package webhook
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"mime"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"golang.org/x/time/rate"
 
 	"github.com/rowflow/rowflow"
@@ -43,9 +41,6 @@ type Answer struct {
 	Runs      []string `json:"runs"`
 	Repeat    bool     `json:"-"`
 }
-
-// errRepeat rolls back the transaction of a delivery seen before.
-var errRepeat = errors.New("delivery seen before")
 
 // RateLimitedError is the answer to a request over its webhook's rate:
 // 429 with Retry-After.
@@ -90,7 +85,8 @@ func (s *Service) Receive(ctx context.Context, id string, req Request) (Answer, 
 	}
 	in := stored{webhook: w, method: req.Method, contentType: ct, headers: headerMap(req.Header), query: valuesMap(req.Query),
 		raw: req.Body, body: body, delivery: delivery}
-	ans, err := s.store(ctx, in)
+	s.prepare(ctx, &in)
+	ans, err := s.ingest(ctx, in)
 	if err == nil && !ans.Repeat {
 		s.prune(ctx)
 	}
@@ -108,16 +104,56 @@ type stored struct {
 	body        any
 	delivery    string
 	replayOf    string
+	// id, data and failure are set by prepare: the request's id, its
+	// trigger data and the failure its runs are stored with ("" if none).
+	id      string
+	data    map[string]any
+	failure string
 }
 
-// store starts the runs, stores the request and claims its delivery id in
-// ONE transaction, then starts the runs' first steps. A delivery id seen
-// before rolls the transaction back and answers the earlier request.
+// store claims the request's delivery id, starts its runs and stores it
+// in ONE transaction (storeBatch), then starts the runs' first steps. A
+// delivery id seen before starts nothing and answers the earlier request.
 func (s *Service) store(ctx context.Context, in stored) (Answer, error) {
-	reqID := rowflow.NewID(PrefixRequest)
-	data := map[string]any{"webhook_id": in.webhook.ID, "request_id": reqID, "method": in.method,
-		"body": in.body, "headers": in.headers, "query": in.query, "received_at": s.now().UTC()}
-	failure := ""
+	s.prepare(ctx, &in)
+	return s.storeOne(ctx, in)
+}
+
+// prepare gives a request its id and its trigger data: the payload
+// mapping's results, or the failure its runs are stored with.
+func (s *Service) prepare(ctx context.Context, in *stored) {
+	in.id = rowflow.NewID(PrefixRequest)
+	in.data, in.failure = s.triggerData(ctx, *in, in.id, s.now())
+}
+
+// occurrence is the trigger occurrence of a prepared request.
+func (in *stored) occurrence() automation.Occurrence {
+	return automation.Occurrence{Type: TriggerType, BaseID: in.webhook.BaseID,
+		Config: map[string]any{"webhook_id": in.webhook.ID}, Key: "whr:" + in.id, Data: in.data, Failure: in.failure}
+}
+
+// storeOne stores one prepared request in a transaction of its own (the
+// statements of a batch of one) and starts its runs' first steps.
+func (s *Service) storeOne(ctx context.Context, in stored) (Answer, error) {
+	answers, started, err := s.storeBatch(ctx, []stored{in})
+	if pgtx.ForeignKeyViolation(err) {
+		return Answer{}, rowflow.NotFound("webhook", in.webhook.ID) // deleted meanwhile
+	}
+	if err != nil {
+		return Answer{}, err
+	}
+	for _, st := range started {
+		s.runs.Dispatch(st)
+	}
+	return answers[0].ans, answers[0].err
+}
+
+// triggerData is a request's trigger data ({{trigger.…}}): webhook and
+// request ids, method, body, headers, query, received_at, and data (the
+// webhook's mapping; {} with failure set when the mapping fails).
+func (s *Service) triggerData(ctx context.Context, in stored, reqID string, receivedAt time.Time) (data map[string]any, failure string) {
+	data = map[string]any{"webhook_id": in.webhook.ID, "request_id": reqID, "method": in.method,
+		"body": in.body, "headers": in.headers, "query": in.query, "received_at": receivedAt.UTC()}
 	m, err := s.mappingFor(in.webhook.ID, in.webhook.UpdatedAt, in.webhook.Mapping)
 	if err == nil {
 		var mapped map[string]any
@@ -129,61 +165,7 @@ func (s *Service) store(ctx context.Context, in stored) (Answer, error) {
 		failure = "the webhook's payload mapping failed: " + err.Error()
 		data["data"] = map[string]any{}
 	}
-	var ans Answer
-	var started automation.Started
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		var err error
-		started, err = s.runs.StartTriggered(ctx, tx, automation.Occurrence{Type: TriggerType, BaseID: in.webhook.BaseID,
-			Config: map[string]any{"webhook_id": in.webhook.ID}, Key: "whr:" + reqID, Data: data, Failure: failure})
-		if err != nil {
-			return err
-		}
-		ans = Answer{RequestID: reqID, Runs: started.Runs}
-		if ans.Runs == nil {
-			ans.Runs = []string{}
-		}
-		runs, _ := json.Marshal(ans.Runs)
-		headers, _ := json.Marshal(in.headers)
-		query, _ := json.Marshal(in.query)
-		var bodyJSON json.RawMessage
-		if in.body != nil {
-			bodyJSON, _ = json.Marshal(in.body)
-		}
-		n, err := s.q.WithTx(tx).InsertClaimedWebhookRequest(ctx, db.InsertClaimedWebhookRequestParams{ID: reqID, WebhookID: in.webhook.ID,
-			DeliveryID: in.delivery, ExpiresAt: s.now().Add(DedupeFor), Method: in.method, ContentType: in.contentType,
-			Headers: headers, Query: query, RawBody: in.raw, Body: bodyJSON, ReplayOf: optional(in.replayOf), Runs: runs})
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return errRepeat // a live entry has the delivery id: undo the runs
-		}
-		return nil
-	})
-	if errors.Is(err, errRepeat) {
-		prev, err := s.q.GetDelivery(ctx, db.GetDeliveryParams{WebhookID: in.webhook.ID, DeliveryID: in.delivery})
-		if err != nil {
-			return Answer{}, fmt.Errorf("reading the earlier delivery: %w", err)
-		}
-		ans = Answer{RequestID: prev.ID, Repeat: true}
-		if err := json.Unmarshal(prev.Runs, &ans.Runs); err != nil {
-			return Answer{}, err
-		}
-		return ans, nil
-	}
-	if pgtx.ForeignKeyViolation(err) {
-		return Answer{}, rowflow.NotFound("webhook", in.webhook.ID) // deleted meanwhile
-	}
-	if err != nil {
-		return Answer{}, err
-	}
-	if ans.Runs == nil {
-		ans.Runs = []string{}
-	}
-	if !ans.Repeat {
-		s.runs.Dispatch(started)
-	}
-	return ans, nil
+	return data, failure
 }
 
 func optional(s string) *string {

@@ -93,3 +93,47 @@ func (s *Service) Replay(ctx context.Context, webhookID, requestID string) (Answ
 	return s.store(ctx, stored{webhook: w, method: r.Method, contentType: r.ContentType, headers: orig.Headers, query: orig.Query,
 		raw: r.RawBody, body: orig.Body, replayOf: r.ID})
 }
+
+// RetentionBatch is the most stored requests (and expired delivery ids)
+// one retention statement deletes.
+const RetentionBatch = 1000
+
+// DeleteExpiredRequests deletes the stored requests received more than
+// retention ago — never less than DedupeFor, so a delivery id still
+// remembered always has its request — and the expired delivery ids, in
+// statements of at most RetentionBatch rows until none is due; it returns
+// how many rows went. The worker's retention sweep calls it with the run
+// retention: a request is kept as long as its runs.
+func (s *Service) DeleteExpiredRequests(ctx context.Context, retention time.Duration) (int, error) {
+	before := s.now().Add(-max(retention, DedupeFor))
+	total := 0
+	for {
+		n, err := s.q.DeleteExpiredWebhookRequests(ctx, db.DeleteExpiredWebhookRequestsParams{Before: before, Lim: RetentionBatch})
+		total += int(n)
+		if err != nil || n == 0 || ctx.Err() != nil {
+			return total, err
+		}
+	}
+}
+
+// LastTriggerData is the trigger data of the newest request webhook
+// webhookID stored (its mapping applied as the webhook is now), for a
+// test of an automation it triggers (kind.Tester of webhook_received);
+// Invalid "sample" when it has received none yet.
+func (s *Service) LastTriggerData(ctx context.Context, webhookID string) (map[string]any, error) {
+	w, err := s.load(ctx, webhookID, rowflow.RoleViewer)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.q.ListWebhookRequests(ctx, db.ListWebhookRequestsParams{WebhookID: webhookID, Lim: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, rowflow.Invalid("sample", "webhook %s has received no request yet: send one, or give a sample", webhookID)
+	}
+	r := requestFromRow(rows[0])
+	data, _ := s.triggerData(ctx, stored{webhook: w, method: r.Method, contentType: r.ContentType, headers: r.Headers, query: r.Query,
+		raw: rows[0].RawBody, body: r.Body}, r.ID, r.ReceivedAt)
+	return data, nil
+}

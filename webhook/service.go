@@ -62,6 +62,8 @@ type Service struct {
 	limiters map[string]*limiter
 	mappings map[string]*compiledMapping
 	received uint64
+	// batch queues requests for group commit (ingest.go).
+	batch batcher
 }
 
 // limiter is a webhook's token bucket, for the rate it was built with.

@@ -166,3 +166,6 @@ func ParseUntil(s string) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("%q is not an ISO 8601 date or date-time (2026-12-24, 2026-12-24T09:00:00Z)", s)
 }
+
+// EffectFree implements kind.EffectFree: a dry run executes it.
+func (Delay) EffectFree() {}

@@ -93,3 +93,6 @@ func (a FindRecords) Execute(ctx context.Context, _ *kind.StepContext, cfg any) 
 	}
 	return map[string]any{"records": out, "count": len(recs)}, nil
 }
+
+// EffectFree implements kind.EffectFree: a dry run executes it.
+func (FindRecords) EffectFree() {}

@@ -109,11 +109,42 @@ func (a NotifyUser) Execute(ctx context.Context, s *kind.StepContext, cfg any) (
 	}
 	m := notify.Message{User: c.User, Title: c.Title, Body: c.Body, Link: c.Link,
 		BaseID: s.BaseID, AutomationID: s.AutomationID, RunID: s.RunID, StepID: s.StepID, RecordID: triggerRecordID(s.Trigger)}
+	// One notification per (run, step execution, user): each item of a
+	// for_each notifies, a retry of one does not notify twice.
 	n, err := a.Notifications.Insert(ctx, tx, m)
 	if err != nil {
 		return nil, err
 	}
 	return map[string]any{"notification_id": n.ID, "user_id": n.UserID}, nil
+}
+
+// Preview implements kind.Previewer: the recipient resolved and the
+// notification checked as Insert checks it, nothing written or announced.
+func (a NotifyUser) Preview(ctx context.Context, s *kind.StepContext, cfg any) (kind.Preview, error) {
+	c := cfg.(*NotifyUserConfig)
+	if strings.TrimSpace(c.User) == "" {
+		return kind.Preview{}, kind.Errf("user: the template rendered empty (with {{trigger.cause.user_id}}: the change was not made with a token that belongs to a user)")
+	}
+	m := notify.Message{User: c.User, Title: c.Title, Body: c.Body, Link: c.Link,
+		BaseID: s.BaseID, AutomationID: s.AutomationID, RecordID: triggerRecordID(s.Trigger)}
+	if err := notify.Check(m, "config"); err != nil {
+		return kind.Preview{}, kind.Errf("%s", message(err))
+	}
+	user := c.User
+	if a.Users != nil {
+		id, err := a.Users.ResolveUser(ctx, c.User)
+		if err != nil {
+			return kind.Preview{}, kind.Errf("user: %s", message(err))
+		}
+		user = id
+	}
+	req := map[string]any{"user_id": user, "title": m.Title}
+	for k, v := range map[string]string{"body": m.Body, "link": m.Link, "record_id": m.RecordID} {
+		if v != "" {
+			req[k] = v
+		}
+	}
+	return kind.Preview{Request: req, Note: "written and shown on the user's stream when the step commits"}, nil
 }
 
 // triggerRecordID is the id of the run's trigger record ("" for none).

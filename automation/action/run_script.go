@@ -247,3 +247,6 @@ func readError(err error) error {
 	}
 	return errors.New("reading records failed")
 }
+
+// EffectFree implements kind.EffectFree: a dry run executes it.
+func (RunScript) EffectFree() {}

@@ -101,22 +101,22 @@ func (a SendEmail) Validate(v kind.Validator, cfg any, loc string) {
 	}
 }
 
-// Execute implements kind.Action.
-func (a SendEmail) Execute(ctx context.Context, s *kind.StepContext, cfg any) (any, error) {
-	c := cfg.(*SendEmailConfig)
+// message is the server, sender and message Execute sends (and Preview
+// shows) for a rendered config.
+func (a SendEmail) message(ctx context.Context, s *kind.StepContext, c *SendEmailConfig) (*smtp.Config, Mailer, smtp.Message, error) {
 	server, mailer := a.Default, a.DefaultMail
 	if c.ConnectionID != "" {
 		cred, err := a.Connections.Resolve(ctx, s.BaseID, c.ConnectionID)
 		if err != nil {
-			return nil, kind.Errf("connection %s: %v", c.ConnectionID, err)
+			return nil, nil, smtp.Message{}, kind.Errf("connection %s: %v", c.ConnectionID, err)
 		}
 		if cred.Type != connection.TypeSMTP {
-			return nil, kind.Errf("connection %s is a %s connection, not smtp", c.ConnectionID, cred.Type)
+			return nil, nil, smtp.Message{}, kind.Errf("connection %s is a %s connection, not smtp", c.ConnectionID, cred.Type)
 		}
 		server, mailer = &cred.SMTP, a.Mail
 	}
 	if server == nil || mailer == nil {
-		return nil, kind.Errf("no SMTP server: name an smtp connection or set ROWFLOW_SMTP_URL")
+		return nil, nil, smtp.Message{}, kind.Errf("no SMTP server: name an smtp connection or set ROWFLOW_SMTP_URL")
 	}
 	m := smtp.Message{From: server.From, Subject: oneLine(c.Subject), Text: c.Text, HTML: c.HTML, Date: s.Now}
 	var err error
@@ -126,18 +126,29 @@ func (a SendEmail) Execute(ctx context.Context, s *kind.StepContext, cfg any) (a
 		dst *[]string
 	}{{"to", c.To, &m.To}, {"cc", c.Cc, &m.Cc}, {"bcc", c.Bcc, &m.Bcc}} {
 		if *f.dst, err = smtp.SplitAddresses(f.val); err != nil {
-			return nil, kind.Errf("%s: %v", f.key, err)
+			return nil, nil, smtp.Message{}, kind.Errf("%s: %v", f.key, err)
 		}
 	}
 	if len(m.To) == 0 {
-		return nil, kind.Errf("to: no address after rendering")
+		return nil, nil, smtp.Message{}, kind.Errf("to: no address after rendering")
 	}
 	if strings.TrimSpace(c.ReplyTo) != "" {
 		if m.ReplyTo, err = smtp.CheckAddress(c.ReplyTo); err != nil {
-			return nil, kind.Errf("reply_to: %v", err)
+			return nil, nil, smtp.Message{}, kind.Errf("reply_to: %v", err)
 		}
 	}
+	// One Message-ID per step execution (each for_each item its own):
+	// receivers that drop repeated Message-IDs drop only true retries.
 	m.MessageID = MessageID(s.RunID, s.StepID, server.From)
+	return server, mailer, m, nil
+}
+
+// Execute implements kind.Action.
+func (a SendEmail) Execute(ctx context.Context, s *kind.StepContext, cfg any) (any, error) {
+	server, mailer, m, err := a.message(ctx, s, cfg.(*SendEmailConfig))
+	if err != nil {
+		return nil, err
+	}
 	res, err := mailer.Send(ctx, *server, m)
 	if err != nil {
 		var se *smtp.Error
@@ -147,6 +158,33 @@ func (a SendEmail) Execute(ctx context.Context, s *kind.StepContext, cfg any) (a
 		return nil, &kind.ActionError{Err: fmt.Errorf("smtp: %w", err), Retryable: true}
 	}
 	return map[string]any{"message_id": "<" + res.MessageID + ">", "accepted": res.Accepted}, nil
+}
+
+// Preview implements kind.Previewer: the server and the message (its
+// addresses checked, the subject on one line), never sent. Which
+// recipients the server accepts is known only when it is sent.
+func (a SendEmail) Preview(ctx context.Context, s *kind.StepContext, cfg any) (kind.Preview, error) {
+	server, _, m, err := a.message(ctx, s, cfg.(*SendEmailConfig))
+	if err != nil {
+		return kind.Preview{}, err
+	}
+	port := server.Port
+	if port == 0 {
+		port = smtp.DefaultPort(server.TLS)
+	}
+	req := map[string]any{"server": fmt.Sprintf("%s:%d", server.Host, port), "from": m.From, "to": m.To, "subject": m.Subject,
+		"message_id": "<" + m.MessageID + ">"}
+	for k, v := range map[string][]string{"cc": m.Cc, "bcc": m.Bcc} {
+		if len(v) > 0 {
+			req[k] = v
+		}
+	}
+	for k, v := range map[string]string{"reply_to": m.ReplyTo, "text": m.Text, "html": m.HTML} {
+		if v != "" {
+			req[k] = v
+		}
+	}
+	return kind.Preview{Request: req, Note: "sent over SMTP when the step runs; a temporary refusal is retried"}, nil
 }
 
 // MessageID is the Message-ID (without <>) of the email of step stepID of

@@ -74,27 +74,36 @@ func (a SendSlackMessage) Validate(v kind.Validator, cfg any, loc string) {
 	}
 }
 
-// Execute implements kind.Action.
-func (a SendSlackMessage) Execute(ctx context.Context, s *kind.StepContext, cfg any) (any, error) {
-	c := cfg.(*SendSlackMessageConfig)
+// message is the connection's credentials and the message Execute posts
+// (and Preview shows) for a rendered config.
+func (a SendSlackMessage) message(ctx context.Context, s *kind.StepContext, c *SendSlackMessageConfig) (*connection.Credentials, slack.Message, error) {
 	cred, err := a.Connections.Resolve(ctx, s.BaseID, c.ConnectionID)
 	if err != nil {
-		return nil, kind.Errf("connection %s: %v", c.ConnectionID, err)
+		return nil, slack.Message{}, kind.Errf("connection %s: %v", c.ConnectionID, err)
 	}
 	if cred.Type != connection.TypeSlack {
-		return nil, kind.Errf("connection %s is a %s connection, not slack", c.ConnectionID, cred.Type)
+		return nil, slack.Message{}, kind.Errf("connection %s is a %s connection, not slack", c.ConnectionID, cred.Type)
 	}
 	m := slack.Message{Channel: c.Channel, Text: c.Text}
 	if c.Blocks != nil {
 		if m.Blocks, err = json.Marshal(c.Blocks); err != nil {
-			return nil, kind.Errf("blocks: %v", err)
+			return nil, slack.Message{}, kind.Errf("blocks: %v", err)
 		}
+	}
+	if cred.Slack.BotToken != "" && m.Channel == "" {
+		m.Channel = cred.Slack.DefaultChannel
+	}
+	return cred, m, nil
+}
+
+// Execute implements kind.Action.
+func (a SendSlackMessage) Execute(ctx context.Context, s *kind.StepContext, cfg any) (any, error) {
+	cred, m, err := a.message(ctx, s, cfg.(*SendSlackMessageConfig))
+	if err != nil {
+		return nil, err
 	}
 	var res slack.Result
 	if cred.Slack.BotToken != "" {
-		if m.Channel == "" {
-			m.Channel = cred.Slack.DefaultChannel
-		}
 		res, err = a.Slack.PostMessage(ctx, cred.Slack.BotToken, m)
 	} else {
 		res, err = a.Slack.PostWebhook(ctx, cred.Slack.WebhookURL, m)
@@ -110,6 +119,32 @@ func (a SendSlackMessage) Execute(ctx context.Context, s *kind.StepContext, cfg 
 		return nil, &kind.ActionError{Err: fmt.Errorf("slack: %w", err), Retryable: true}
 	}
 	return map[string]any{"ok": res.OK, "channel": res.Channel, "ts": res.TS}, nil
+}
+
+// Preview implements kind.Previewer: where the message would go (the bot
+// API or the connection's incoming webhook) and what it says, never
+// posted. Slack's answer (the message's ts) is known only when it is sent.
+func (a SendSlackMessage) Preview(ctx context.Context, s *kind.StepContext, cfg any) (kind.Preview, error) {
+	c := cfg.(*SendSlackMessageConfig)
+	cred, m, err := a.message(ctx, s, c)
+	if err != nil {
+		return kind.Preview{}, err
+	}
+	req := map[string]any{"connection_id": c.ConnectionID, "text": m.Text}
+	if cred.Slack.BotToken != "" {
+		req["via"], req["channel"] = "chat.postMessage", m.Channel
+	} else {
+		req["via"] = "incoming webhook"
+		if m.Channel != "" {
+			req["channel"] = m.Channel
+		}
+	}
+	if len(m.Blocks) > 0 {
+		var blocks any
+		_ = json.Unmarshal(m.Blocks, &blocks)
+		req["blocks"] = blocks
+	}
+	return kind.Preview{Request: req, Note: "posted with the connection's credentials when the step runs; rate limits are waited out"}, nil
 }
 
 // RetryDefaults implements kind.RetryDefaulter: a server that is down for

@@ -70,15 +70,24 @@ func (a SendTeamsMessage) Validate(v kind.Validator, cfg any, loc string) {
 	}
 }
 
-// Execute implements kind.Action.
-func (a SendTeamsMessage) Execute(ctx context.Context, s *kind.StepContext, cfg any) (any, error) {
-	c := cfg.(*SendTeamsMessageConfig)
+// connection resolves the teams connection a rendered config names.
+func (a SendTeamsMessage) connection(ctx context.Context, s *kind.StepContext, c *SendTeamsMessageConfig) (*connection.Credentials, error) {
 	cred, err := a.Connections.Resolve(ctx, s.BaseID, c.ConnectionID)
 	if err != nil {
 		return nil, kind.Errf("connection %s: %v", c.ConnectionID, err)
 	}
 	if cred.Type != connection.TypeTeams {
 		return nil, kind.Errf("connection %s is a %s connection, not teams", c.ConnectionID, cred.Type)
+	}
+	return cred, nil
+}
+
+// Execute implements kind.Action.
+func (a SendTeamsMessage) Execute(ctx context.Context, s *kind.StepContext, cfg any) (any, error) {
+	c := cfg.(*SendTeamsMessageConfig)
+	cred, err := a.connection(ctx, s, c)
+	if err != nil {
+		return nil, err
 	}
 	status, err := a.Teams.Post(ctx, cred.Teams.WebhookURL, teams.Card(c.Title, c.Text, c.Card))
 	if err != nil {
@@ -89,6 +98,21 @@ func (a SendTeamsMessage) Execute(ctx context.Context, s *kind.StepContext, cfg 
 		return nil, &kind.ActionError{Err: fmt.Errorf("teams: %w", err), Retryable: true}
 	}
 	return map[string]any{"ok": true, "status": status}, nil
+}
+
+// Preview implements kind.Previewer: the envelope with the Adaptive Card
+// the step would post (its size checked), never posted.
+func (a SendTeamsMessage) Preview(ctx context.Context, s *kind.StepContext, cfg any) (kind.Preview, error) {
+	c := cfg.(*SendTeamsMessageConfig)
+	if _, err := a.connection(ctx, s, c); err != nil {
+		return kind.Preview{}, err
+	}
+	card := teams.Card(c.Title, c.Text, c.Card)
+	if _, err := teams.Encode(card); err != nil {
+		return kind.Preview{}, kind.Errf("teams: %v", err)
+	}
+	return kind.Preview{Request: map[string]any{"connection_id": c.ConnectionID, "payload": teams.Envelope(card)},
+		Note: "posted to the connection's Workflows webhook when the step runs"}, nil
 }
 
 // RetryDefaults implements kind.RetryDefaulter: a server that is down for

@@ -86,25 +86,34 @@ func (SendWebhook) Validate(v kind.Validator, cfg any, loc string) {
 	}
 }
 
-// Execute implements kind.Action.
-func (a SendWebhook) Execute(ctx context.Context, s *kind.StepContext, cfg any) (any, error) {
-	c := cfg.(*SendWebhookConfig)
+// request is the delivery Execute makes (and Preview shows) for a
+// rendered config.
+func (SendWebhook) request(s *kind.StepContext, c *SendWebhookConfig) (outbound.Request, error) {
 	body := c.Body
 	if body == nil {
 		body = defaultBody(s.Trigger)
 	}
 	raw, err := json.Marshal(body)
 	if err != nil {
-		return nil, kind.Errf("encoding body: %v", err)
+		return outbound.Request{}, kind.Errf("encoding body: %v", err)
 	}
 	timeout := 10 * time.Second
 	if c.TimeoutMS > 0 {
 		timeout = time.Duration(c.TimeoutMS) * time.Millisecond
 	}
-	resp, err := outbound.Deliver(ctx, a.HTTP, outbound.Request{
+	return outbound.Request{
 		URL: c.URL, Method: c.Method, Headers: c.Headers, Body: raw, Secret: c.Secret,
 		MsgID: s.IdempotencyKey, Timestamp: s.Now, Timeout: timeout,
-	})
+	}, nil
+}
+
+// Execute implements kind.Action.
+func (a SendWebhook) Execute(ctx context.Context, s *kind.StepContext, cfg any) (any, error) {
+	req, err := a.request(s, cfg.(*SendWebhookConfig))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := outbound.Deliver(ctx, a.HTTP, req)
 	if err != nil {
 		var de *outbound.DeliveryError
 		if errors.As(err, &de) {
@@ -117,6 +126,27 @@ func (a SendWebhook) Execute(ctx context.Context, s *kind.StepContext, cfg any) 
 		return nil, &kind.ActionError{Err: fmt.Errorf("delivering: %w", err), Retryable: true}
 	}
 	return resp, nil
+}
+
+// Preview implements kind.Previewer: the request with its Standard
+// Webhooks headers (the signature as it would be computed), checked as
+// Deliver checks it, never sent. The answer (the step's output) is known
+// only when it is sent.
+func (a SendWebhook) Preview(_ context.Context, s *kind.StepContext, cfg any) (kind.Preview, error) {
+	req, err := a.request(s, cfg.(*SendWebhookConfig))
+	if err != nil {
+		return kind.Preview{}, err
+	}
+	p, err := outbound.Prepare(req)
+	if err != nil {
+		return kind.Preview{}, kind.Errf("%v", err)
+	}
+	var body any
+	_ = json.Unmarshal(p.Body, &body)
+	return kind.Preview{
+		Request: map[string]any{"method": p.Method, "url": p.URL, "headers": p.Headers, "body": body},
+		Note:    "sent through the outbound guard (the address is checked when it dials); 2xx succeeds, 5xx/408/429 and connection errors are retried",
+	}, nil
 }
 
 // defaultBody is what a webhook without a body sends: the trigger's record

@@ -2,6 +2,7 @@ package action
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/rowflow/rowflow/automation/kind"
 	"github.com/rowflow/rowflow/record"
@@ -66,4 +67,43 @@ func (a UpdateRecord) Execute(ctx context.Context, _ *kind.StepContext, cfg any)
 	c := cfg.(*UpdateRecordConfig)
 	recs, err := a.Records.UpdateRecords(record.WithTypecast(ctx), c.TableID, []record.Update{{ID: c.RecordID, Fields: orCells(c.Fields)}})
 	return writtenRecord(ctx, a.Records, c.TableID, recs, err)
+}
+
+// ExecuteBatch implements kind.BatchExecutor: the updates of consecutive
+// configs of one table in calls of up to record.MaxBatch records (one
+// statement set and one event per call instead of one per record). A
+// record named twice in one call is an error: the batch then runs one by
+// one, in order.
+func (a UpdateRecord) ExecuteBatch(ctx context.Context, _ []*kind.StepContext, cfgs []any) ([]any, error) {
+	out := make([]any, len(cfgs))
+	for start := 0; start < len(cfgs); {
+		tableID := cfgs[start].(*UpdateRecordConfig).TableID
+		seen := map[string]bool{}
+		var updates []record.Update
+		end := start
+		for ; end < len(cfgs) && end-start < record.MaxBatch; end++ {
+			c := cfgs[end].(*UpdateRecordConfig)
+			if c.TableID != tableID {
+				break
+			}
+			if seen[c.RecordID] {
+				return nil, fmt.Errorf("record %s is updated twice in one batch", c.RecordID)
+			}
+			seen[c.RecordID] = true
+			updates = append(updates, record.Update{ID: c.RecordID, Fields: orCells(c.Fields)})
+		}
+		recs, err := a.Records.UpdateRecords(record.WithTypecast(ctx), tableID, updates)
+		if err != nil {
+			return nil, err
+		}
+		t, err := a.Records.GetTable(ctx, tableID)
+		if err != nil {
+			return nil, err
+		}
+		for k, r := range recs {
+			out[start+k] = recordOutput(t, r)
+		}
+		start = end
+	}
+	return out, nil
 }

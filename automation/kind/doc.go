@@ -5,10 +5,14 @@
 //     (fires on record changes), NeedsViewAtMatch (reads a view's filter
 //     when it matches, so creates of its table are not matched at write
 //     time), Lifecycle (keeps rows of its own as automations are saved,
-//     enabled, disabled, deleted), Tester (builds a test run's trigger data);
+//     enabled, disabled, deleted), Tester (builds a test's trigger data:
+//     from a record, or from the kind's own last occurrence; TestSourcer
+//     names it);
 //   - Action (every step kind) with optional Transactional (its writes
-//     commit with the step's completion) and Verbatim (config keys that
-//     are never templates, such as a script's code);
+//     commit with the step's completion), Verbatim (config keys that
+//     are never templates, such as a script's code), Previewer (what a
+//     dry run shows instead of sending: preview.go) and EffectFree (a dry
+//     run may execute it: no effect outside its transaction);
 //   - SecretHolder (either kind): where its config holds secrets; Redact is
 //     the one function that hides them in API answers, stored run input
 //     and logs;

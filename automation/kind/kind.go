@@ -87,18 +87,33 @@ type PayloadConditions interface {
 	PayloadConditions()
 }
 
-// Tester is a Trigger that can build the trigger data of a test run
-// (POST /automations/{id}/test) from a record of the watched table.
+// Tester is a Trigger that can build the trigger data of a test
+// (POST /automations/{id}/test): a trigger on a table from a record of
+// the watched table (TestInput.Record); a trigger not on a table from its
+// own last real occurrence (an incoming webhook's last stored request, a
+// schedule's last fire), with no record. An error that is a
+// *rowflow.Error (Invalid "sample": nothing to test with yet) is answered
+// as it is.
 type Tester interface {
 	TestData(ctx context.Context, in TestInput) (map[string]any, error)
 }
 
-// TestInput is what a test run starts from.
+// TestSourcer is a Tester not on a table that names where its test data
+// comes from ("last_request", "last_fire"), for the test's answer.
+type TestSourcer interface {
+	TestSource() string
+}
+
+// TestInput is what a test starts from. Table and Record are set for a
+// trigger on a table; AutomationID, BaseID and Now always.
 type TestInput struct {
-	Table  *record.Table
-	Record record.Record
-	Cause  rowflow.Cause
-	Config any
+	Table        *record.Table
+	Record       record.Record
+	Cause        rowflow.Cause
+	Config       any
+	AutomationID string
+	BaseID       string
+	Now          time.Time
 }
 
 // Action is one kind of step.
@@ -121,6 +136,17 @@ type Action interface {
 // with the completion and a retry can never repeat them.
 type Transactional interface {
 	Transactional()
+}
+
+// BatchExecutor is a Transactional action that can execute the steps of
+// many for_each items at once (automation/group_batch.go): ExecuteBatch
+// executes cfgs — one rendered config per item, in item order, with
+// their StepContexts — through ctx's transaction and returns one output
+// per config, each what Execute would have returned. An error fails the
+// whole batch; it is rolled back and executed item by item with Execute,
+// which reports each item's own error.
+type BatchExecutor interface {
+	ExecuteBatch(ctx context.Context, scs []*StepContext, cfgs []any) ([]any, error)
 }
 
 // Verbatim is an Action whose config has top-level keys whose strings are

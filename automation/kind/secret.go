@@ -33,6 +33,7 @@ var harmlessHeaders = []string{
 	"accept", "accept-charset", "accept-encoding", "accept-language", "cache-control",
 	"content-encoding", "content-language", "content-type", "if-match", "if-none-match",
 	"origin", "pragma", "prefer", "referer", "user-agent", "x-request-id", "x-correlation-id",
+	"webhook-id", "webhook-timestamp", // Standard Webhooks' message id and time (a dry run shows them)
 }
 
 // Redact is the one redaction function: it returns a copy of v (a decoded

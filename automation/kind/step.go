@@ -10,8 +10,12 @@ type StepContext struct {
 	RunID        string
 	AutomationID string
 	BaseID       string
-	StepID       string
-	Attempt      int
+	// StepID is the step's id; inside a for_each it carries the item
+	// indexes ("notify_3", "post_2_5"), so that a kind keying its effect
+	// on (run, step) — a notification, an email's Message-ID — has one
+	// per item.
+	StepID  string
+	Attempt int
 	// RetryDeclared: the step has a retry policy of its own
 	// (retry.max_attempts). Kinds whose failures repeat on every try (a
 	// script's) retry only then.

@@ -33,6 +33,9 @@ type Schedules interface {
 	Keep(ctx context.Context, tx pgx.Tx, automationID string, version int, enabled bool, cron, every, timeZone, catchUp string) error
 	// Drop removes the automation's schedule row inside tx.
 	Drop(ctx context.Context, tx pgx.Tx, automationID string) error
+	// TestFire is the trigger data of the automation's last fire (or,
+	// before its first, of its next one): a test's sample.
+	TestFire(ctx context.Context, automationID, triggerType, cron, every, timeZone string, now time.Time) (map[string]any, error)
 }
 
 // Scheduled fires at the times of a cron expression in a time zone, or at
@@ -46,6 +49,7 @@ type Scheduled struct {
 }
 
 var (
+	_ kind.Tester      = Scheduled{}
 	_ kind.Lifecycle   = Scheduled{}
 	_ kind.Upcoming    = Scheduled{}
 	_ kind.CurrentOnly = Scheduled{}
@@ -107,3 +111,13 @@ func (s Scheduled) NextFires(cfg any, now time.Time, n int) []kind.NextFire {
 // CurrentOnly implements kind.CurrentOnly: a fire's run is inserted ahead
 // of its time, and runs only if the automation is still as it was.
 func (Scheduled) CurrentOnly() {}
+
+// TestData implements kind.Tester: the data of the schedule's last fire
+// time (before its first fire, or while disabled: its next one).
+func (t Scheduled) TestData(ctx context.Context, in kind.TestInput) (map[string]any, error) {
+	c := in.Config.(*ScheduledConfig)
+	return t.Schedules.TestFire(ctx, in.AutomationID, t.Name(), c.Cron, c.Every, c.TimeZone, in.Now)
+}
+
+// TestSource implements kind.TestSourcer.
+func (Scheduled) TestSource() string { return "last_fire" }

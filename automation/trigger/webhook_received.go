@@ -15,6 +15,9 @@ type WebhookTriggerConfig struct {
 // (webhook.Service): the base of a webhook the caller can see.
 type Webhooks interface {
 	BaseOf(ctx context.Context, id string) (string, error)
+	// LastTriggerData is the trigger data of the webhook's newest stored
+	// request (a test's sample).
+	LastTriggerData(ctx context.Context, id string) (map[string]any, error)
 }
 
 // WebhookReceived fires for every request a webhook accepts. The runs are
@@ -54,6 +57,20 @@ func (w WebhookReceived) Validate(v kind.Validator, cfg any) string {
 	}
 	return ""
 }
+
+// TestData implements kind.Tester: the trigger data of the webhook's last
+// stored request, as a run of it would have seen it.
+func (w WebhookReceived) TestData(ctx context.Context, in kind.TestInput) (map[string]any, error) {
+	data, err := w.Webhooks.LastTriggerData(ctx, in.Config.(*WebhookTriggerConfig).WebhookID)
+	if err != nil {
+		return nil, err
+	}
+	data["type"] = w.Name()
+	return data, nil
+}
+
+// TestSource implements kind.TestSourcer.
+func (WebhookReceived) TestSource() string { return "last_request" }
 
 // PayloadConditions implements kind.PayloadConditions.
 func (WebhookReceived) PayloadConditions() {}

@@ -38,8 +38,8 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	if u := a.URL(); u != "" {
-		fmt.Fprintf(stdout, "\nrowflow is up (role %s)\n  API:       %s/api/v1\n  API docs:  %s/docs\n  OpenAPI:   %s/openapi.json\n  River UI:  %s/riverui/  (user: anything, password: an owner token)\n",
-			cfg.Role, u, u, u, u)
+		fmt.Fprintf(stdout, "\nrowflow is up (role %s)\n  API:       %s/api/v1\n  API docs:  %s/docs\n  OpenAPI:   %s/openapi.json\n  Console:   %s/console/  (log in with an owner, editor or viewer token)\n  River UI:  %s/riverui/  (the console session, or user: anything, password: an owner token)\n",
+			cfg.Role, u, u, u, u, u)
 		if cfg.AdminToken == "" {
 			fmt.Fprintln(stdout, "  No ROWFLOW_ADMIN_TOKEN set: create a token with `rowflow token create -name me -role owner`.")
 		}
