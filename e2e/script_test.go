@@ -88,7 +88,9 @@ func TestScriptHostile(t *testing.T) {
 			errText := step["error"].(string)
 			require.Contains(t, errText, c.want)
 			took := stepTimes(t, step)
-			require.LessOrEqual(t, took, (timeoutMS+100)*time.Millisecond, "%s took %s: %s", c.name, took, errText)
+			// Bounded by its timeout; the slack is for a loaded machine (the
+			// script package asserts the tight bound on the engine alone).
+			require.LessOrEqual(t, took, (2*timeoutMS+500)*time.Millisecond, "%s took %s: %s", c.name, took, errText)
 			t.Logf("%s: %s in %s", c.name, errText, took)
 		})
 	}
