@@ -966,10 +966,10 @@ WITH claim AS (
     -- so a run never starts before it was created.
     FROM (SELECT r.id, r.automation_id, r.version, r.base_id, r.trigger_type, r.trigger_data, r.status, r.error, r.depth, r.origin_run_id, r.is_test, r.event_key, r.job_args, r.job_max_attempts, r.job_scheduled_at, r.condition_trace, clock_timestamp() AS at FROM r) r
     WHERE $2::bigint = 0 OR EXISTS (SELECT 1 FROM claim)
-    -- In one order (automation, status): the stats rollup rows the triggers
+    -- In one order (automation, status, shard): the stats rollup rows the triggers
     -- of runs inserted already ended upsert are locked in that order by
-    -- every statement, so two cannot deadlock (migration 00150).
-    ORDER BY r.automation_id, r.status
+    -- every statement, so two cannot deadlock (migrations 00150, 00166).
+    ORDER BY r.automation_id, r.status, hashtext(r.id) & 3
     ON CONFLICT (automation_id, event_key) DO NOTHING
     RETURNING id, status
 ), job AS (

@@ -124,10 +124,10 @@ WITH tv AS (
     -- so a run never starts before it was created.
     FROM (SELECT r.*, clock_timestamp() AS at FROM r) r
     WHERE EXISTS (SELECT 1 FROM tv)
-    -- In one order (automation, status): the stats rollup rows the triggers
+    -- In one order (automation, status, shard): the stats rollup rows the triggers
     -- of runs inserted already ended upsert are locked in that order by
-    -- every statement, so two cannot deadlock (migration 00150).
-    ORDER BY r.automation_id, r.status
+    -- every statement, so two cannot deadlock (migrations 00150, 00166).
+    ORDER BY r.automation_id, r.status, hashtext(r.id) & 3
     ON CONFLICT (automation_id, event_key) DO NOTHING
     RETURNING id, status
 ), job AS (
