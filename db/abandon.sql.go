@@ -9,19 +9,19 @@ import (
 	"context"
 )
 
-const abandonStep = `-- name: AbandonStep :execrows
+const abandonStep = `-- name: AbandonStep :many
 WITH run AS (
     UPDATE runs SET status = 'failed', error = $1::text, finished_at = clock_timestamp(), resume_at = NULL, backstop_at = NULL
     WHERE runs.id = $2::text AND runs.status IN ('queued', 'running', 'waiting')
       AND NOT EXISTS (SELECT 1 FROM run_steps s WHERE s.run_id = $2::text AND s.step_index = $3::int
                         AND s.status IN ('succeeded', 'failed', 'skipped'))
-    RETURNING runs.id
+    RETURNING runs.id, runs.automation_id
 ), step AS (
     UPDATE run_steps SET status = 'failed', error = $4::text, finished_at = clock_timestamp(), next_attempt_at = NULL
     WHERE run_id IN (SELECT id FROM run) AND step_index = $3::int
     RETURNING run_id
 )
-SELECT id FROM run
+SELECT id, automation_id FROM run
 `
 
 type AbandonStepParams struct {
@@ -31,22 +31,40 @@ type AbandonStepParams struct {
 	StepError string `json:"step_error"`
 }
 
+type AbandonStepRow struct {
+	ID           string `json:"id"`
+	AutomationID string `json:"automation_id"`
+}
+
 // Fails a run whose step job River is about to discard: its last attempt
 // ended with an error before the step's outcome was stored (the job
 // timed out, or the completion statement itself failed), so nothing else
 // would ever move the run (automation/abandon.go). Only while the step
 // is not final — a final step's completion already moved the run on, in
 // the same statement — and the run has not ended. The step's row, if
-// any, is marked failed with the error.
-func (q *Queries) AbandonStep(ctx context.Context, arg AbandonStepParams) (int64, error) {
-	result, err := q.db.Exec(ctx, abandonStep,
+// any, is marked failed with the error. Returns the run it failed (none:
+// nothing to do).
+func (q *Queries) AbandonStep(ctx context.Context, arg AbandonStepParams) ([]AbandonStepRow, error) {
+	rows, err := q.db.Query(ctx, abandonStep,
 		arg.RunError,
 		arg.RunID,
 		arg.StepIndex,
 		arg.StepError,
 	)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return result.RowsAffected(), nil
+	defer rows.Close()
+	var items []AbandonStepRow
+	for rows.Next() {
+		var i AbandonStepRow
+		if err := rows.Scan(&i.ID, &i.AutomationID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
