@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
@@ -143,6 +144,14 @@ type serveProc struct {
 // and waits for /readyz; it is stopped (SIGTERM) when the test ends.
 func startServe(t *testing.T, bin, dbURL string) *serveProc {
 	t.Helper()
+	return startServeWith(t, bin, dbURL)
+}
+
+// startServeWith is startServe with extra environment (later entries win:
+// "ROWFLOW_ROLE=worker", "ROWFLOW_MAX_WORKERS=200"). A worker-only process
+// serves no HTTP: it is not waited for, and its url is empty.
+func startServeWith(t *testing.T, bin, dbURL string, extra ...string) *serveProc {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()
@@ -154,6 +163,7 @@ func startServe(t *testing.T, bin, dbURL string) *serveProc {
 		"ROWFLOW_DATA_DIR="+filepath.Join(filepath.Dir(bin), "data"),
 		"ROWFLOW_OUTBOUND_ALLOW_CIDRS=127.0.0.0/8", "ROWFLOW_LOG_LEVEL=error", "ROWFLOW_MAX_WORKERS=20", "ROWFLOW_RATE_TOKEN_REQUESTS=0",
 		"ROWFLOW_JOB_TIMEOUT=2s", "ROWFLOW_RESCUE_STUCK_JOBS_AFTER=3s", "ROWFLOW_INLINE_BACKSTOP=3s")
+	cmd.Env = append(cmd.Env, extra...)
 	cmd.Stderr = os.Stderr
 	require.NoError(t, cmd.Start())
 	p := &serveProc{cmd: cmd, url: "http://" + addr}
@@ -161,6 +171,10 @@ func startServe(t *testing.T, bin, dbURL string) *serveProc {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
 	})
+	if slices.Contains(extra, "ROWFLOW_ROLE=worker") {
+		p.url = ""
+		return p
+	}
 	require.Eventually(t, func() bool {
 		resp, err := http.Get(p.url + "/readyz")
 		if err != nil {

@@ -16,9 +16,13 @@ type StepWorker struct {
 }
 
 // Work executes the step; the runtime completes the job itself in the
-// transaction that stores the step's output.
+// transaction that stores the step's output. When the job's last attempt
+// fails without that (River discards the job), the run is failed rather
+// than left running (Runtime.AbandonStep).
 func (w *StepWorker) Work(ctx context.Context, job *river.Job[automation.StepArgs]) error {
-	return w.Runtime.ExecuteStep(ctx, job)
+	err := w.Runtime.ExecuteStep(ctx, job)
+	w.Runtime.AbandonStep(job, err)
+	return err
 }
 
 // NextRetry follows the step's own backoff policy instead of River's

@@ -52,8 +52,16 @@ func fieldFromRow(r db.Field) field.Field {
 // loadTable returns a table and its fields (one round trip), checking the
 // caller may reach its base with role need. Within a request whose context
 // carries a memo (WithMemo), a table read through the pool is read once.
+// When ctx carries a caller's transaction (WithTx: a record action's step),
+// a read meant for the pool goes through that transaction instead: a
+// second pool connection taken while the transaction holds one starved
+// the pool under load — 200 workers each holding a connection and waiting
+// for another, 40 connections (e2e TestManyProcessesDoubleNothing).
 func (s *Service) loadTable(ctx context.Context, q *db.Queries, id, need string) (*Table, error) {
 	memo := memoOf(ctx)
+	if tx, ok := TxFrom(ctx); ok && q == s.q {
+		q, memo = s.q.WithTx(tx), nil
+	}
 	var t *Table
 	if memo != nil && q == s.q {
 		t, _ = memo.Get(id)
