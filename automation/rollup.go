@@ -12,7 +12,7 @@ import (
 // per automation, UTC hour and final status (over 4 shard rows, summed
 // here like any other rows), the ended real runs' count
 // and their trigger latency and duration as fixed log-scale histograms
-// (arrays of counts per bin), and their failed steps by step id. Triggers on runs keep it: the statement that ends a run
+// (arrays of counts per bin), and their failed steps by step id and error class (ErrorClass). Triggers on runs keep it: the statement that ends a run
 // adds it, the one that reopens it (a retry) removes it, and deleting runs
 // (retention) leaves it alone. Unfinished runs are read from runs itself.
 
@@ -93,11 +93,14 @@ func (h *histogram) percentiles() Percentiles {
 type statsAcc struct {
 	byStatus          map[string]int64
 	latency, duration histogram
-	failures          map[string]int64
+	failures          map[stepClass]int64
 }
 
+// stepClass keys the failures of a step id and error class.
+type stepClass struct{ step, class string }
+
 func newStatsAcc() *statsAcc {
-	return &statsAcc{byStatus: map[string]int64{}, failures: map[string]int64{}}
+	return &statsAcc{byStatus: map[string]int64{}, failures: map[stepClass]int64{}}
 }
 
 // rollupRow is a row of AutomationRollup / BaseRollup.
@@ -126,7 +129,7 @@ func (a *statsAcc) addRollup(r rollupRow) {
 }
 
 func (a *statsAcc) addFailures(r failureRow) {
-	a.failures[r.StepID] += r.N
+	a.failures[stepClass{r.StepID, r.ErrorClass}] += r.N
 }
 
 func (a *statsAcc) addUnfinished(r unfinishedRow) {
@@ -152,12 +155,27 @@ func (a *statsAcc) stats() RunStats {
 	}
 	s.TriggerLatency = a.latency.percentiles()
 	s.Duration = a.duration.percentiles()
-	for step, n := range a.failures {
+	bySteps, byClass := map[string]int64{}, map[string]int64{}
+	for k, n := range a.failures {
+		if n != 0 {
+			s.Failures = append(s.Failures, Failures{StepID: k.step, ErrorClass: k.class, Failures: n})
+			bySteps[k.step] += n
+			byClass[k.class] += n
+		}
+	}
+	for step, n := range bySteps {
 		if n != 0 {
 			s.FailuresByStep = append(s.FailuresByStep, StepFailures{StepID: step, Failures: n})
 		}
 	}
+	for class, n := range byClass {
+		if n != 0 {
+			s.FailuresByClass = append(s.FailuresByClass, ClassFailures{ErrorClass: class, Failures: n})
+		}
+	}
 	sortFailures(s.FailuresByStep)
+	sortClassFailures(s.FailuresByClass)
+	sortStepClassFailures(s.Failures)
 	return s
 }
 

@@ -1,7 +1,9 @@
 package automation
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,6 +48,20 @@ type StepFailures struct {
 	Failures int64  `json:"failures"`
 }
 
+// ClassFailures is how many steps failed with one error class
+// (ErrorClasses).
+type ClassFailures struct {
+	ErrorClass string `json:"error_class"`
+	Failures   int64  `json:"failures"`
+}
+
+// Failures is how many steps of one step id failed with one error class.
+type Failures struct {
+	StepID     string `json:"step_id"`
+	ErrorClass string `json:"error_class"`
+	Failures   int64  `json:"failures"`
+}
+
 // RunStats are the statistics of a set of runs (a bucket or the whole
 // range).
 type RunStats struct {
@@ -61,7 +77,14 @@ type RunStats struct {
 	Duration       Percentiles `json:"duration_seconds" doc:"run created → finished, in seconds; from log-scale histograms: within 4.9 % (below 0.1 ms: 0)"`
 	// FailuresByStep counts failed steps by step id, most first (the steps
 	// of the ended runs as they were when each run ended).
-	FailuresByStep []StepFailures `json:"failures_by_step"`
+	FailuresByStep []StepFailures `json:"failures_by_step" doc:"failed steps per step id (every error class summed), most first"`
+	// FailuresByClass counts failed steps by error class (ErrorClass),
+	// most first.
+	FailuresByClass []ClassFailures `json:"failures_by_class" doc:"failed steps per error class, most first; classes: loop_detected, abandoned, http_429, http_4xx, http_5xx, timeout, connection, cancelled, script, invalid_data, other"`
+	// Failures counts failed steps by step id and error class, most first
+	// (then by step id and class): FailuresByStep and FailuresByClass are
+	// its sums.
+	Failures []Failures `json:"failures" doc:"failed steps per (step id, error class), most first; failures_by_step and failures_by_class are its sums"`
 }
 
 // StatsBucket is the statistics of the runs created in [Start, Start +
@@ -194,7 +217,7 @@ func (rt *Runtime) statsTx(ctx context.Context, fn func(q *db.Queries) error) er
 // emptyStats is the statistics of no runs.
 func emptyStats() RunStats {
 	return RunStats{ByStatus: map[string]int64{RunQueued: 0, RunRunning: 0, RunWaiting: 0, RunSucceeded: 0,
-		RunFailed: 0, RunSkipped: 0, RunCancelled: 0}, FailuresByStep: []StepFailures{}}
+		RunFailed: 0, RunSkipped: 0, RunCancelled: 0}, FailuresByStep: []StepFailures{}, FailuresByClass: []ClassFailures{}, Failures: []Failures{}}
 }
 
 // sortFailures orders failures most first, then by step id.
@@ -204,6 +227,21 @@ func sortFailures(fs []StepFailures) {
 			fs[j], fs[j-1] = fs[j-1], fs[j]
 		}
 	}
+}
+
+// sortClassFailures orders class failures most first, then by class.
+func sortClassFailures(fs []ClassFailures) {
+	slices.SortFunc(fs, func(a, b ClassFailures) int {
+		return cmp.Or(cmp.Compare(b.Failures, a.Failures), cmp.Compare(a.ErrorClass, b.ErrorClass))
+	})
+}
+
+// sortStepClassFailures orders failures most first, then by step id and
+// class.
+func sortStepClassFailures(fs []Failures) {
+	slices.SortFunc(fs, func(a, b Failures) int {
+		return cmp.Or(cmp.Compare(b.Failures, a.Failures), cmp.Compare(a.StepID, b.StepID), cmp.Compare(a.ErrorClass, b.ErrorClass))
+	})
 }
 
 // RetentionBatch is the most runs one retention statement deletes.

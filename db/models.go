@@ -241,12 +241,21 @@ type RunRollup struct {
 	Shard        int16     `json:"shard"`
 }
 
+type RunRollupClassed struct {
+	AutomationID string      `json:"automation_id"`
+	Hour         interface{} `json:"hour"`
+	StepID       string      `json:"step_id"`
+	ErrorClass   string      `json:"error_class"`
+	N            int64       `json:"n"`
+}
+
 type RunRollupFailure struct {
 	AutomationID string    `json:"automation_id"`
 	BaseID       string    `json:"base_id"`
 	Hour         time.Time `json:"hour"`
 	StepID       string    `json:"step_id"`
 	N            int64     `json:"n"`
+	ErrorClass   string    `json:"error_class"`
 }
 
 type RunStep struct {

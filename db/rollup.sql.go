@@ -79,11 +79,11 @@ func (q *Queries) AutomationRollup(ctx context.Context, arg AutomationRollupPara
 }
 
 const automationRollupFailures = `-- name: AutomationRollupFailures :many
-SELECT date_trunc($1::text, hour, 'UTC')::timestamptz AS bucket, step_id, sum(n)::bigint AS n
+SELECT date_trunc($1::text, hour, 'UTC')::timestamptz AS bucket, step_id, error_class, sum(n)::bigint AS n
 FROM run_rollup_failures
 WHERE automation_id = $2::text
   AND hour >= $3::timestamptz AND hour < $4::timestamptz
-GROUP BY 1, 2
+GROUP BY 1, 2, 3
 HAVING sum(n) <> 0
 ORDER BY 1
 `
@@ -96,13 +96,15 @@ type AutomationRollupFailuresParams struct {
 }
 
 type AutomationRollupFailuresRow struct {
-	Bucket time.Time `json:"bucket"`
-	StepID string    `json:"step_id"`
-	N      int64     `json:"n"`
+	Bucket     time.Time `json:"bucket"`
+	StepID     string    `json:"step_id"`
+	ErrorClass string    `json:"error_class"`
+	N          int64     `json:"n"`
 }
 
 // An automation's failed steps of the hours in [from, to), summed per
-// bucket and step id (sums of 0 — a run counted and uncounted — left out).
+// bucket, step id and error class (sums of 0 — a run counted and
+// uncounted — left out).
 func (q *Queries) AutomationRollupFailures(ctx context.Context, arg AutomationRollupFailuresParams) ([]AutomationRollupFailuresRow, error) {
 	rows, err := q.db.Query(ctx, automationRollupFailures,
 		arg.Unit,
@@ -117,7 +119,12 @@ func (q *Queries) AutomationRollupFailures(ctx context.Context, arg AutomationRo
 	var items []AutomationRollupFailuresRow
 	for rows.Next() {
 		var i AutomationRollupFailuresRow
-		if err := rows.Scan(&i.Bucket, &i.StepID, &i.N); err != nil {
+		if err := rows.Scan(
+			&i.Bucket,
+			&i.StepID,
+			&i.ErrorClass,
+			&i.N,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -250,11 +257,11 @@ func (q *Queries) BaseRollup(ctx context.Context, arg BaseRollupParams) ([]BaseR
 }
 
 const baseRollupFailures = `-- name: BaseRollupFailures :many
-SELECT date_trunc($1::text, hour, 'UTC')::timestamptz AS bucket, step_id, sum(n)::bigint AS n
+SELECT date_trunc($1::text, hour, 'UTC')::timestamptz AS bucket, step_id, error_class, sum(n)::bigint AS n
 FROM run_rollup_failures
 WHERE base_id = $2::text
   AND hour >= $3::timestamptz AND hour < $4::timestamptz
-GROUP BY 1, 2
+GROUP BY 1, 2, 3
 HAVING sum(n) <> 0
 ORDER BY 1
 `
@@ -267,9 +274,10 @@ type BaseRollupFailuresParams struct {
 }
 
 type BaseRollupFailuresRow struct {
-	Bucket time.Time `json:"bucket"`
-	StepID string    `json:"step_id"`
-	N      int64     `json:"n"`
+	Bucket     time.Time `json:"bucket"`
+	StepID     string    `json:"step_id"`
+	ErrorClass string    `json:"error_class"`
+	N          int64     `json:"n"`
 }
 
 // A base's failed steps, as AutomationRollupFailures.
@@ -287,7 +295,12 @@ func (q *Queries) BaseRollupFailures(ctx context.Context, arg BaseRollupFailures
 	var items []BaseRollupFailuresRow
 	for rows.Next() {
 		var i BaseRollupFailuresRow
-		if err := rows.Scan(&i.Bucket, &i.StepID, &i.N); err != nil {
+		if err := rows.Scan(
+			&i.Bucket,
+			&i.StepID,
+			&i.ErrorClass,
+			&i.N,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -353,6 +366,19 @@ func (q *Queries) BaseUnfinishedRuns(ctx context.Context, arg BaseUnfinishedRuns
 		return nil, err
 	}
 	return items, nil
+}
+
+const errorClass = `-- name: ErrorClass :one
+SELECT rowflow_error_class($1::text)::text
+`
+
+// rowflow_error_class(msg): the class SQL gives a failed step's error
+// text (tests check automation.ErrorClass against it).
+func (q *Queries) ErrorClass(ctx context.Context, msg *string) (string, error) {
+	row := q.db.QueryRow(ctx, errorClass, msg)
+	var column_1 string
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const histBin = `-- name: HistBin :one

@@ -173,7 +173,7 @@ func TestRollupBackfill(t *testing.T) {
 			WHERE coalesce(u.v, 0) <> 0 GROUP BY r.automation_id, r.hour, r.status, array_lower(r.latency, 1) + u.o - 1
 			UNION ALL SELECT concat_ws(' ', r.automation_id, r.hour, r.status, 'duration', array_lower(r.duration, 1) + u.o - 1, sum(u.v)) FROM run_rollup r, unnest(r.duration) WITH ORDINALITY u(v, o)
 			WHERE coalesce(u.v, 0) <> 0 GROUP BY r.automation_id, r.hour, r.status, array_lower(r.duration, 1) + u.o - 1
-			UNION ALL SELECT concat_ws(' ', automation_id, base_id, hour, step_id, n) FROM run_rollup_failures ORDER BY 1`)
+			UNION ALL SELECT concat_ws(' ', automation_id, base_id, hour, step_id, error_class, n) FROM run_rollup_failures ORDER BY 1`)
 		require.NoError(t, err)
 		out, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		require.NoError(t, err)

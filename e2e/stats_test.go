@@ -26,6 +26,7 @@ type seededRun struct {
 	// duration: finished after creation (negative: not finished).
 	latency, duration time.Duration
 	failedStep        string // the id of the failed step of a failed run
+	failedError       string // its error text (empty: none)
 	isTest            bool
 }
 
@@ -53,11 +54,15 @@ func (f *fixture) insertRuns(t *testing.T, baseID string, runs []seededRun) {
 		require.NoError(t, err)
 		if r.latency > 0 {
 			step, status := "call", "succeeded"
+			var stepErr *string
 			if r.failedStep != "" {
 				step, status = r.failedStep, "failed"
+				if r.failedError != "" {
+					stepErr = &r.failedError
+				}
 			}
-			_, err = f.env.App.Pool.Exec(ctx, `INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, started_at, finished_at)
-				VALUES ($1, 0, $2, 'send_webhook', $3, 1, $4, $5)`, id, step, status, r.created.Add(r.latency), finished)
+			_, err = f.env.App.Pool.Exec(ctx, `INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, started_at, finished_at, error)
+				VALUES ($1, 0, $2, 'send_webhook', $3, 1, $4, $5, $6)`, id, step, status, r.created.Add(r.latency), finished, stepErr)
 			require.NoError(t, err)
 		}
 		if ended || finished != nil {
@@ -89,10 +94,34 @@ type wantStats struct {
 	latency  []float64
 	duration []float64
 	failures map[string]int
+	// byClass and byStepClass ("step class") count the failed steps per
+	// error class, classed by the test's own table (seedClass).
+	byClass     map[string]int
+	byStepClass map[string]int
+}
+
+// seedClass is the error class the test expects of a seeded error text,
+// independently of automation.ErrorClass and rowflow_error_class.
+func seedClass(msg string) string {
+	switch msg {
+	case "outbound: delivery failed: status 500", "outbound: delivery failed: status 503":
+		return "http_5xx"
+	case "outbound: delivery failed: status 404":
+		return "http_4xx"
+	case "outbound: delivery failed: status 429":
+		return "http_429"
+	case `outbound: delivery failed: Post "http://127.0.0.1:9/": context deadline exceeded`:
+		return "timeout"
+	case `outbound: delivery failed: Post "http://127.0.0.1:9/": dial tcp 127.0.0.1:9: connect: connection refused`:
+		return "connection"
+	case "", "boom":
+		return "other"
+	}
+	panic("no class for seeded error " + msg)
 }
 
 func expect(runs []seededRun, keep func(seededRun) bool) wantStats {
-	w := wantStats{byStatus: map[string]int{}, failures: map[string]int{}}
+	w := wantStats{byStatus: map[string]int{}, failures: map[string]int{}, byClass: map[string]int{}, byStepClass: map[string]int{}}
 	for _, r := range runs {
 		if r.isTest || !keep(r) {
 			continue
@@ -107,6 +136,8 @@ func expect(runs []seededRun, keep func(seededRun) bool) wantStats {
 		}
 		if r.failedStep != "" {
 			w.failures[r.failedStep]++
+			w.byClass[seedClass(r.failedError)]++
+			w.byStepClass[r.failedStep+" "+seedClass(r.failedError)]++
 		}
 	}
 	return w
@@ -146,6 +177,18 @@ func checkStats(t *testing.T, name string, got map[string]any, w wantStats) {
 		fails[m["step_id"].(string)] = int(m["failures"].(float64))
 	}
 	assert.Equal(t, w.failures, fails, "%s: failures by step", name)
+	byClass := map[string]int{}
+	for _, x := range got["failures_by_class"].([]any) {
+		m := x.(map[string]any)
+		byClass[m["error_class"].(string)] = int(m["failures"].(float64))
+	}
+	assert.Equal(t, w.byClass, byClass, "%s: failures by class", name)
+	byStepClass := map[string]int{}
+	for _, x := range got["failures"].([]any) {
+		m := x.(map[string]any)
+		byStepClass[m["step_id"].(string)+" "+m["error_class"].(string)] = int(m["failures"].(float64))
+	}
+	assert.Equal(t, w.byStepClass, byStepClass, "%s: failures by step and class", name)
 }
 
 func bucketsOf(t *testing.T, stats map[string]any) map[string]map[string]any {
@@ -185,9 +228,18 @@ func TestRunStats(t *testing.T) {
 		seeded = append(seeded, seededRun{automation: aut, status: "succeeded", created: t0.Add(time.Duration(i-1) * 5 * time.Minute),
 			latency: time.Duration(i) * 100 * time.Millisecond, duration: time.Duration(i) * time.Second})
 	}
-	for i, step := range []string{"call", "call", "post"} { // hour 3: failed
+	for i, fail := range []struct{ step, err string }{ // hour 3: failed, errors of 5 classes
+		{"call", "outbound: delivery failed: status 500"},
+		{"call", "outbound: delivery failed: status 503"},
+		{"post", "outbound: delivery failed: status 404"},
+		{"call", `outbound: delivery failed: Post "http://127.0.0.1:9/": context deadline exceeded`},
+		{"post", `outbound: delivery failed: Post "http://127.0.0.1:9/": dial tcp 127.0.0.1:9: connect: connection refused`},
+		{"post", "outbound: delivery failed: status 500"},
+		{"call", "boom"},
+		{"call", ""},
+	} {
 		seeded = append(seeded, seededRun{automation: aut, status: "failed", created: t0.Add(3*time.Hour + time.Duration(i)*time.Minute),
-			latency: time.Second, duration: time.Duration(20+10*i) * time.Second, failedStep: step})
+			latency: time.Second, duration: time.Duration(20+10*i) * time.Second, failedStep: fail.step, failedError: fail.err})
 	}
 	day2 := t0.Add(29 * time.Hour)
 	seeded = append(seeded,

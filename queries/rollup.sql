@@ -27,22 +27,23 @@ ORDER BY hour;
 
 -- name: AutomationRollupFailures :many
 -- An automation's failed steps of the hours in [from, to), summed per
--- bucket and step id (sums of 0 — a run counted and uncounted — left out).
-SELECT date_trunc(sqlc.arg(unit)::text, hour, 'UTC')::timestamptz AS bucket, step_id, sum(n)::bigint AS n
+-- bucket, step id and error class (sums of 0 — a run counted and
+-- uncounted — left out).
+SELECT date_trunc(sqlc.arg(unit)::text, hour, 'UTC')::timestamptz AS bucket, step_id, error_class, sum(n)::bigint AS n
 FROM run_rollup_failures
 WHERE automation_id = sqlc.arg(automation_id)::text
   AND hour >= sqlc.arg(hour_from)::timestamptz AND hour < sqlc.arg(hour_to)::timestamptz
-GROUP BY 1, 2
+GROUP BY 1, 2, 3
 HAVING sum(n) <> 0
 ORDER BY 1;
 
 -- name: BaseRollupFailures :many
 -- A base's failed steps, as AutomationRollupFailures.
-SELECT date_trunc(sqlc.arg(unit)::text, hour, 'UTC')::timestamptz AS bucket, step_id, sum(n)::bigint AS n
+SELECT date_trunc(sqlc.arg(unit)::text, hour, 'UTC')::timestamptz AS bucket, step_id, error_class, sum(n)::bigint AS n
 FROM run_rollup_failures
 WHERE base_id = sqlc.arg(base_id)::text
   AND hour >= sqlc.arg(hour_from)::timestamptz AND hour < sqlc.arg(hour_to)::timestamptz
-GROUP BY 1, 2
+GROUP BY 1, 2, 3
 HAVING sum(n) <> 0
 ORDER BY 1;
 
@@ -77,3 +78,8 @@ ORDER BY 1;
 -- rowflow_hist_bin(seconds): the histogram bin SQL gives a value (tests
 -- check automation.HistBin against it).
 SELECT rowflow_hist_bin(sqlc.arg(seconds)::float8)::smallint;
+
+-- name: ErrorClass :one
+-- rowflow_error_class(msg): the class SQL gives a failed step's error
+-- text (tests check automation.ErrorClass against it).
+SELECT rowflow_error_class(sqlc.narg(msg)::text)::text;
