@@ -25,7 +25,8 @@ import (
 //     deleted with their steps, 1000 per statement, every
 //     RetentionInterval; so are stored webhook requests past RunRetention
 //     (at least the 7 days their delivery ids are remembered) and expired
-//     delivery ids (webhook.Service.DeleteExpiredRequests).
+//     delivery ids (webhook.Service.DeleteExpiredRequests), and expired
+//     console sessions (auth.Sessions.DeleteExpired).
 
 // startPeriodic starts the sweep, the schedule tick and the retention
 // sweep; the returned function stops them and waits for a round in progress.
@@ -45,7 +46,11 @@ func (a *App) startPeriodic() (stop func()) {
 				return n, err
 			}
 			m, err := a.Webhooks.DeleteExpiredRequests(ctx, a.Config.RunRetention)
-			return n + m, err
+			if err != nil || a.Sessions == nil {
+				return n + m, err
+			}
+			k, err := a.Sessions.DeleteExpired(ctx) // console sessions past their expiry
+			return n + m + int(k), err
 		}),
 	}
 	return func() {
