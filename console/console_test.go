@@ -294,6 +294,28 @@ func TestConsoleLoginRateLimit(t *testing.T) {
 	require.NotEmpty(t, got.Header.Get("Retry-After"))
 }
 
+// TestConsoleRequestRateLimit: a session's requests count against the
+// per-token request limit (here 2/s, burst 4): past it the console answers
+// 429 with Retry-After, and another token's session is not affected.
+func TestConsoleRequestRateLimit(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t, func(c *app.Config) { c.RateTokenRequests = 2 })
+	b := newBrowser(t, env)
+	b.login(token(t, env, "viewer"))
+	limited := 0
+	for range 12 {
+		got := b.get("/console/")
+		if got.Status == http.StatusTooManyRequests {
+			limited++
+			require.NotEmpty(t, got.Header.Get("Retry-After"))
+		}
+	}
+	require.NotZero(t, limited, "12 pages at once stay under a 2/s limit")
+	other := newBrowser(t, env)
+	other.login(token(t, env, "viewer"))
+	require.Equal(t, 200, other.get("/console/").Status, "another token has its own bucket")
+}
+
 // TestConsoleDryRun: with a DryRun hook the run page offers "dry-run this
 // again" to editors and shows the hook's answer; a viewer's POST is 403
 // and never reaches the hook. Without the hook the button is hidden; the

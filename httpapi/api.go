@@ -129,7 +129,7 @@ func New(opts Opts) *Server {
 	}
 	if opts.Console != nil {
 		r.Handle("/console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
-		r.Handle("/console/*", consoleLoginLimit(limits, opts.Console))
+		r.Handle("/console/*", consoleLoginLimit(limits, opts.Sessions, opts.Console))
 	}
 	// Unknown routes and wrong methods answer problem details too.
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
