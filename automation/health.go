@@ -4,15 +4,13 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/rowflow/rowflow/db"
 )
 
 // AutomationHealth is one automation's recent health as the runs
-// console's list shows it: exact counts over a window read from the runs
-// themselves (AutomationStats reads the hourly rollup, whole hours and
-// histogram percentiles), plus its newest failed run.
+// console's list shows it — the stats of the window (as AutomationStats
+// answers them: the hourly rollup, histogram percentiles) plus its newest
+// failed run.
 type AutomationHealth struct {
 	AutomationID string
 	// Runs counts the real runs (not is_test) created in the window;
@@ -30,25 +28,27 @@ type AutomationHealth struct {
 	LastFailedAt    *time.Time
 }
 
-// BaseHealth answers the health over the hours hours before to of every
-// automation of a base (viewer or more; a base the caller may not see is
-// not found), keyed by automation id — two statements for the whole
-// base, where AutomationStats per automation would be several each.
-// Automations without runs in the window have a zero entry.
+// BaseHealth answers the health over the hours whole UTC hours up to to
+// (the last one the hour to is in) of every automation of a base (viewer
+// or more; a base the caller may not see is not found), keyed by
+// automation id. It reads the stats rollup — rows per automation and
+// hour, however many runs there were — and the unfinished runs: three
+// statements for the whole base. Automations without runs in the window
+// have a zero entry only when they failed once.
 func (rt *Runtime) BaseHealth(ctx context.Context, baseID string, to time.Time, hours int) (map[string]AutomationHealth, error) {
 	if _, err := rt.records.GetBase(ctx, baseID); err != nil {
 		return nil, err
 	}
-	from := to.Add(-time.Duration(hours) * time.Hour)
-	var rows []db.BaseAutomationHealthRow
+	end := to.UTC().Truncate(time.Hour).Add(time.Hour)
+	from := end.Add(-time.Duration(hours) * time.Hour)
+	var rows []db.BaseAutomationRollupRow
+	var open []db.BaseAutomationUnfinishedRow
 	var fails []db.BaseLastFailuresRow
-	// One snapshot, read only, without JIT (as the stats statements: JIT
-	// costs more than these queries).
-	err := rt.inTx(ctx, func(tx pgx.Tx, q *db.Queries) (err error) {
-		if _, err := tx.Exec(ctx, `SET TRANSACTION READ ONLY; SET LOCAL jit = off`); err != nil {
+	err := rt.statsTx(ctx, func(q *db.Queries) (err error) {
+		if rows, err = q.BaseAutomationRollup(ctx, db.BaseAutomationRollupParams{BaseID: baseID, HourFrom: from, HourTo: end}); err != nil {
 			return err
 		}
-		if rows, err = q.BaseAutomationHealth(ctx, db.BaseAutomationHealthParams{BaseID: baseID, CreatedFrom: from, CreatedTo: to}); err != nil {
+		if open, err = q.BaseAutomationUnfinished(ctx, db.BaseAutomationUnfinishedParams{BaseID: baseID, CreatedFrom: from, CreatedTo: end}); err != nil {
 			return err
 		}
 		fails, err = q.BaseLastFailures(ctx, baseID)
@@ -57,23 +57,42 @@ func (rt *Runtime) BaseHealth(ctx context.Context, baseID string, to time.Time, 
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]AutomationHealth{}
+	type acc struct {
+		stats  *statsAcc
+		hourly []int64
+	}
+	accs := map[string]*acc{}
+	get := func(id string) *acc {
+		a, ok := accs[id]
+		if !ok {
+			a = &acc{stats: newStatsAcc(), hourly: make([]int64, hours)}
+			accs[id] = a
+		}
+		return a
+	}
+	hour := func(t time.Time) int { return int(t.UTC().Sub(from) / time.Hour) }
 	for _, r := range rows {
-		h := AutomationHealth{AutomationID: r.AutomationID, Runs: r.Runs, Hourly: make([]int64, hours)}
-		if done := r.Succeeded + r.Failed; done > 0 {
-			rate := float64(r.Succeeded) / float64(done)
-			h.SuccessRate = &rate
+		a := get(r.AutomationID)
+		a.stats.addRollup(rollupRow{Bucket: r.Bucket, Status: r.Status, N: r.N, LatencyLo: r.LatencyLo, Latency: r.Latency,
+			DurationLo: r.DurationLo, Duration: r.Duration})
+		if i := hour(r.Bucket); i >= 0 && i < hours {
+			a.hourly[i] += r.N
 		}
-		if r.DurationP95 >= 0 {
-			p := r.DurationP95
-			h.DurationP95 = &p
+	}
+	for _, r := range open {
+		a := get(r.AutomationID)
+		a.stats.byStatus[r.Status] += r.N
+		if i := hour(r.Bucket); i >= 0 && i < hours {
+			a.hourly[i] += r.N
 		}
-		for i, idx := range r.HourIndex {
-			if int(idx) >= 0 && int(idx) < hours && i < len(r.HourRuns) {
-				h.Hourly[idx] = r.HourRuns[i]
-			}
+	}
+	out := map[string]AutomationHealth{}
+	for id, a := range accs {
+		st := a.stats.stats()
+		if st.Runs == 0 {
+			continue
 		}
-		out[r.AutomationID] = h
+		out[id] = AutomationHealth{AutomationID: id, Runs: st.Runs, SuccessRate: st.SuccessRate, DurationP95: st.Duration.P95, Hourly: a.hourly}
 	}
 	for _, f := range fails {
 		h, ok := out[f.AutomationID]

@@ -10,69 +10,105 @@ import (
 	"time"
 )
 
-const baseAutomationHealth = `-- name: BaseAutomationHealth :many
+const baseAutomationRollup = `-- name: BaseAutomationRollup :many
 
-WITH w AS (
-    SELECT r.automation_id, r.status, r.created_at, r.finished_at
-    FROM runs r
-    WHERE r.base_id = $1::text AND NOT r.is_test
-      AND r.created_at >= $2::timestamptz AND r.created_at < $3::timestamptz
-), hours AS (
-    SELECT automation_id, floor(extract(epoch FROM created_at - $2::timestamptz) / 3600)::int AS hour, count(*) AS n
-    FROM w GROUP BY 1, 2
-)
-SELECT w.automation_id,
-       count(*) AS runs,
-       count(*) FILTER (WHERE w.status = 'succeeded') AS succeeded,
-       count(*) FILTER (WHERE w.status = 'failed') AS failed,
-       coalesce(percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM w.finished_at - w.created_at)::float8), -1)::float8 AS duration_p95,
-       (SELECT array_agg(h.hour ORDER BY h.hour) FROM hours h WHERE h.automation_id = w.automation_id)::int[] AS hour_index,
-       (SELECT array_agg(h.n ORDER BY h.hour) FROM hours h WHERE h.automation_id = w.automation_id)::bigint[] AS hour_runs
-FROM w
-GROUP BY w.automation_id
+SELECT automation_id, hour AS bucket, status, n,
+       coalesce(array_lower(latency, 1), 0)::int AS latency_lo, array_replace(latency, NULL, 0)::int[] AS latency,
+       coalesce(array_lower(duration, 1), 0)::int AS duration_lo, array_replace(duration, NULL, 0)::int[] AS duration
+FROM run_rollup
+WHERE base_id = $1::text
+  AND hour >= $2::timestamptz AND hour < $3::timestamptz
 `
 
-type BaseAutomationHealthParams struct {
+type BaseAutomationRollupParams struct {
+	BaseID   string    `json:"base_id"`
+	HourFrom time.Time `json:"hour_from"`
+	HourTo   time.Time `json:"hour_to"`
+}
+
+type BaseAutomationRollupRow struct {
+	AutomationID string    `json:"automation_id"`
+	Bucket       time.Time `json:"bucket"`
+	Status       string    `json:"status"`
+	N            int64     `json:"n"`
+	LatencyLo    int32     `json:"latency_lo"`
+	Latency      []int32   `json:"latency"`
+	DurationLo   int32     `json:"duration_lo"`
+	Duration     []int32   `json:"duration"`
+}
+
+// The runs console's automations list (automation/health.go): each
+// automation's health over a window of whole hours, for every automation
+// of a base at once, from the stats rollup (bounded by automations ×
+// hours, whatever the number of runs) and the unfinished runs.
+// Per automation of the base: its rollup rows (every shard) of the hours
+// in [from, to), as AutomationRollup (bucket: the hour).
+func (q *Queries) BaseAutomationRollup(ctx context.Context, arg BaseAutomationRollupParams) ([]BaseAutomationRollupRow, error) {
+	rows, err := q.db.Query(ctx, baseAutomationRollup, arg.BaseID, arg.HourFrom, arg.HourTo)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []BaseAutomationRollupRow
+	for rows.Next() {
+		var i BaseAutomationRollupRow
+		if err := rows.Scan(
+			&i.AutomationID,
+			&i.Bucket,
+			&i.Status,
+			&i.N,
+			&i.LatencyLo,
+			&i.Latency,
+			&i.DurationLo,
+			&i.Duration,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const baseAutomationUnfinished = `-- name: BaseAutomationUnfinished :many
+SELECT r.automation_id, date_trunc('hour', r.created_at, 'UTC')::timestamptz AS bucket, r.status, count(*) AS n
+FROM runs r
+WHERE r.base_id = $1::text AND NOT r.is_test AND r.status IN ('queued', 'running', 'waiting')
+  AND r.created_at >= $2::timestamptz AND r.created_at < $3::timestamptz
+GROUP BY 1, 2, 3
+`
+
+type BaseAutomationUnfinishedParams struct {
 	BaseID      string    `json:"base_id"`
 	CreatedFrom time.Time `json:"created_from"`
 	CreatedTo   time.Time `json:"created_to"`
 }
 
-type BaseAutomationHealthRow struct {
-	AutomationID string  `json:"automation_id"`
-	Runs         int64   `json:"runs"`
-	Succeeded    int64   `json:"succeeded"`
-	Failed       int64   `json:"failed"`
-	DurationP95  float64 `json:"duration_p95"`
-	HourIndex    []int32 `json:"hour_index"`
-	HourRuns     []int64 `json:"hour_runs"`
+type BaseAutomationUnfinishedRow struct {
+	AutomationID string    `json:"automation_id"`
+	Bucket       time.Time `json:"bucket"`
+	Status       string    `json:"status"`
+	N            int64     `json:"n"`
 }
 
-// The runs console's automations list (automation/health.go): each
-// automation's health over a window, for every automation of a base at
-// once.
-// Per automation of the base: real runs (not is_test) created in
-// [from, to): count, succeeded, failed, the p95 in seconds of the
-// duration (created_at → finished_at; unfinished runs left out; -1
-// without any), and the runs per hour as (hour index from from, count)
-// pairs; automations without runs in the window are absent.
-func (q *Queries) BaseAutomationHealth(ctx context.Context, arg BaseAutomationHealthParams) ([]BaseAutomationHealthRow, error) {
-	rows, err := q.db.Query(ctx, baseAutomationHealth, arg.BaseID, arg.CreatedFrom, arg.CreatedTo)
+// Per automation of the base: its real runs not yet ended (not in the
+// rollup) created in [from, to), counted per hour and status.
+func (q *Queries) BaseAutomationUnfinished(ctx context.Context, arg BaseAutomationUnfinishedParams) ([]BaseAutomationUnfinishedRow, error) {
+	rows, err := q.db.Query(ctx, baseAutomationUnfinished, arg.BaseID, arg.CreatedFrom, arg.CreatedTo)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []BaseAutomationHealthRow
+	var items []BaseAutomationUnfinishedRow
 	for rows.Next() {
-		var i BaseAutomationHealthRow
+		var i BaseAutomationUnfinishedRow
 		if err := rows.Scan(
 			&i.AutomationID,
-			&i.Runs,
-			&i.Succeeded,
-			&i.Failed,
-			&i.DurationP95,
-			&i.HourIndex,
-			&i.HourRuns,
+			&i.Bucket,
+			&i.Status,
+			&i.N,
 		); err != nil {
 			return nil, err
 		}

@@ -1,31 +1,26 @@
 -- The runs console's automations list (automation/health.go): each
--- automation's health over a window, for every automation of a base at
--- once.
+-- automation's health over a window of whole hours, for every automation
+-- of a base at once, from the stats rollup (bounded by automations ×
+-- hours, whatever the number of runs) and the unfinished runs.
 
--- name: BaseAutomationHealth :many
--- Per automation of the base: real runs (not is_test) created in
--- [from, to): count, succeeded, failed, the p95 in seconds of the
--- duration (created_at → finished_at; unfinished runs left out; -1
--- without any), and the runs per hour as (hour index from from, count)
--- pairs; automations without runs in the window are absent.
-WITH w AS (
-    SELECT r.automation_id, r.status, r.created_at, r.finished_at
-    FROM runs r
-    WHERE r.base_id = sqlc.arg(base_id)::text AND NOT r.is_test
-      AND r.created_at >= sqlc.arg(created_from)::timestamptz AND r.created_at < sqlc.arg(created_to)::timestamptz
-), hours AS (
-    SELECT automation_id, floor(extract(epoch FROM created_at - sqlc.arg(created_from)::timestamptz) / 3600)::int AS hour, count(*) AS n
-    FROM w GROUP BY 1, 2
-)
-SELECT w.automation_id,
-       count(*) AS runs,
-       count(*) FILTER (WHERE w.status = 'succeeded') AS succeeded,
-       count(*) FILTER (WHERE w.status = 'failed') AS failed,
-       coalesce(percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM w.finished_at - w.created_at)::float8), -1)::float8 AS duration_p95,
-       (SELECT array_agg(h.hour ORDER BY h.hour) FROM hours h WHERE h.automation_id = w.automation_id)::int[] AS hour_index,
-       (SELECT array_agg(h.n ORDER BY h.hour) FROM hours h WHERE h.automation_id = w.automation_id)::bigint[] AS hour_runs
-FROM w
-GROUP BY w.automation_id;
+-- name: BaseAutomationRollup :many
+-- Per automation of the base: its rollup rows (every shard) of the hours
+-- in [from, to), as AutomationRollup (bucket: the hour).
+SELECT automation_id, hour AS bucket, status, n,
+       coalesce(array_lower(latency, 1), 0)::int AS latency_lo, array_replace(latency, NULL, 0)::int[] AS latency,
+       coalesce(array_lower(duration, 1), 0)::int AS duration_lo, array_replace(duration, NULL, 0)::int[] AS duration
+FROM run_rollup
+WHERE base_id = sqlc.arg(base_id)::text
+  AND hour >= sqlc.arg(hour_from)::timestamptz AND hour < sqlc.arg(hour_to)::timestamptz;
+
+-- name: BaseAutomationUnfinished :many
+-- Per automation of the base: its real runs not yet ended (not in the
+-- rollup) created in [from, to), counted per hour and status.
+SELECT r.automation_id, date_trunc('hour', r.created_at, 'UTC')::timestamptz AS bucket, r.status, count(*) AS n
+FROM runs r
+WHERE r.base_id = sqlc.arg(base_id)::text AND NOT r.is_test AND r.status IN ('queued', 'running', 'waiting')
+  AND r.created_at >= sqlc.arg(created_from)::timestamptz AND r.created_at < sqlc.arg(created_to)::timestamptz
+GROUP BY 1, 2, 3;
 
 -- name: BaseLastFailures :many
 -- Each automation's newest failed run (any time, test runs included: the
