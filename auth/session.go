@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -135,10 +136,18 @@ func (sess Session) CheckCSRF(got string) bool {
 
 // SessionCookieFor is the cookie that carries value: HttpOnly,
 // SameSite=Strict, for the whole site (the console and River UI), Secure
-// when the request came over TLS. maxAge < 0 deletes it.
+// when the request came over HTTPS (SecureRequest). maxAge < 0 deletes it.
 func SessionCookieFor(r *http.Request, value string, maxAge int) *http.Cookie {
 	return &http.Cookie{Name: SessionCookie, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil}
+		SameSite: http.SameSiteStrictMode, Secure: SecureRequest(r)}
+}
+
+// SecureRequest reports whether r came over HTTPS: TLS to this server, or
+// a proxy that terminated TLS and says so (X-Forwarded-Proto: https).
+// Trusting the header only ever adds Secure to a cookie, which a client
+// cannot turn to its advantage.
+func SecureRequest(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
 func randomString() (string, error) {

@@ -451,3 +451,25 @@ func TestConsoleStreamEndsWithSession(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleCookiesSecureBehindTLSProxy: behind a proxy that terminated
+// TLS (X-Forwarded-Proto: https) the console's cookies are Secure; over
+// plain HTTP they are not (they would never be sent back).
+func TestConsoleCookiesSecureBehindTLSProxy(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	for _, proto := range []string{"https", ""} {
+		req, err := http.NewRequest("GET", env.URL+"/console/login", nil)
+		require.NoError(t, err)
+		if proto != "" {
+			req.Header.Set("X-Forwarded-Proto", proto)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.NotEmpty(t, resp.Cookies())
+		for _, c := range resp.Cookies() {
+			require.Equal(t, proto == "https", c.Secure, "%s: %q", c.Name, proto)
+		}
+	}
+}

@@ -30,7 +30,7 @@ func (c *Console) showLogin(w http.ResponseWriter, r *http.Request, status int, 
 	_, _ = rand.Read(raw[:])
 	tok := base64.RawURLEncoding.EncodeToString(raw[:])
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: tok, Path: "/console/login", MaxAge: 3600, HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+		SameSite: http.SameSiteStrictMode, Secure: auth.SecureRequest(r)})
 	next := localPath(r.FormValue("next"), "/console/")
 	c.render(w, r, status, "login", page{Title: "Log in", CSRF: tok, Data: loginData{Next: next, Error: msg}})
 }
