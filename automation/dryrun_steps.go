@@ -192,28 +192,14 @@ func (rt *Runtime) dryRunStep(ctx context.Context, tx pgx.Tx, rec *changeRecorde
 	}
 	var rawCfg any
 	_ = json.Unmarshal(orEmpty(step.Config), &rawCfg)
-	rawCfg, verbatim := splitVerbatim(at, rawCfg)
+	rawCfg, _ = splitVerbatim(at, rawCfg)
 	ds.Placeholders = placeholders(rawCfg, loc+".config", placeholder, data)
-	var escape func(path string) func(string) string
-	if esc, isEsc := at.(kind.Escaper); isEsc {
-		escape = esc.Escape
-	}
-	rendered, missing, err := template.RenderChecked(rawCfg, data, escape)
-	if err == nil {
-		rendered = joinVerbatim(rendered, verbatim)
-	}
+	// Rendered and decoded exactly as a real run renders it.
+	_, cfg, input, err := rt.renderAction(def, step, data)
 	secrets := kind.SecretsOf(at)
-	ds.Input = kind.Redact(rendered, secrets)
+	ds.Input = input
 	if err != nil {
-		return fail("rendering config: %v", err)
-	}
-	if err := rt.requiredTokens(def, missing); err != nil {
 		return fail("%v", err)
-	}
-	cfg := at.NewConfig()
-	renderedJSON, _ := json.Marshal(rendered)
-	if err := kind.DecodeConfig(renderedJSON, cfg); err != nil {
-		return fail("config after rendering: %s", kind.JSONProblem(err))
 	}
 	if p, ok := at.(kind.Previewer); ok {
 		pv, err := p.Preview(ctx, sc, cfg)
