@@ -98,26 +98,7 @@ func matchPayload(raw json.RawMessage, data map[string]any, now time.Time) (bool
 
 // lookupPath resolves a dotted path ("body.items.0.sku") in data.
 func lookupPath(data map[string]any, path string) (any, bool) {
-	var cur any = data
-	for _, seg := range strings.Split(strings.TrimPrefix(path, "trigger."), ".") {
-		switch x := cur.(type) {
-		case map[string]any:
-			v, ok := x[seg]
-			if !ok {
-				return nil, false
-			}
-			cur = v
-		case []any:
-			i, err := strconv.Atoi(seg)
-			if err != nil || i < 0 || i >= len(x) {
-				return nil, false
-			}
-			cur = x[i]
-		default:
-			return nil, false
-		}
-	}
-	return cur, cur != nil
+	return walkData(data, strings.Split(strings.TrimPrefix(path, "trigger."), "."))
 }
 
 // payloadCell converts a payload value to the cell form of a field type.
