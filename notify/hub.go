@@ -4,15 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rowflow/rowflow"
+	"github.com/rowflow/rowflow/pgtx"
 )
 
 // subBuffer is how many notifications a subscription holds before it is
@@ -27,9 +26,9 @@ const MaxSubscriptionsPerUser = 16
 // and fans each notification out to the subscriptions of its user, in
 // process. Start it once; Close ends every subscription.
 type Hub struct {
-	svc     *Service
-	connCfg *pgx.ConnConfig
-	log     *slog.Logger
+	svc *Service
+	l   pgtx.Listener
+	log *slog.Logger
 
 	mu     sync.Mutex
 	subs   map[string]map[*Subscription]struct{}
@@ -45,8 +44,10 @@ func NewHub(pool *pgxpool.Pool, svc *Service, log *slog.Logger) *Hub {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Hub{svc: svc, connCfg: pool.Config().ConnConfig.Copy(), log: log.With("component", "notify"),
-		subs: map[string]map[*Subscription]struct{}{}}
+	h := &Hub{svc: svc, log: log.With("component", "notify"), subs: map[string]map[*Subscription]struct{}{}}
+	h.l = pgtx.Listener{Config: pool.Config().ConnConfig.Copy(), Channel: Channel, What: "notification listener", Log: h.log,
+		OnPayload: h.dispatch, OnReconnect: h.resyncAll}
+	return h
 }
 
 // Subscription is one listener of one user's notifications.
@@ -116,65 +117,18 @@ func (h *Hub) Subscribe(userID string) (*Subscription, error) {
 // Start connects and LISTENs, returning once listening (or the first
 // connection's error); the hub then reconnects by itself until Close.
 func (h *Hub) Start(ctx context.Context) error {
-	conn, err := h.listen(ctx)
+	conn, err := h.l.Connect(ctx)
 	if err != nil {
 		return err
 	}
 	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	h.cancel = cancel
 	h.done = make(chan struct{})
-	go h.run(lctx, conn)
+	go func() {
+		defer close(h.done)
+		h.l.Run(lctx, conn)
+	}()
 	return nil
-}
-
-func (h *Hub) listen(ctx context.Context) (*pgx.Conn, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	conn, err := pgx.ConnectConfig(ctx, h.connCfg)
-	if err != nil {
-		return nil, fmt.Errorf("connecting the notification listener: %w", err)
-	}
-	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
-		_ = conn.Close(context.Background())
-		return nil, fmt.Errorf("LISTEN %s: %w", Channel, err)
-	}
-	return conn, nil
-}
-
-// run waits for notifications until ctx ends, reconnecting with backoff
-// when the connection fails; after a reconnection every subscription
-// resyncs.
-func (h *Hub) run(ctx context.Context, conn *pgx.Conn) {
-	defer close(h.done)
-	backoff := 100 * time.Millisecond
-	for {
-		for conn != nil {
-			n, err := conn.WaitForNotification(ctx)
-			if err != nil {
-				_ = conn.Close(context.Background())
-				conn = nil
-				if ctx.Err() != nil {
-					return
-				}
-				h.log.Warn("notification listener lost its connection; reconnecting", "error", err)
-				break
-			}
-			backoff = 100 * time.Millisecond
-			h.dispatch(ctx, n.Payload)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff):
-		}
-		var err error
-		if conn, err = h.listen(ctx); err != nil {
-			h.log.Warn("notification listener cannot reconnect", "error", err, "retry_in", backoff)
-			backoff = min(backoff*2, 5*time.Second)
-			continue
-		}
-		h.resyncAll()
-	}
 }
 
 // dispatch decodes one payload and hands it to its user's subscriptions.

@@ -32,10 +32,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rowflow/rowflow/db"
+	"github.com/rowflow/rowflow/pgtx"
 )
 
 // WatchRefresh is how often a feed extends its watches; each lasts
@@ -62,7 +62,7 @@ type Event struct {
 // Feed listens on Channel and hands events to subscriptions. Start it
 // once; Close ends every subscription. Safe for concurrent use.
 type Feed struct {
-	connCfg  *pgx.ConnConfig
+	l        pgtx.Listener
 	q        *db.Queries
 	listener string
 	log      *slog.Logger
@@ -84,8 +84,11 @@ func New(pool *pgxpool.Pool, log *slog.Logger) *Feed {
 	}
 	var raw [8]byte
 	_, _ = rand.Read(raw[:])
-	return &Feed{connCfg: pool.Config().ConnConfig.Copy(), q: db.New(pool), listener: hex.EncodeToString(raw[:]),
+	f := &Feed{q: db.New(pool), listener: hex.EncodeToString(raw[:]),
 		log: log.With("component", "runfeed"), subs: map[string]map[*Subscription]struct{}{}}
+	f.l = pgtx.Listener{Config: pool.Config().ConnConfig.Copy(), Channel: Channel, What: "run feed listener", Log: f.log,
+		OnPayload: func(_ context.Context, payload string) { f.dispatch(payload) }, OnReconnect: f.resyncAll}
+	return f
 }
 
 // Subscription receives the events of one key: a run id (its status
@@ -203,7 +206,7 @@ func (f *Feed) refresh(ctx context.Context) {
 // first connection's error); the feed then reconnects by itself until
 // Close.
 func (f *Feed) Start(ctx context.Context) error {
-	conn, err := f.listen(ctx)
+	conn, err := f.l.Connect(ctx)
 	if err != nil {
 		return err
 	}
@@ -211,7 +214,10 @@ func (f *Feed) Start(ctx context.Context) error {
 	f.cancel = cancel
 	f.done = make(chan struct{})
 	f.refreshed = make(chan struct{})
-	go f.run(lctx, conn)
+	go func() {
+		defer close(f.done)
+		f.l.Run(lctx, conn)
+	}()
 	go func() {
 		defer close(f.refreshed)
 		tick := time.NewTicker(WatchRefresh)
@@ -247,55 +253,6 @@ func (f *Feed) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = f.q.UnwatchRunFeedListener(ctx, f.listener)
-}
-
-func (f *Feed) listen(ctx context.Context) (*pgx.Conn, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	conn, err := pgx.ConnectConfig(ctx, f.connCfg)
-	if err != nil {
-		return nil, fmt.Errorf("connecting the run feed listener: %w", err)
-	}
-	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
-		_ = conn.Close(context.Background())
-		return nil, fmt.Errorf("LISTEN %s: %w", Channel, err)
-	}
-	return conn, nil
-}
-
-// run waits for notifications until ctx ends, reconnecting with backoff;
-// after a reconnection every subscription resyncs.
-func (f *Feed) run(ctx context.Context, conn *pgx.Conn) {
-	defer close(f.done)
-	backoff := 100 * time.Millisecond
-	for {
-		for conn != nil {
-			n, err := conn.WaitForNotification(ctx)
-			if err != nil {
-				_ = conn.Close(context.Background())
-				conn = nil
-				if ctx.Err() != nil {
-					return
-				}
-				f.log.Warn("run feed listener lost its connection; reconnecting", "error", err)
-				break
-			}
-			backoff = 100 * time.Millisecond
-			f.dispatch(n.Payload)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff):
-		}
-		var err error
-		if conn, err = f.listen(ctx); err != nil {
-			f.log.Warn("run feed listener cannot reconnect", "error", err, "retry_in", backoff)
-			backoff = min(backoff*2, 5*time.Second)
-			continue
-		}
-		f.resyncAll()
-	}
 }
 
 // dispatch decodes one payload and hands it to the subscriptions of its
