@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/rowflow/rowflow/apptest"
 )
 
 // TestRunFeedWriteCost measures what the run feed's triggers
@@ -58,33 +60,7 @@ func TestRunFeedWriteCost(t *testing.T) {
 				}
 			}()
 		}
-		var before int
-		require.NoError(t, pool.QueryRow(t.Context(), `SELECT count(*) FROM runs`).Scan(&before))
-		lat := make([]time.Duration, writes)
-		start := time.Now()
-		var wg sync.WaitGroup
-		for c := range clients {
-			wg.Go(func() {
-				for i := c; i < writes; i += clients {
-					s := time.Now()
-					status, body := env.Do("POST", "/api/v1/tables/"+f.tableID+"/records", "test-admin-token-0123456789abcdefghij", map[string]any{"fields": map[string]any{"Name": "n"}})
-					if status != 201 {
-						t.Errorf("write: %d %s", status, body)
-						return
-					}
-					lat[i] = time.Since(s)
-				}
-			})
-		}
-		wg.Wait()
-		require.Eventually(t, func() bool {
-			var done int
-			require.NoError(t, pool.QueryRow(t.Context(), `SELECT count(*) FROM runs WHERE finished_at IS NOT NULL`).Scan(&done))
-			return done >= before+writes
-		}, 2*time.Minute, 5*time.Millisecond)
-		all = time.Since(start)
-		slices.Sort(lat)
-		return lat[writes/2], lat[writes*95/100], all
+		return writeCostRound(t, f, writes, clients)
 	}
 	round("unwatched") // warm-up
 	// ABBA order (off and unwatched alternate both ways), then watched:
@@ -111,4 +87,40 @@ func TestRunFeedWriteCost(t *testing.T) {
 		t.Logf("one statement of 20,000 run inserts, triggers %-5v: %v per row", on, perRow(on, i))
 	}
 	setTriggers(true)
+}
+
+// writeCostRound writes writes records through the API from clients
+// concurrent clients, each firing the fixture's automation, and returns
+// the writes' p50 and p95 and the time until every run they started
+// finished (the write-path cost measurements).
+func writeCostRound(t *testing.T, f *fixture, writes, clients int) (p50, p95, all time.Duration) {
+	t.Helper()
+	pool := f.env.App.Pool
+	var before int
+	require.NoError(t, pool.QueryRow(t.Context(), `SELECT count(*) FROM runs`).Scan(&before))
+	lat := make([]time.Duration, writes)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			for i := c; i < writes; i += clients {
+				s := time.Now()
+				status, body := f.env.Do("POST", "/api/v1/tables/"+f.tableID+"/records", apptest.AdminToken, map[string]any{"fields": map[string]any{"Name": "n"}})
+				if status != 201 {
+					t.Errorf("write: %d %s", status, body)
+					return
+				}
+				lat[i] = time.Since(s)
+			}
+		})
+	}
+	wg.Wait()
+	require.Eventually(t, func() bool {
+		var done int
+		require.NoError(t, pool.QueryRow(t.Context(), `SELECT count(*) FROM runs WHERE finished_at IS NOT NULL`).Scan(&done))
+		return done >= before+writes
+	}, 2*time.Minute, 5*time.Millisecond)
+	all = time.Since(start)
+	slices.Sort(lat)
+	return lat[writes/2], lat[writes*95/100], all
 }

@@ -5,14 +5,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/rowflow/rowflow/apptest"
 )
 
 // TestRollupWriteCost measures what the stats rollup's triggers
@@ -40,33 +36,7 @@ func TestRollupWriteCost(t *testing.T) {
 	const writes, clients = 1000, 8
 	round := func(on bool) (p50, p95, all time.Duration) {
 		setTriggers(on)
-		var before int
-		require.NoError(t, pool.QueryRow(t.Context(), `SELECT count(*) FROM runs`).Scan(&before))
-		lat := make([]time.Duration, writes)
-		start := time.Now()
-		var wg sync.WaitGroup
-		for c := range clients {
-			wg.Go(func() {
-				for i := c; i < writes; i += clients {
-					s := time.Now()
-					status, body := f.env.Do("POST", "/api/v1/tables/"+f.tableID+"/records", apptest.AdminToken, map[string]any{"fields": map[string]any{"Name": "n"}})
-					if status != 201 {
-						t.Errorf("write: %d %s", status, body)
-						return
-					}
-					lat[i] = time.Since(s)
-				}
-			})
-		}
-		wg.Wait()
-		require.Eventually(t, func() bool {
-			var done int
-			require.NoError(t, pool.QueryRow(t.Context(), `SELECT count(*) FROM runs WHERE finished_at IS NOT NULL`).Scan(&done))
-			return done >= before+writes
-		}, 2*time.Minute, 5*time.Millisecond)
-		all = time.Since(start)
-		slices.Sort(lat)
-		return lat[writes/2], lat[writes*95/100], all
+		return writeCostRound(t, f, writes, clients)
 	}
 	round(true) // warm-up
 	for _, on := range []bool{false, true, true, false, false, true, true, false} {
