@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
@@ -31,10 +29,7 @@ func TestKillWorkerWithQueuedRuns(t *testing.T) {
 		t.Skip("heavy: run with make test-reliability")
 	}
 	const total = 1000
-	bin := filepath.Join(t.TempDir(), "rowflow")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/rowflow")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
+	bin := rowflowBinary(t)
 	dbURL := dbtest.NewURL(t)
 
 	var mu sync.Mutex

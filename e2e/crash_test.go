@@ -34,10 +34,7 @@ func TestCrashLosesAndDoublesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a real server")
 	}
-	bin := filepath.Join(t.TempDir(), "rowflow")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/rowflow")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
+	bin := rowflowBinary(t)
 	dbURL := dbtest.NewURL(t)
 
 	var mu sync.Mutex

@@ -7,9 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
@@ -32,10 +29,7 @@ func TestForEachSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a real server")
 	}
-	bin := filepath.Join(t.TempDir(), "rowflow")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/rowflow")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
+	bin := rowflowBinary(t)
 	dbURL := dbtest.NewURL(t)
 
 	var mu sync.Mutex
@@ -152,10 +146,7 @@ func TestBatchedForEachSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a real server")
 	}
-	bin := filepath.Join(t.TempDir(), "rowflow")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/rowflow")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
+	bin := rowflowBinary(t)
 	dbURL := dbtest.NewURL(t)
 	srv := startServe(t, bin, dbURL)
 	api := &crashAPI{t: t, base: srv.url}

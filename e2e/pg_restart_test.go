@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -33,10 +32,7 @@ func TestPostgresRestartUnderWrites(t *testing.T) {
 		t.Skip("heavy: run with make test-reliability")
 	}
 	ctx := context.Background()
-	bin := filepath.Join(t.TempDir(), "rowflow")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/rowflow")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
+	bin := rowflowBinary(t)
 	// Under the repository's .data (like dbtest's cluster): PostgreSQL's
 	// user must be able to reach it, which a private temp dir may forbid.
 	root, err := filepath.Abs("../.data")

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -48,10 +46,7 @@ func TestManyProcessesDoubleNothing(t *testing.T) {
 	if os.Getenv("ROWFLOW_RELIABILITY") == "" {
 		t.Skip("heavy: run with make test-reliability")
 	}
-	bin := filepath.Join(t.TempDir(), "rowflow")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/rowflow")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
+	bin := rowflowBinary(t)
 	prod := []string{"ROWFLOW_MAX_WORKERS=200", "ROWFLOW_POOL_MAX_CONNS=40", "ROWFLOW_JOB_TIMEOUT=60s", "ROWFLOW_INLINE_BACKSTOP=90s", "ROWFLOW_RESCUE_STUCK_JOBS_AFTER=90s"}
 
 	one := func(t *testing.T) []string {
