@@ -9,7 +9,7 @@ import (
 )
 
 // The run statistics are read from the rollup (migrations/00150_run_rollup.sql):
-// per automation, UTC hour and final status (over 4 shard rows, summed
+// per automation, UTC hour and final status (over one or more rows, migrations 00166 and 00170, summed
 // here like any other rows), the ended real runs' count
 // and their trigger latency and duration as fixed log-scale histograms
 // (arrays of counts per bin), and their failed steps by step id and error class (ErrorClass). Triggers on runs keep it: the statement that ends a run

@@ -288,7 +288,8 @@ var errStepAlreadyFinal = errors.New("step already completed by another executio
 
 // finishStep stores the step's final state and moves the run on (next
 // step — due at once, or at a kind.Waiter's resume time with the run
-// waiting meanwhile — or the run's end) in one statement with q (FinishStep, or
+// waiting meanwhile — or the run's end, a success clearing the
+// automation's streak of failures) in one statement with q (FinishStep, or
 // FinishInlineStep, which claims an inline step's run backstop): inside
 // the caller's transaction for record actions, on its own otherwise.
 func (rt *Runtime) finishStep(ctx context.Context, q *db.Queries, st stepState, status string, output any, cause error) error {
@@ -336,12 +337,6 @@ func (rt *Runtime) finishStep(ctx context.Context, q *db.Queries, st stepState, 
 	}
 	if written == 0 {
 		return errStepAlreadyFinal
-	}
-	if p.RunStatus == RunSucceeded {
-		// A success ends a streak of failures (auto_disable_after).
-		if err := q.ResetRunFailures(ctx, st.run.AutomationID); err != nil {
-			return fmt.Errorf("completing run %s: %w", st.run.ID, err)
-		}
 	}
 	return nil
 }

@@ -91,6 +91,11 @@ WITH run AS (
     FROM step WHERE $16::jsonb IS NOT NULL
       AND EXISTS (SELECT 1 FROM runs c WHERE c.id = $5::text AND c.status IN ('queued', 'running', 'waiting'))
     RETURNING id
+), reset AS (
+    -- A success ends a streak of failures (auto_disable_after).
+    DELETE FROM automation_failures
+    WHERE automation_id = (SELECT c.automation_id FROM runs c WHERE c.id = $5::text)
+      AND $2::text = 'succeeded' AND EXISTS (SELECT 1 FROM step)
 )
 SELECT (SELECT count(*) FROM step)::int AS written,
        (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
@@ -128,8 +133,8 @@ type FinishInlineStepRow struct {
 // when run_status is set — but only while it is still set: otherwise the
 // sweep gave the step to River, which owns it now, and nothing is written
 // (written = 0). Then the step's final row and the next step's job, as in
-// FinishStep (next_scheduled_at ahead: due then, the run waiting).
-// Asynchronous commit, as FinishStep.
+// FinishStep (next_scheduled_at ahead: due then, the run waiting, and a
+// success clearing the streak of failures). Asynchronous commit, as FinishStep.
 func (q *Queries) FinishInlineStep(ctx context.Context, arg FinishInlineStepParams) (FinishInlineStepRow, error) {
 	row := q.db.QueryRow(ctx, finishInlineStep,
 		arg.Notify,
@@ -188,6 +193,11 @@ WITH step AS (
     FROM step WHERE $16::jsonb IS NOT NULL
       AND EXISTS (SELECT 1 FROM runs c WHERE c.id = $2::text AND c.status IN ('queued', 'running', 'waiting'))
     RETURNING id
+), reset AS (
+    -- A success ends a streak of failures (auto_disable_after).
+    DELETE FROM automation_failures
+    WHERE automation_id = (SELECT c.automation_id FROM runs c WHERE c.id = $2::text)
+      AND $13::text = 'succeeded' AND EXISTS (SELECT 1 FROM step)
 )
 SELECT (SELECT count(*) FROM step)::int AS written,
        (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
@@ -234,6 +244,7 @@ type FinishStepRow struct {
 // synchronously, and a PostgreSQL crash can only roll it back to a state
 // the backstop jobs redo, with the same run ids and idempotency keys
 // (automation/doc.go). Inside a caller's transaction it applies to that one.
+// A success also clears the automation's streak of failures.
 func (q *Queries) FinishStep(ctx context.Context, arg FinishStepParams) (FinishStepRow, error) {
 	row := q.db.QueryRow(ctx, finishStep,
 		arg.Notify,

@@ -191,3 +191,47 @@ func TestRollupBackfill(t *testing.T) {
 	require.NoError(t, migrations.Up(ctx, pool, log))
 	require.Equal(t, byTriggers, snapshot())
 }
+
+// TestRollupNeverWaitsForAnotherTransaction: five transactions each end a
+// run of one automation in one hour and stay open; none waits for another's
+// rollup row (each runs under a lock_timeout, which a wait would exceed:
+// with 4 fixed shard rows two of five must have shared one). Once all
+// commit, the rollup counts the five; runs then ended one at a time add
+// no row (migration 00170).
+func TestRollupNeverWaitsForAnotherTransaction(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	aut := f.automation(t, map[string]any{"name": "busy", "trigger": f.trigger("record_created", nil), "steps": []any{}})
+	at := time.Now().UTC().Truncate(time.Hour).Add(-2 * time.Hour)
+	var seeded []seededRun
+	for i := 0; i < 8; i++ {
+		seeded = append(seeded, seededRun{automation: aut, status: "running", created: at.Add(time.Duration(i) * time.Minute), duration: -1})
+	}
+	f.insertRuns(t, f.baseID, seeded)
+	end := `UPDATE runs SET status = 'succeeded', finished_at = created_at + interval '1 second' WHERE id = $1`
+	var open []pgx.Tx
+	for i := 0; i < 5; i++ {
+		tx, err := f.env.App.Pool.Begin(ctx)
+		require.NoError(t, err)
+		defer tx.Rollback(ctx) //nolint:errcheck // committed below
+		_, err = tx.Exec(ctx, `SET LOCAL lock_timeout = '3s'`)
+		require.NoError(t, err)
+		_, err = tx.Exec(ctx, end, seedID(i, aut))
+		require.NoError(t, err, "transaction %d waited for another's rollup row", i)
+		open = append(open, tx)
+	}
+	for _, tx := range open {
+		require.NoError(t, tx.Commit(ctx))
+	}
+	rows := f.countRows(t, `SELECT count(*) FROM run_rollup WHERE automation_id = $1`, aut)
+	require.LessOrEqual(t, rows, 5, "at most one row per transaction that held one")
+	for i := 5; i < 8; i++ {
+		_, err := f.env.App.Pool.Exec(ctx, end, seedID(i, aut))
+		require.NoError(t, err)
+	}
+	assert.Equal(t, rows, f.countRows(t, `SELECT count(*) FROM run_rollup WHERE automation_id = $1`, aut), "a run ended alone adds no row")
+	assert.Equal(t, 8, f.countRows(t, `SELECT sum(n)::int FROM run_rollup WHERE automation_id = $1`, aut))
+	st := f.statsOf(t, aut, at, at.Add(time.Hour))
+	checkStatsTotal(t, "ended concurrently", st, 8, map[string]int{"succeeded": 8}, map[string]int{})
+}

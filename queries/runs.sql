@@ -245,6 +245,7 @@ FROM ins LEFT JOIN job ON job.run_id = ins.id;
 -- synchronously, and a PostgreSQL crash can only roll it back to a state
 -- the backstop jobs redo, with the same run ids and idempotency keys
 -- (automation/doc.go). Inside a caller's transaction it applies to that one.
+-- A success also clears the automation's streak of failures.
 WITH step AS (
     INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at)
     SELECT sqlc.arg(run_id)::text, sqlc.arg(step_index)::int, sqlc.arg(step_id)::text, sqlc.arg(type)::text, sqlc.arg(status)::text,
@@ -277,6 +278,11 @@ WITH step AS (
     FROM step WHERE sqlc.arg(next_args)::jsonb IS NOT NULL
       AND EXISTS (SELECT 1 FROM runs c WHERE c.id = sqlc.arg(run_id)::text AND c.status IN ('queued', 'running', 'waiting'))
     RETURNING id
+), reset AS (
+    -- A success ends a streak of failures (auto_disable_after).
+    DELETE FROM automation_failures
+    WHERE automation_id = (SELECT c.automation_id FROM runs c WHERE c.id = sqlc.arg(run_id)::text)
+      AND sqlc.arg(run_status)::text = 'succeeded' AND EXISTS (SELECT 1 FROM step)
 )
 SELECT (SELECT count(*) FROM step)::int AS written,
        (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
@@ -288,8 +294,8 @@ SELECT (SELECT count(*) FROM step)::int AS written,
 -- when run_status is set — but only while it is still set: otherwise the
 -- sweep gave the step to River, which owns it now, and nothing is written
 -- (written = 0). Then the step's final row and the next step's job, as in
--- FinishStep (next_scheduled_at ahead: due then, the run waiting).
--- Asynchronous commit, as FinishStep.
+-- FinishStep (next_scheduled_at ahead: due then, the run waiting, and a
+-- success clearing the streak of failures). Asynchronous commit, as FinishStep.
 WITH run AS (
     -- A cancelled run stays cancelled (CancelRun).
     UPDATE runs SET backstop_at = NULL,
@@ -324,6 +330,11 @@ WITH run AS (
     FROM step WHERE sqlc.arg(next_args)::jsonb IS NOT NULL
       AND EXISTS (SELECT 1 FROM runs c WHERE c.id = sqlc.arg(run_id)::text AND c.status IN ('queued', 'running', 'waiting'))
     RETURNING id
+), reset AS (
+    -- A success ends a streak of failures (auto_disable_after).
+    DELETE FROM automation_failures
+    WHERE automation_id = (SELECT c.automation_id FROM runs c WHERE c.id = sqlc.arg(run_id)::text)
+      AND sqlc.arg(run_status)::text = 'succeeded' AND EXISTS (SELECT 1 FROM step)
 )
 SELECT (SELECT count(*) FROM step)::int AS written,
        (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
