@@ -61,7 +61,7 @@
 //
 // A write made through the API commits synchronously: an accepted write
 // and its runs or event are durable when the API answers. Run-state
-// statements (StartRuns, FinishStep, FinishInlineStep, deleting an event
+// statements (StartRuns, FinishStep, FinishInlineSteps, deleting an event
 // nothing matched) commit asynchronously — and with them the writes a
 // record action makes inside a step's completion. They follow from the
 // API's write, and a PostgreSQL crash can only roll them back to a state
@@ -81,7 +81,7 @@
 //	           └──────────────────────────────────────────────────────▶ succeeded
 //
 // A delay step (a kind.Waiter) completes at once; its completion
-// statement (FinishStep / FinishInlineStep, next_scheduled_at) inserts
+// statement (FinishStep / FinishInlineSteps, next_scheduled_at) inserts
 // the next step's job due at the resume time and sets the run waiting
 // with resume_at. No worker is held while it waits, and a restart changes
 // nothing: the job is in River's table (available, fetched once its

@@ -87,6 +87,9 @@ type Runtime struct {
 	inflightMu   sync.Mutex
 	inflight     sync.WaitGroup
 	draining     bool
+	// completions is the group commit of inline steps' completions
+	// (complete.go).
+	completions *pgtx.Group[db.FinishStepParams, bool]
 }
 
 // New returns a Runtime. Its jobs are River's (job_insert.go): a River
@@ -115,6 +118,7 @@ func New(opts Opts) *Runtime {
 		rt.jobTimeout = time.Minute
 	}
 	rt.eventSlots = make(chan struct{}, maxInlineEvents)
+	rt.completions = pgtx.NewGroup(maxCompletionBatch, maxCompletionCommitters, rt.finishInlineGroup)
 	return rt
 }
 

@@ -290,7 +290,8 @@ var errStepAlreadyFinal = errors.New("step already completed by another executio
 // step — due at once, or at a kind.Waiter's resume time with the run
 // waiting meanwhile — or the run's end, a success clearing the
 // automation's streak of failures) in one statement with q (FinishStep, or
-// FinishInlineStep, which claims an inline step's run backstop): inside
+// for an inline step FinishInlineSteps, which claims the run's backstop,
+// grouped with others finishing at once: complete.go): inside
 // the caller's transaction for record actions, on its own otherwise.
 func (rt *Runtime) finishStep(ctx context.Context, q *db.Queries, st stepState, status string, output any, cause error) error {
 	errText := ""
@@ -318,23 +319,21 @@ func (rt *Runtime) finishStep(ctx context.Context, q *db.Queries, st stepState, 
 	default:
 		p.RunStatus = RunSucceeded
 	}
-	var written int32
 	if st.inline {
-		row, err := q.FinishInlineStep(ctx, db.FinishInlineStepParams{Notify: p.Notify, RunStatus: p.RunStatus, RunError: p.RunError,
-			RunID: p.RunID, StepIndex: p.StepIndex, StepID: p.StepID, Type: p.Type, Status: p.Status, Attempts: p.Attempts,
-			Snoozes: p.Snoozes, Input: p.Input, Output: p.Output, Error: p.Error, StartedAt: p.StartedAt,
-			NextArgs: p.NextArgs, NextMaxAttempts: p.NextMaxAttempts, NextScheduledAt: p.NextScheduledAt})
+		written, err := rt.finishInline(ctx, q, p)
 		if err != nil {
 			return fmt.Errorf("completing step %s of %s: %w", st.step.ID, st.run.ID, err)
 		}
-		written = row.Written
-	} else {
-		row, err := q.FinishStep(ctx, p)
-		if err != nil {
-			return fmt.Errorf("completing step %s of %s: %w", st.step.ID, st.run.ID, err)
+		if !written {
+			return errStepAlreadyFinal
 		}
-		written = row.Written
+		return nil
 	}
+	row, err := q.FinishStep(ctx, p)
+	if err != nil {
+		return fmt.Errorf("completing step %s of %s: %w", st.step.ID, st.run.ID, err)
+	}
+	written := row.Written
 	if written == 0 {
 		return errStepAlreadyFinal
 	}

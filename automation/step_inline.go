@@ -22,7 +22,7 @@ import (
 // (StartRuns) — durably, in the statement that starts it — and no job:
 //
 //   - success or a final failure: the completion statement
-//     (FinishInlineStep) clears the backstop while it is still set, and
+//     (FinishInlineSteps, complete.go) clears the backstop while it is still set, and
 //     writes nothing when it is not (the sweep gave the step to River,
 //     which owns it);
 //   - a retryable failure or a Retry-After: the step's job is inserted for

@@ -56,27 +56,36 @@ func (q *Queries) CountRunActions(ctx context.Context, runID string) (int32, err
 	return column_1, err
 }
 
-const finishInlineStep = `-- name: FinishInlineStep :one
-WITH run AS (
+const finishInlineSteps = `-- name: FinishInlineSteps :one
+WITH p AS (
+    SELECT unnest($2::text[]) AS run_id, unnest($3::int[]) AS step_index,
+           unnest($4::text[]) AS step_id, unnest($5::text[]) AS type,
+           unnest($6::text[]) AS status, unnest($7::int[]) AS attempts,
+           unnest($8::int[]) AS snoozes, unnest($9::text[]) AS input,
+           unnest($10::text[]) AS output, unnest($11::text[]) AS error,
+           unnest($12::timestamptz[]) AS started_at, unnest($13::text[]) AS run_status,
+           unnest($14::text[]) AS run_error, unnest($15::text[]) AS next_args,
+           unnest($16::int[]) AS next_max_attempts, unnest($17::timestamptz[]) AS next_scheduled_at
+), run AS (
     -- A cancelled run stays cancelled (CancelRun).
     UPDATE runs SET backstop_at = NULL,
         status = CASE WHEN runs.status NOT IN ('queued', 'running', 'waiting') THEN runs.status
-                      WHEN $2::text <> '' THEN $2::text
-                      WHEN $3::timestamptz > now() THEN 'waiting' ELSE runs.status END,
-        error = CASE WHEN $2::text <> '' AND runs.status IN ('queued', 'running', 'waiting') THEN $4::text ELSE runs.error END,
-        finished_at = CASE WHEN $2::text <> '' AND runs.status IN ('queued', 'running', 'waiting') THEN clock_timestamp() ELSE runs.finished_at END,
-        resume_at = CASE WHEN $2::text = '' AND $3::timestamptz > now()
-                          AND runs.status IN ('queued', 'running', 'waiting') THEN $3::timestamptz END
-    -- coalesce(…): the run is found by its primary key, never by walking the
-    -- partial index of every run in flight (as queries/jobs.sql explains).
-    WHERE runs.id = $5::text AND coalesce(runs.backstop_at, '-infinity') > '-infinity'
-    RETURNING runs.id
+                      WHEN p.run_status <> '' THEN p.run_status
+                      WHEN p.next_scheduled_at > now() THEN 'waiting' ELSE runs.status END,
+        error = CASE WHEN p.run_status <> '' AND runs.status IN ('queued', 'running', 'waiting') THEN nullif(p.run_error, '') ELSE runs.error END,
+        finished_at = CASE WHEN p.run_status <> '' AND runs.status IN ('queued', 'running', 'waiting') THEN clock_timestamp() ELSE runs.finished_at END,
+        resume_at = CASE WHEN p.run_status = '' AND p.next_scheduled_at > now()
+                          AND runs.status IN ('queued', 'running', 'waiting') THEN p.next_scheduled_at END
+    FROM p
+    -- coalesce(…): each run is found by its primary key, never by walking
+    -- the partial index of every run in flight (as queries/jobs.sql explains).
+    WHERE runs.id = p.run_id AND coalesce(runs.backstop_at, '-infinity') > '-infinity'
+    RETURNING runs.id, runs.automation_id
 ), step AS (
     INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at)
-    SELECT run.id, $6::int, $7::text, $8::text, $9::text,
-           $10::int, $11::int, $12::jsonb, $13::jsonb,
-           $14::text, $15::timestamptz, clock_timestamp()
-    FROM run
+    SELECT p.run_id, p.step_index, p.step_id, p.type, p.status, p.attempts, p.snoozes, nullif(p.input, '')::jsonb,
+           nullif(p.output, '')::jsonb, nullif(p.error, ''), p.started_at, clock_timestamp()
+    FROM p JOIN run ON run.id = p.run_id
     ON CONFLICT (run_id, step_index, path) DO UPDATE
     SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
         error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
@@ -85,77 +94,85 @@ WITH run AS (
     RETURNING run_id
 ), next AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT $16::jsonb, 'run_step', $17::smallint,
-           CASE WHEN ($16::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default', 'available',
-           greatest(now(), $3::timestamptz), '{}', '{}'
-    FROM step WHERE $16::jsonb IS NOT NULL
-      AND EXISTS (SELECT 1 FROM runs c WHERE c.id = $5::text AND c.status IN ('queued', 'running', 'waiting'))
+    SELECT p.next_args::jsonb, 'run_step', p.next_max_attempts::smallint,
+           CASE WHEN (p.next_args::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default', 'available',
+           greatest(now(), p.next_scheduled_at), '{}', '{}'
+    FROM p JOIN step ON step.run_id = p.run_id
+    WHERE p.next_args <> ''
+      AND EXISTS (SELECT 1 FROM runs c WHERE c.id = p.run_id AND c.status IN ('queued', 'running', 'waiting'))
     RETURNING id
 ), reset AS (
     -- A success ends a streak of failures (auto_disable_after).
     DELETE FROM automation_failures
-    WHERE automation_id = (SELECT c.automation_id FROM runs c WHERE c.id = $5::text)
-      AND $2::text = 'succeeded' AND EXISTS (SELECT 1 FROM step)
+    WHERE automation_id IN (SELECT run.automation_id FROM run JOIN p ON p.run_id = run.id JOIN step ON step.run_id = run.id
+                            WHERE p.run_status = 'succeeded')
 )
-SELECT (SELECT count(*) FROM step)::int AS written,
+SELECT (SELECT coalesce(array_agg(run_id), '{}') FROM step)::text[] AS written,
        (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
-       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}')) FROM next WHERE $1::bool)::int AS notified
+       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
+        FROM (SELECT 1 FROM next LIMIT 1) x WHERE $1::bool)::int AS notified
 `
 
-type FinishInlineStepParams struct {
-	Notify          bool            `json:"notify"`
-	RunStatus       string          `json:"run_status"`
-	NextScheduledAt time.Time       `json:"next_scheduled_at"`
-	RunError        *string         `json:"run_error"`
-	RunID           string          `json:"run_id"`
-	StepIndex       int32           `json:"step_index"`
-	StepID          string          `json:"step_id"`
-	Type            string          `json:"type"`
-	Status          string          `json:"status"`
-	Attempts        int32           `json:"attempts"`
-	Snoozes         int32           `json:"snoozes"`
-	Input           json.RawMessage `json:"input"`
-	Output          json.RawMessage `json:"output"`
-	Error           *string         `json:"error"`
-	StartedAt       time.Time       `json:"started_at"`
-	NextArgs        json.RawMessage `json:"next_args"`
-	NextMaxAttempts int16           `json:"next_max_attempts"`
+type FinishInlineStepsParams struct {
+	Notify           bool        `json:"notify"`
+	RunIds           []string    `json:"run_ids"`
+	StepIndexes      []int32     `json:"step_indexes"`
+	StepIds          []string    `json:"step_ids"`
+	Types            []string    `json:"types"`
+	Statuses         []string    `json:"statuses"`
+	Attempts         []int32     `json:"attempts"`
+	Snoozes          []int32     `json:"snoozes"`
+	Inputs           []string    `json:"inputs"`
+	Outputs          []string    `json:"outputs"`
+	Errors           []string    `json:"errors"`
+	StartedAts       []time.Time `json:"started_ats"`
+	RunStatuses      []string    `json:"run_statuses"`
+	RunErrors        []string    `json:"run_errors"`
+	NextArgs         []string    `json:"next_args"`
+	NextMaxAttempts  []int32     `json:"next_max_attempts"`
+	NextScheduledAts []time.Time `json:"next_scheduled_ats"`
 }
 
-type FinishInlineStepRow struct {
-	Written     int32  `json:"written"`
-	AsyncCommit string `json:"async_commit"`
-	Notified    int32  `json:"notified"`
+type FinishInlineStepsRow struct {
+	Written     []string `json:"written"`
+	AsyncCommit string   `json:"async_commit"`
+	Notified    int32    `json:"notified"`
 }
 
-// Completes an inline first step (automation/step_inline.go) in ONE statement. The
-// run's backstop is claimed first — cleared, together with the run's end
-// when run_status is set — but only while it is still set: otherwise the
-// sweep gave the step to River, which owns it now, and nothing is written
-// (written = 0). Then the step's final row and the next step's job, as in
-// FinishStep (next_scheduled_at ahead: due then, the run waiting, and a
-// success clearing the streak of failures). Asynchronous commit, as FinishStep.
-func (q *Queries) FinishInlineStep(ctx context.Context, arg FinishInlineStepParams) (FinishInlineStepRow, error) {
-	row := q.db.QueryRow(ctx, finishInlineStep,
+// Completes inline first steps (automation/step_inline.go) in ONE statement:
+// element i of every array is one completion (automation/complete.go groups
+// those finishing at the same time; one statement instead of one per run
+// saves each run a round trip, an executor start and a transaction). Per
+// run, the backstop is claimed first — cleared, together with the run's
+// end when run_statuses[i] is set (” = leave it) — but only while it is
+// still set: otherwise the sweep gave the step to River, which owns it
+// now, and nothing is written for that run (it is not in written). Then
+// the step's final row and the next step's job (next_args ” = none), as
+// in FinishStep (next_scheduled_ats ahead: due then, the run waiting, and
+// a success clearing the streak of failures). ” stands for NULL in
+// inputs, outputs, errors and run_errors. Asynchronous commit, as
+// FinishStep.
+func (q *Queries) FinishInlineSteps(ctx context.Context, arg FinishInlineStepsParams) (FinishInlineStepsRow, error) {
+	row := q.db.QueryRow(ctx, finishInlineSteps,
 		arg.Notify,
-		arg.RunStatus,
-		arg.NextScheduledAt,
-		arg.RunError,
-		arg.RunID,
-		arg.StepIndex,
-		arg.StepID,
-		arg.Type,
-		arg.Status,
+		arg.RunIds,
+		arg.StepIndexes,
+		arg.StepIds,
+		arg.Types,
+		arg.Statuses,
 		arg.Attempts,
 		arg.Snoozes,
-		arg.Input,
-		arg.Output,
-		arg.Error,
-		arg.StartedAt,
+		arg.Inputs,
+		arg.Outputs,
+		arg.Errors,
+		arg.StartedAts,
+		arg.RunStatuses,
+		arg.RunErrors,
 		arg.NextArgs,
 		arg.NextMaxAttempts,
+		arg.NextScheduledAts,
 	)
-	var i FinishInlineStepRow
+	var i FinishInlineStepsRow
 	err := row.Scan(&i.Written, &i.AsyncCommit, &i.Notified)
 	return i, err
 }
@@ -335,7 +352,7 @@ func (q *Queries) GetRunForUpdate(ctx context.Context, id string) (Run, error) {
 const handBackInlineStep = `-- name: HandBackInlineStep :execrows
 WITH run AS (
     UPDATE runs SET backstop_at = NULL
-    WHERE id = $9::text AND coalesce(backstop_at, '-infinity') > '-infinity' -- by primary key, as FinishInlineStep
+    WHERE id = $9::text AND coalesce(backstop_at, '-infinity') > '-infinity' -- by primary key, as FinishInlineSteps
     RETURNING id
 )
 INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, attempt, attempted_at, errors, metadata, tags)

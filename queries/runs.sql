@@ -288,34 +288,49 @@ SELECT (SELECT count(*) FROM step)::int AS written,
        (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
        (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}')) FROM next WHERE sqlc.arg(notify)::bool)::int AS notified;
 
--- name: FinishInlineStep :one
--- Completes an inline first step (automation/step_inline.go) in ONE statement. The
--- run's backstop is claimed first — cleared, together with the run's end
--- when run_status is set — but only while it is still set: otherwise the
--- sweep gave the step to River, which owns it now, and nothing is written
--- (written = 0). Then the step's final row and the next step's job, as in
--- FinishStep (next_scheduled_at ahead: due then, the run waiting, and a
--- success clearing the streak of failures). Asynchronous commit, as FinishStep.
-WITH run AS (
+-- name: FinishInlineSteps :one
+-- Completes inline first steps (automation/step_inline.go) in ONE statement:
+-- element i of every array is one completion (automation/complete.go groups
+-- those finishing at the same time; one statement instead of one per run
+-- saves each run a round trip, an executor start and a transaction). Per
+-- run, the backstop is claimed first — cleared, together with the run's
+-- end when run_statuses[i] is set ('' = leave it) — but only while it is
+-- still set: otherwise the sweep gave the step to River, which owns it
+-- now, and nothing is written for that run (it is not in written). Then
+-- the step's final row and the next step's job (next_args '' = none), as
+-- in FinishStep (next_scheduled_ats ahead: due then, the run waiting, and
+-- a success clearing the streak of failures). '' stands for NULL in
+-- inputs, outputs, errors and run_errors. Asynchronous commit, as
+-- FinishStep.
+WITH p AS (
+    SELECT unnest(sqlc.arg(run_ids)::text[]) AS run_id, unnest(sqlc.arg(step_indexes)::int[]) AS step_index,
+           unnest(sqlc.arg(step_ids)::text[]) AS step_id, unnest(sqlc.arg(types)::text[]) AS type,
+           unnest(sqlc.arg(statuses)::text[]) AS status, unnest(sqlc.arg(attempts)::int[]) AS attempts,
+           unnest(sqlc.arg(snoozes)::int[]) AS snoozes, unnest(sqlc.arg(inputs)::text[]) AS input,
+           unnest(sqlc.arg(outputs)::text[]) AS output, unnest(sqlc.arg(errors)::text[]) AS error,
+           unnest(sqlc.arg(started_ats)::timestamptz[]) AS started_at, unnest(sqlc.arg(run_statuses)::text[]) AS run_status,
+           unnest(sqlc.arg(run_errors)::text[]) AS run_error, unnest(sqlc.arg(next_args)::text[]) AS next_args,
+           unnest(sqlc.arg(next_max_attempts)::int[]) AS next_max_attempts, unnest(sqlc.arg(next_scheduled_ats)::timestamptz[]) AS next_scheduled_at
+), run AS (
     -- A cancelled run stays cancelled (CancelRun).
     UPDATE runs SET backstop_at = NULL,
         status = CASE WHEN runs.status NOT IN ('queued', 'running', 'waiting') THEN runs.status
-                      WHEN sqlc.arg(run_status)::text <> '' THEN sqlc.arg(run_status)::text
-                      WHEN sqlc.arg(next_scheduled_at)::timestamptz > now() THEN 'waiting' ELSE runs.status END,
-        error = CASE WHEN sqlc.arg(run_status)::text <> '' AND runs.status IN ('queued', 'running', 'waiting') THEN sqlc.narg(run_error)::text ELSE runs.error END,
-        finished_at = CASE WHEN sqlc.arg(run_status)::text <> '' AND runs.status IN ('queued', 'running', 'waiting') THEN clock_timestamp() ELSE runs.finished_at END,
-        resume_at = CASE WHEN sqlc.arg(run_status)::text = '' AND sqlc.arg(next_scheduled_at)::timestamptz > now()
-                          AND runs.status IN ('queued', 'running', 'waiting') THEN sqlc.arg(next_scheduled_at)::timestamptz END
-    -- coalesce(…): the run is found by its primary key, never by walking the
-    -- partial index of every run in flight (as queries/jobs.sql explains).
-    WHERE runs.id = sqlc.arg(run_id)::text AND coalesce(runs.backstop_at, '-infinity') > '-infinity'
-    RETURNING runs.id
+                      WHEN p.run_status <> '' THEN p.run_status
+                      WHEN p.next_scheduled_at > now() THEN 'waiting' ELSE runs.status END,
+        error = CASE WHEN p.run_status <> '' AND runs.status IN ('queued', 'running', 'waiting') THEN nullif(p.run_error, '') ELSE runs.error END,
+        finished_at = CASE WHEN p.run_status <> '' AND runs.status IN ('queued', 'running', 'waiting') THEN clock_timestamp() ELSE runs.finished_at END,
+        resume_at = CASE WHEN p.run_status = '' AND p.next_scheduled_at > now()
+                          AND runs.status IN ('queued', 'running', 'waiting') THEN p.next_scheduled_at END
+    FROM p
+    -- coalesce(…): each run is found by its primary key, never by walking
+    -- the partial index of every run in flight (as queries/jobs.sql explains).
+    WHERE runs.id = p.run_id AND coalesce(runs.backstop_at, '-infinity') > '-infinity'
+    RETURNING runs.id, runs.automation_id
 ), step AS (
     INSERT INTO run_steps (run_id, step_index, step_id, type, status, attempts, snoozes, input, output, error, started_at, finished_at)
-    SELECT run.id, sqlc.arg(step_index)::int, sqlc.arg(step_id)::text, sqlc.arg(type)::text, sqlc.arg(status)::text,
-           sqlc.arg(attempts)::int, sqlc.arg(snoozes)::int, sqlc.narg(input)::jsonb, sqlc.narg(output)::jsonb,
-           sqlc.narg(error)::text, sqlc.arg(started_at)::timestamptz, clock_timestamp()
-    FROM run
+    SELECT p.run_id, p.step_index, p.step_id, p.type, p.status, p.attempts, p.snoozes, nullif(p.input, '')::jsonb,
+           nullif(p.output, '')::jsonb, nullif(p.error, ''), p.started_at, clock_timestamp()
+    FROM p JOIN run ON run.id = p.run_id
     ON CONFLICT (run_id, step_index, path) DO UPDATE
     SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, snoozes = EXCLUDED.snoozes, input = EXCLUDED.input, output = EXCLUDED.output,
         error = EXCLUDED.error, started_at = coalesce(run_steps.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
@@ -324,21 +339,23 @@ WITH run AS (
     RETURNING run_id
 ), next AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT sqlc.arg(next_args)::jsonb, 'run_step', sqlc.arg(next_max_attempts)::smallint,
-           CASE WHEN (sqlc.arg(next_args)::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default', 'available',
-           greatest(now(), sqlc.arg(next_scheduled_at)::timestamptz), '{}', '{}'
-    FROM step WHERE sqlc.arg(next_args)::jsonb IS NOT NULL
-      AND EXISTS (SELECT 1 FROM runs c WHERE c.id = sqlc.arg(run_id)::text AND c.status IN ('queued', 'running', 'waiting'))
+    SELECT p.next_args::jsonb, 'run_step', p.next_max_attempts::smallint,
+           CASE WHEN (p.next_args::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, 'default', 'available',
+           greatest(now(), p.next_scheduled_at), '{}', '{}'
+    FROM p JOIN step ON step.run_id = p.run_id
+    WHERE p.next_args <> ''
+      AND EXISTS (SELECT 1 FROM runs c WHERE c.id = p.run_id AND c.status IN ('queued', 'running', 'waiting'))
     RETURNING id
 ), reset AS (
     -- A success ends a streak of failures (auto_disable_after).
     DELETE FROM automation_failures
-    WHERE automation_id = (SELECT c.automation_id FROM runs c WHERE c.id = sqlc.arg(run_id)::text)
-      AND sqlc.arg(run_status)::text = 'succeeded' AND EXISTS (SELECT 1 FROM step)
+    WHERE automation_id IN (SELECT run.automation_id FROM run JOIN p ON p.run_id = run.id JOIN step ON step.run_id = run.id
+                            WHERE p.run_status = 'succeeded')
 )
-SELECT (SELECT count(*) FROM step)::int AS written,
+SELECT (SELECT coalesce(array_agg(run_id), '{}') FROM step)::text[] AS written,
        (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
-       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}')) FROM next WHERE sqlc.arg(notify)::bool)::int AS notified;
+       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
+        FROM (SELECT 1 FROM next LIMIT 1) x WHERE sqlc.arg(notify)::bool)::int AS notified;
 
 -- name: HandBackInlineStep :execrows
 -- Gives an inline first step to River after its attempt asked for a retry
@@ -347,7 +364,7 @@ SELECT (SELECT count(*) FROM step)::int AS written,
 -- the backstop is still set (0 rows: the sweep already gave it to River).
 WITH run AS (
     UPDATE runs SET backstop_at = NULL
-    WHERE id = sqlc.arg(run_id)::text AND coalesce(backstop_at, '-infinity') > '-infinity' -- by primary key, as FinishInlineStep
+    WHERE id = sqlc.arg(run_id)::text AND coalesce(backstop_at, '-infinity') > '-infinity' -- by primary key, as FinishInlineSteps
     RETURNING id
 )
 INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, attempt, attempted_at, errors, metadata, tags)

@@ -4,26 +4,23 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rowflow/rowflow/automation"
 	"github.com/rowflow/rowflow/db"
+	"github.com/rowflow/rowflow/pgtx"
 )
 
-// Group commit. An accepted request must be durable (its row, its delivery
-// id and its runs committed synchronously) before it is answered; one
-// transaction per request makes every request pay a WAL flush and eight
-// round trips. So requests that arrive while others are being committed
-// queue up, and one committer stores the whole queue in ONE transaction:
-// one claim statement for the delivery ids, one StartRuns statement for
-// the runs of all of them, one insert of the requests, one commit. At low
-// rates the queue holds one request and nothing waits longer than it
-// would alone (no timer: a committer takes what is queued, no more). A
-// batch that fails is retried request by request, so one bad request
-// (its webhook deleted meanwhile) never fails the others. (No library
-// does this for PostgreSQL transactions; it is ~100 lines.)
+// Group commit (pgtx.Group). An accepted request must be durable (its
+// row, its delivery id and its runs committed synchronously) before it is
+// answered; one transaction per request makes every request pay a WAL
+// flush and eight round trips. So requests that arrive while others are
+// being committed queue up, and one committer stores the whole queue in
+// ONE transaction: one claim statement for the delivery ids, one StartRuns
+// statement for the runs of all of them, one insert of the requests, one
+// commit. A batch that fails is retried request by request, so one bad
+// request (its webhook deleted meanwhile) never fails the others.
 
 const (
 	// maxBatch is the most requests one transaction stores.
@@ -33,154 +30,84 @@ const (
 	maxCommitters = 2
 )
 
-// waiting is a prepared request queued for a committer, and where its
-// answer goes.
-type waiting struct {
-	in   stored
-	ctx  context.Context
-	done chan result
-}
+// result is one request's answer.
+type result = pgtx.Result[Answer]
 
-type result struct {
-	ans Answer
-	err error
-}
-
-// batcher is the queue of requests waiting for a committer.
-type batcher struct {
-	mu      sync.Mutex
-	queue   []*waiting
-	running int
+// newIngest returns the group committer of s's requests.
+func (s *Service) newIngest() *pgtx.Group[stored, Answer] {
+	return pgtx.NewGroup(maxBatch, maxCommitters, s.commitBatch)
 }
 
 // ingest stores a prepared request (replays excluded) with the others
 // queued with it and returns its answer once their transaction committed.
+// When ctx ends first the request's fate is decided by its batch; the
+// sender sees no answer and retries with the same delivery id
+// (deduplicated).
 func (s *Service) ingest(ctx context.Context, in stored) (Answer, error) {
-	w := &waiting{in: in, ctx: ctx, done: make(chan result, 1)}
-	b := &s.batch
-	b.mu.Lock()
-	b.queue = append(b.queue, w)
-	commit := b.running < maxCommitters
-	if commit {
-		b.running++
-	}
-	b.mu.Unlock()
-	if commit {
-		// A committer of its own commits the queue, this request among
-		// it, until the queue is empty — which under sustained load may
-		// be long after this request's answer. Its work outlives this
-		// request's cancellation: others wait on it.
-		go s.commitQueue(context.WithoutCancel(ctx))
-	}
-	select {
-	case r := <-w.done:
-		return r.ans, r.err
-	case <-ctx.Done():
-		// The request's fate is decided by its batch; the sender sees no
-		// answer and retries with the same delivery id (deduplicated).
-		return Answer{}, ctx.Err()
-	}
+	return s.batch.Do(ctx, in)
 }
 
-// commitQueue takes batches off the queue until it is empty.
-func (s *Service) commitQueue(ctx context.Context) {
-	b := &s.batch
-	var batch []*waiting
-	defer func() {
-		// A panic must not leave a committer counted nor its batch
-		// waiting forever (net/http recovers the handler's goroutine).
-		if p := recover(); p != nil {
-			b.mu.Lock()
-			b.running--
-			b.mu.Unlock()
-			for _, w := range batch {
-				select {
-				case w.done <- result{err: fmt.Errorf("storing the request failed: %v", p)}:
-				default: // answered already
-				}
-			}
-			panic(p)
-		}
-	}()
-	for {
-		b.mu.Lock()
-		n := min(len(b.queue), maxBatch)
-		if n == 0 {
-			b.running--
-			b.mu.Unlock()
-			return
-		}
-		batch = append([]*waiting(nil), b.queue[:n]...)
-		b.queue = b.queue[n:]
-		if len(b.queue) == 0 {
-			b.queue = nil // let the backing array go
-		}
-		b.mu.Unlock()
-		s.commitBatch(ctx, batch)
-	}
-}
-
-// commitBatch stores batch in one transaction and answers each request.
-// Requests of the batch that repeat an earlier one's delivery id get that
-// request's answer.
-func (s *Service) commitBatch(ctx context.Context, batch []*waiting) {
+// commitBatch stores batch in one transaction and returns each request's
+// answer. Requests of the batch that repeat an earlier one's delivery id
+// get that request's answer.
+func (s *Service) commitBatch(ctx context.Context, batch []stored) []result {
+	out := make([]result, len(batch))
 	if len(batch) == 1 {
-		ans, err := s.storeOne(ctx, batch[0].in)
-		batch[0].done <- result{ans, err}
-		return
+		ans, err := s.storeOne(ctx, batch[0])
+		out[0] = result{Val: ans, Err: err}
+		return out
 	}
 	// The first request of a (webhook, delivery id) in the batch claims
-	// it; later ones of the same id wait for its answer.
+	// it; later ones of the same id get its answer.
 	type dkey struct{ webhook, delivery string }
 	first := map[dkey]int{}
-	var lead []*waiting
-	follow := map[int][]*waiting{} // index in lead → repeats of it
-	for _, w := range batch {
-		if d := w.in.delivery; d != "" {
-			k := dkey{w.in.webhook.ID, d}
-			if i, ok := first[k]; ok {
-				follow[i] = append(follow[i], w)
+	var lead []int            // indexes in batch of the requests stored
+	follow := map[int][]int{} // index in lead → indexes in batch of its repeats
+	for i, in := range batch {
+		if d := in.delivery; d != "" {
+			k := dkey{in.webhook.ID, d}
+			if j, ok := first[k]; ok {
+				follow[j] = append(follow[j], i)
 				continue
 			}
 			first[k] = len(lead)
 		}
-		lead = append(lead, w)
+		lead = append(lead, i)
 	}
 	ins := make([]stored, len(lead))
-	for i, w := range lead {
-		ins[i] = w.in
+	for j, i := range lead {
+		ins[j] = batch[i]
 	}
 	answers, started, err := s.storeBatch(ctx, ins)
 	if err != nil {
 		// Request by request: one request's error is its own.
 		s.log.DebugContext(ctx, "webhook batch failed; storing its requests one by one", "requests", len(lead), "error", err)
-		for i, w := range lead {
-			ans, err := s.storeOne(ctx, w.in)
-			w.done <- result{ans, err}
-			for _, f := range follow[i] {
-				f.done <- repeatOf(ans, err)
-			}
+		answers = make([]result, len(lead))
+		for j, in := range ins {
+			ans, err := s.storeOne(ctx, in)
+			answers[j] = result{Val: ans, Err: err}
 		}
-		return
-	}
-	for _, st := range started {
-		s.runs.Dispatch(st)
-	}
-	for i, w := range lead {
-		w.done <- answers[i]
-		for _, f := range follow[i] {
-			f.done <- repeatOf(answers[i].ans, answers[i].err)
+	} else {
+		for _, st := range started {
+			s.runs.Dispatch(st)
 		}
 	}
+	for j, i := range lead {
+		out[i] = answers[j]
+		for _, f := range follow[j] {
+			out[f] = repeatOf(answers[j].Val, answers[j].Err)
+		}
+	}
+	return out
 }
 
 // repeatOf is the answer to a repeat of a delivery answered with ans.
 func repeatOf(ans Answer, err error) result {
 	if err != nil {
-		return result{err: err}
+		return result{Err: err}
 	}
 	ans.Repeat = true
-	return result{ans: ans}
+	return result{Val: ans}
 }
 
 // storeBatch stores requests with distinct delivery ids in ONE
@@ -238,7 +165,7 @@ func (s *Service) storeBatch(ctx context.Context, lead []stored) ([]result, []au
 			if runs == nil {
 				runs = []string{}
 			}
-			answers[i] = result{ans: Answer{RequestID: in.id, Runs: runs}}
+			answers[i] = result{Val: Answer{RequestID: in.id, Runs: runs}}
 			enc, _ := json.Marshal(runs)
 			headers, _ := json.Marshal(in.headers)
 			query, _ := json.Marshal(in.query)
@@ -266,20 +193,20 @@ func (s *Service) storeBatch(ctx context.Context, lead []stored) ([]result, []au
 	}
 	// Repeats of deliveries stored by earlier transactions.
 	for i, in := range lead {
-		if answers[i].ans.RequestID != "" {
+		if answers[i].Val.RequestID != "" {
 			continue
 		}
 		prev, err := s.q.GetDelivery(ctx, db.GetDeliveryParams{WebhookID: in.webhook.ID, DeliveryID: in.delivery})
 		if err != nil {
-			answers[i] = result{err: fmt.Errorf("reading the earlier delivery: %w", err)}
+			answers[i] = result{Err: fmt.Errorf("reading the earlier delivery: %w", err)}
 			continue
 		}
 		ans := Answer{RequestID: prev.ID, Repeat: true}
 		if err := json.Unmarshal(prev.Runs, &ans.Runs); err != nil {
-			answers[i] = result{err: err}
+			answers[i] = result{Err: err}
 			continue
 		}
-		answers[i] = result{ans: ans}
+		answers[i] = result{Val: ans}
 	}
 	return answers, started, nil
 }

@@ -145,7 +145,7 @@ func (s *Service) storeOne(ctx context.Context, in stored) (Answer, error) {
 	for _, st := range started {
 		s.runs.Dispatch(st)
 	}
-	return answers[0].ans, answers[0].err
+	return answers[0].Val, answers[0].Err
 }
 
 // triggerData is a request's trigger data ({{trigger.…}}): webhook and

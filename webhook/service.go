@@ -62,8 +62,8 @@ type Service struct {
 	limiters map[string]*limiter
 	mappings map[string]*compiledMapping
 	received uint64
-	// batch queues requests for group commit (ingest.go).
-	batch batcher
+	// batch is the group commit of requests (ingest.go).
+	batch *pgtx.Group[stored, Answer]
 }
 
 // limiter is a webhook's token bucket, for the rate it was built with.
@@ -84,6 +84,7 @@ func New(opts Opts) *Service {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.batch = s.newIngest()
 	return s
 }
 
