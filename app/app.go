@@ -167,7 +167,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 		workers := river.NewWorkers()
 		jobs.Register(workers, a.Automations)
 		rcfg.Workers = workers
-		rcfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
+		// Bulk writes' work has a queue and few workers of its own
+		// (automation/fairness.go).
+		rcfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers},
+			automation.BulkQueue: {MaxWorkers: cfg.BulkWorkers}}
 		// The backstop sweep and the schedule tick are goroutines of every
 		// worker process (sweep.go), not River periodic jobs.
 	}

@@ -26,9 +26,12 @@ type Config struct {
 	SecretKey         string
 	SecretKeyPrevious string
 	// SlackAPIURL overrides Slack's Web API root (tests, proxies).
-	SlackAPIURL       string
-	Role              string // all | api | worker
-	MaxWorkers        int    // River workers of this process
+	SlackAPIURL string
+	Role        string // all | api | worker
+	MaxWorkers  int    // River workers of this process (default queue)
+	// BulkWorkers is this process's River workers of the bulk queue: the
+	// events and steps of writes of several records (automation/fairness.go).
+	BulkWorkers       int
 	FetchCooldown     time.Duration
 	FetchPollInterval time.Duration
 	// RescueStuckJobsAfter: a job running longer (its worker died) is
@@ -88,6 +91,7 @@ func DefaultConfig() Config {
 		Addr:                 "127.0.0.1:8080",
 		Role:                 "all",
 		MaxWorkers:           200,
+		BulkWorkers:          4,
 		FetchCooldown:        2 * time.Millisecond,
 		FetchPollInterval:    50 * time.Millisecond,
 		RescueStuckJobsAfter: 90 * time.Second,
@@ -150,6 +154,7 @@ func FromEnv() (Config, error) {
 	str(&c.LogLevel, "ROWFLOW_LOG_LEVEL")
 	str(&c.LogFormat, "ROWFLOW_LOG_FORMAT")
 	num(&c.MaxWorkers, "ROWFLOW_MAX_WORKERS")
+	num(&c.BulkWorkers, "ROWFLOW_BULK_WORKERS")
 	num(&c.MaxDepth, "ROWFLOW_MAX_DEPTH")
 	num(&c.PoolMaxConns, "ROWFLOW_POOL_MAX_CONNS")
 	num(&c.ScriptConcurrency, "ROWFLOW_SCRIPT_CONCURRENCY")
@@ -185,6 +190,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SlackAPIURL, "slack-api-url", c.SlackAPIURL, "Slack Web API root, default https://slack.com/api/ (ROWFLOW_SLACK_API_URL)")
 	fs.StringVar(&c.Role, "role", c.Role, "all | api | worker (ROWFLOW_ROLE)")
 	fs.IntVar(&c.MaxWorkers, "max-workers", c.MaxWorkers, "River workers in this process (ROWFLOW_MAX_WORKERS)")
+	fs.IntVar(&c.BulkWorkers, "bulk-workers", c.BulkWorkers, "River workers in this process for the work of batch writes (ROWFLOW_BULK_WORKERS)")
 	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "loop protection: deepest run causation chain (ROWFLOW_MAX_DEPTH)")
 	fs.IntVar(&c.PoolMaxConns, "pool-max-conns", c.PoolMaxConns, "database connections of this process (ROWFLOW_POOL_MAX_CONNS)")
 	fs.IntVar(&c.ScriptConcurrency, "script-concurrency", c.ScriptConcurrency, "run_script steps at once in this process; 0 = one per CPU (ROWFLOW_SCRIPT_CONCURRENCY)")
@@ -242,8 +248,8 @@ func (c Config) Validate() error {
 	if c.ScriptConcurrency < 0 {
 		return fmt.Errorf("script-concurrency must be ≥ 0")
 	}
-	if c.MaxWorkers < 1 || c.PoolMaxConns < 4 {
-		return fmt.Errorf("max-workers must be ≥ 1 and pool-max-conns ≥ 4")
+	if c.MaxWorkers < 1 || c.BulkWorkers < 1 || c.PoolMaxConns < 4 {
+		return fmt.Errorf("max-workers and bulk-workers must be ≥ 1 and pool-max-conns ≥ 4")
 	}
 	return nil
 }

@@ -25,8 +25,8 @@ type RecordEventArgs struct {
 	// automations only at this version (table_automations.go).
 	AutomationsVersion int64 `json:"automations_version,omitempty"`
 	// Bulk marks the event of a write of several records: its job, and
-	// the jobs of the runs it starts, have River priority BulkPriority
-	// (fairness.go).
+	// the jobs of the runs it starts, have River priority BulkPriority in
+	// BulkQueue (fairness.go).
 	Bulk bool `json:"bulk,omitempty"`
 }
 
@@ -38,9 +38,9 @@ func (RecordEventArgs) Kind() string { return "record_event" }
 const eventMaxAttempts = 10
 
 // InsertOpts implements river.JobArgsWithInsertOpts (eventMaxAttempts).
-// and the priority of a bulk event (fairness.go).
+// and the priority and queue of a bulk event (fairness.go).
 func (a RecordEventArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: eventMaxAttempts, Priority: jobPriority(a.Bulk)}
+	return river.InsertOpts{MaxAttempts: eventMaxAttempts, Priority: jobPriority(a.Bulk), Queue: JobQueue(a.Bulk)}
 }
 
 // ProcessRecordEvent matches every change of a committed record write, in

@@ -18,7 +18,7 @@ import (
 // the rows it belongs to: a record write and its event are ONE round trip,
 // not five (BEGIN, insert, River's insert, River's notify, COMMIT). The
 // rows are exactly those InsertTx writes for these jobs — queue "default",
-// priority 1 (BulkPriority for bulk work: fairness.go), no tags, no unique
+// priority 1 (BulkQueue, BulkPriority for bulk work: fairness.go), no tags, no unique
 // key (TestJobRowsMatchRiver compares them) —
 // and River fetches, retries, rescues and completes them as usual.
 

@@ -52,7 +52,7 @@ func TestJobRowsMatchRiver(t *testing.T) {
 		{args: RecordEventArgs{BaseID: "bas_1", Changes: []record.Change{{TableID: "tbl_1", RecordID: "rec_1", Kind: record.ChangeCreated, After: map[string]any{"fld_1": "x"}, Version: 1}}}, maxAttempts: eventMaxAttempts},
 		{args: StepArgs{RunID: "run_1", Index: 0, BackoffType: "exponential", DelayMS: 1000}, maxAttempts: 3},
 		{args: StepArgs{RunID: "run_2", Index: 1, BackoffType: "fixed", DelayMS: 50}, maxAttempts: 7, scheduledAt: later},
-		// Bulk work has priority BulkPriority (fairness.go), in both.
+		// Bulk work has priority BulkPriority in BulkQueue (fairness.go), in both.
 		{args: RecordEventArgs{BaseID: "bas_1", Bulk: true, Changes: []record.Change{{TableID: "tbl_1", RecordID: "rec_2", Kind: record.ChangeCreated, Version: 1}, {TableID: "tbl_1", RecordID: "rec_3", Kind: record.ChangeCreated, Version: 1}}}, maxAttempts: eventMaxAttempts},
 		{args: StepArgs{RunID: "run_3", Index: 0, BackoffType: "exponential", DelayMS: 1000, Bulk: true}, maxAttempts: 3},
 	}
@@ -83,6 +83,11 @@ func TestJobRowsMatchRiver(t *testing.T) {
 			wantPriority = BulkPriority
 		}
 		require.EqualValues(t, wantPriority, mine.Priority, "%s priority", c.args.Kind())
+		wantQueue := "default"
+		if wantPriority == BulkPriority {
+			wantQueue = BulkQueue
+		}
+		require.Equal(t, wantQueue, mine.Queue, "%s queue", c.args.Kind())
 		theirs.ScheduledAt, mine.ScheduledAt = time.Time{}, time.Time{}
 		require.Equal(t, theirs, mine, c.args.Kind())
 		require.NoError(t, tx.Rollback(ctx))

@@ -39,17 +39,18 @@ type StepArgs struct {
 	Jitter      bool   `json:"jitter,omitempty"`
 	// Bulk marks a step of a run started by a write of several records (a
 	// batch create, update or delete): its job has River priority
-	// BulkPriority, so single writes' work is fetched first (fairness.go).
+	// BulkPriority in BulkQueue, so single writes' work is fetched first
+	// and has workers of its own (fairness.go).
 	Bulk bool `json:"bulk,omitempty"`
 }
 
 // Kind implements river.JobArgs.
 func (StepArgs) Kind() string { return "run_step" }
 
-// InsertOpts implements river.JobArgsWithInsertOpts: the priority of a
-// bulk step (fairness.go), as rowflow's own inserts write it.
+// InsertOpts implements river.JobArgsWithInsertOpts: the priority and
+// queue of a bulk step (fairness.go), as rowflow's own inserts write it.
 func (a StepArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Priority: jobPriority(a.Bulk)}
+	return river.InsertOpts{Priority: jobPriority(a.Bulk), Queue: JobQueue(a.Bulk)}
 }
 
 // DefaultMaxAttempts is a step's max_attempts when neither its retry

@@ -165,11 +165,12 @@ func commitToStepPercentiles(t *testing.T, env *apptest.Env, ids []string) (p50,
 }
 
 // TestBulkWritesQueueBehindSingleWrites: the River jobs of a write of
-// several records — its event, and every step of the runs it starts — have
-// priority automation.BulkPriority, so River fetches single writes' work
-// first; a single write's jobs keep priority 1. All stay in the default
-// queue and are worked (completed). An API process and a worker process,
-// so every event is a River job.
+// several records — its event, and every step of the runs it starts — go
+// to queue automation.BulkQueue with priority automation.BulkPriority, so
+// they have workers of their own (few) and single writes' work keeps the
+// default queue's; a single write's jobs stay in the default queue with
+// priority 1. All are worked (completed). An API process and a worker
+// process, so every event is a River job.
 func TestBulkWritesQueueBehindSingleWrites(t *testing.T) {
 	t.Parallel()
 	f := setup(t, func(c *app.Config) { c.Role = "api" })
@@ -199,7 +200,7 @@ func TestBulkWritesQueueBehindSingleWrites(t *testing.T) {
 		require.NoError(t, rows.Err())
 		return out
 	}
-	bulk := "default/" + strconv.Itoa(automation.BulkPriority)
+	bulk := automation.BulkQueue + "/" + strconv.Itoa(automation.BulkPriority)
 	// River marks a job completed shortly after its work returned.
 	events, steps := map[string]int{"default/1": 1, bulk: 1}, map[string]int{"default/1": 1, bulk: 10}
 	require.Eventually(t, func() bool { return reflect.DeepEqual(queues("record_event"), events) }, 10*time.Second, 20*time.Millisecond,
