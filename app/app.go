@@ -147,7 +147,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 		Kinds: Kinds(KindDeps{Records: a.Records, HTTP: httpClient, Notifications: a.Notifications, Schedules: a.Schedules,
 			Connections: a.Connections, Mail: a.Mail, DefaultSMTP: defaultSMTP, DefaultMail: a.DefaultMail, Slack: slackClient, Teams: teamsClient,
 			Webhooks: a.Webhooks, Scripts: script.NewRunner(script.Opts{Concurrency: cfg.ScriptConcurrency})}),
-		MaxDepth: cfg.MaxDepth, InlineBackstop: cfg.InlineBackstop, InlineEvents: cfg.Role == "all", JobTimeout: cfg.JobTimeout})
+		MaxDepth: cfg.MaxDepth, InlineBackstop: cfg.InlineBackstop, InlineEvents: cfg.Role == "all", JobTimeout: cfg.JobTimeout,
+		BulkShare: cfg.BulkWorkers})
 	a.Records.SetHook(a.Automations)
 	a.Webhooks.SetRuntime(a.Automations)
 
@@ -167,10 +168,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*App,
 		workers := river.NewWorkers()
 		jobs.Register(workers, a.Automations)
 		rcfg.Workers = workers
-		// Bulk writes' work has a queue and few workers of its own
-		// (automation/fairness.go).
+		// Bulk writes' work has a queue of its own (automation/fairness.go),
+		// with 4 × BulkWorkers workers: enough for an import alone to run at
+		// full speed, few enough that the first single write after a quiet
+		// spell waits behind no more than that.
 		rcfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers},
-			automation.BulkQueue: {MaxWorkers: cfg.BulkWorkers}}
+			automation.BulkQueue: {MaxWorkers: min(cfg.MaxWorkers, 4*cfg.BulkWorkers)}}
 		// The backstop sweep and the schedule tick are goroutines of every
 		// worker process (sweep.go), not River periodic jobs.
 	}

@@ -29,8 +29,10 @@ type Config struct {
 	SlackAPIURL string
 	Role        string // all | api | worker
 	MaxWorkers  int    // River workers of this process (default queue)
-	// BulkWorkers is this process's River workers of the bulk queue: the
-	// events and steps of writes of several records (automation/fairness.go).
+	// BulkWorkers is how many jobs of the bulk queue (the events and steps
+	// of writes of several records) this process runs at once while single
+	// writes' work runs in it (automation/fairness.go); otherwise up to the
+	// bulk queue's 4 × BulkWorkers workers.
 	BulkWorkers       int
 	FetchCooldown     time.Duration
 	FetchPollInterval time.Duration
@@ -190,7 +192,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SlackAPIURL, "slack-api-url", c.SlackAPIURL, "Slack Web API root, default https://slack.com/api/ (ROWFLOW_SLACK_API_URL)")
 	fs.StringVar(&c.Role, "role", c.Role, "all | api | worker (ROWFLOW_ROLE)")
 	fs.IntVar(&c.MaxWorkers, "max-workers", c.MaxWorkers, "River workers in this process (ROWFLOW_MAX_WORKERS)")
-	fs.IntVar(&c.BulkWorkers, "bulk-workers", c.BulkWorkers, "River workers in this process for the work of batch writes (ROWFLOW_BULK_WORKERS)")
+	fs.IntVar(&c.BulkWorkers, "bulk-workers", c.BulkWorkers, "jobs of batch writes this process runs at once while single writes' work runs (ROWFLOW_BULK_WORKERS)")
 	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "loop protection: deepest run causation chain (ROWFLOW_MAX_DEPTH)")
 	fs.IntVar(&c.PoolMaxConns, "pool-max-conns", c.PoolMaxConns, "database connections of this process (ROWFLOW_POOL_MAX_CONNS)")
 	fs.IntVar(&c.ScriptConcurrency, "script-concurrency", c.ScriptConcurrency, "run_script steps at once in this process; 0 = one per CPU (ROWFLOW_SCRIPT_CONCURRENCY)")

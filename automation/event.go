@@ -64,6 +64,11 @@ func (rt *Runtime) ProcessRecordEvent(ctx context.Context, job *river.Job[Record
 // event_inline.go), claimed by the statement that starts the runs.
 func (rt *Runtime) processEvent(ctx context.Context, job *river.Job[RecordEventArgs], inlineJobID int64) error {
 	args := job.Args
+	release, err := rt.admit(ctx, args.Bulk)
+	if err != nil {
+		return err
+	}
+	defer release()
 	sys := system(ctx)
 	tables := map[string]*record.Table{}
 	autos := map[string][]db.Automation{}

@@ -37,6 +37,10 @@ type Opts struct {
 	// matching worker (step_inline.go): its job waits this long before
 	// River runs it itself. Zero leaves every step to River.
 	InlineBackstop time.Duration
+	// BulkShare is how many bulk jobs (fairness.go) this runtime runs at
+	// once while single writes' work ran within the last second; 0: no
+	// limit.
+	BulkShare int
 	// InlineEvents (with InlineBackstop) makes the runtime match the events
 	// of its own writes itself, after they commit (event_inline.go), and
 	// match record creates at write time (hook.go). Set it only where
@@ -90,6 +94,8 @@ type Runtime struct {
 	// completions is the group commit of inline steps' completions
 	// (complete.go).
 	completions *pgtx.Group[db.FinishStepParams, bool]
+	// gate limits bulk work while single writes' work runs (fairness.go).
+	gate bulkGate
 }
 
 // New returns a Runtime. Its jobs are River's (job_insert.go): a River
@@ -118,6 +124,9 @@ func New(opts Opts) *Runtime {
 		rt.jobTimeout = time.Minute
 	}
 	rt.eventSlots = make(chan struct{}, maxInlineEvents)
+	if opts.BulkShare > 0 {
+		rt.gate.slots = make(chan struct{}, opts.BulkShare)
+	}
 	rt.completions = pgtx.NewGroup(maxCompletionBatch, maxCompletionCommitters, rt.finishInlineGroup)
 	return rt
 }

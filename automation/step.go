@@ -40,6 +40,11 @@ func (rt *Runtime) ExecuteStep(ctx context.Context, job *river.Job[StepArgs]) er
 // just inserted running (nil: read it).
 func (rt *Runtime) executeStep(ctx context.Context, job *river.Job[StepArgs], inline bool, started *db.StartRunRow) error {
 	a := job.Args
+	release, err := rt.admit(ctx, a.Bulk)
+	if err != nil {
+		return err
+	}
+	defer release()
 	var run db.StartRunRow
 	if started != nil {
 		run = *started

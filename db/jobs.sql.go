@@ -37,11 +37,11 @@ WITH job AS (
     FROM (SELECT unnest($2::text[]) AS args, unnest($3::text[]) AS kind,
                  unnest($4::int[]) AS max_attempts,
                  unnest($5::timestamptz[]) AS scheduled_at) AS j
-    RETURNING id, state
+    RETURNING id, state, queue
 )
 SELECT job.id,
-       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
-        FROM (SELECT 1 FROM job a WHERE a.state = 'available' LIMIT 1) x WHERE $1::bool)::int AS notified
+       (SELECT count(pg_notify(current_schema() || '.river_insert', json_build_object('queue', x.queue)::text))
+        FROM (SELECT DISTINCT a.queue FROM job a WHERE a.state = 'available') x WHERE $1::bool)::int AS notified
 FROM job
 `
 

@@ -72,13 +72,13 @@ WITH tv AS (
     SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, CASE WHEN (r.job_args::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, rowflow_job_queue(r.job_args::jsonb), 'available', now(), '{}', '{}'
     FROM ins JOIN r ON r.id = ins.id
     WHERE ins.status = 'queued'
-    RETURNING id, args->>'run_id' AS run_id
+    RETURNING id, args->>'run_id' AS run_id, queue
 )
 SELECT rec.id, rec.table_id, rec.cells, rec.version, rec.seq, rec.created_at, rec.updated_at,
        (SELECT coalesce(json_agg(json_build_object('id', ins.id, 'job_id', coalesce(job.id, 0))), '[]')
         FROM ins LEFT JOIN job ON job.run_id = ins.id)::jsonb AS runs,
-       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
-        FROM (SELECT 1 FROM job LIMIT 1) x WHERE $1::bool)::int AS notified
+       (SELECT count(pg_notify(current_schema() || '.river_insert', json_build_object('queue', x.queue)::text))
+        FROM (SELECT DISTINCT queue FROM job) x WHERE $1::bool)::int AS notified
 FROM rec ORDER BY rec.seq
 `
 
@@ -200,13 +200,13 @@ WITH tv AS (
            CASE WHEN $8::timestamptz = '0001-01-01 00:00:00+00' THEN now() ELSE $8::timestamptz END,
            '{}', '{}'
     WHERE EXISTS (SELECT 1 FROM rec)
-    RETURNING id
+    RETURNING id, queue
 )
 SELECT rec.id, rec.table_id, rec.cells, rec.version, rec.seq, rec.created_at, rec.updated_at,
        (SELECT job.id FROM job)::bigint AS event_job_id,
        (SELECT tv.automations_version FROM tv)::bigint AS automations_version,
-       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
-        FROM job WHERE $1::bool)::int AS notified
+       (SELECT count(pg_notify(current_schema() || '.river_insert', json_build_object('queue', x.queue)::text))
+        FROM (SELECT DISTINCT queue FROM job) x WHERE $1::bool)::int AS notified
 FROM rec ORDER BY rec.seq
 `
 

@@ -100,7 +100,7 @@ WITH p AS (
     FROM p JOIN step ON step.run_id = p.run_id
     WHERE p.next_args <> ''
       AND EXISTS (SELECT 1 FROM runs c WHERE c.id = p.run_id AND c.status IN ('queued', 'running', 'waiting'))
-    RETURNING id
+    RETURNING id, queue
 ), reset AS (
     -- A success ends a streak of failures (auto_disable_after).
     DELETE FROM automation_failures
@@ -109,8 +109,8 @@ WITH p AS (
 )
 SELECT (SELECT coalesce(array_agg(run_id), '{}') FROM step)::text[] AS written,
        (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
-       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
-        FROM (SELECT 1 FROM next LIMIT 1) x WHERE $1::bool)::int AS notified
+       (SELECT count(pg_notify(current_schema() || '.river_insert', json_build_object('queue', x.queue)::text))
+        FROM (SELECT DISTINCT queue FROM next) x WHERE $1::bool)::int AS notified
 `
 
 type FinishInlineStepsParams struct {
@@ -209,7 +209,7 @@ WITH step AS (
            greatest(now(), $15::timestamptz), '{}', '{}'
     FROM step WHERE $16::jsonb IS NOT NULL
       AND EXISTS (SELECT 1 FROM runs c WHERE c.id = $2::text AND c.status IN ('queued', 'running', 'waiting'))
-    RETURNING id
+    RETURNING id, queue
 ), reset AS (
     -- A success ends a streak of failures (auto_disable_after).
     DELETE FROM automation_failures
@@ -218,7 +218,7 @@ WITH step AS (
 )
 SELECT (SELECT count(*) FROM step)::int AS written,
        (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
-       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}')) FROM next WHERE $1::bool)::int AS notified
+       (SELECT count(pg_notify(current_schema() || '.river_insert', json_build_object('queue', x.queue)::text)) FROM (SELECT DISTINCT queue FROM next) x WHERE $1::bool)::int AS notified
 `
 
 type FinishStepParams struct {
@@ -1006,12 +1006,12 @@ WITH claim AS (
            'available', greatest(now(), r.job_scheduled_at), '{}', '{}'
     FROM ins JOIN r ON r.id = ins.id
     WHERE ins.status = 'queued'
-    RETURNING id, state, args->>'run_id' AS run_id
+    RETURNING id, state, args->>'run_id' AS run_id, queue
 )
 SELECT ins.id, coalesce(job.id, 0)::bigint AS job_id,
        (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
-       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
-        FROM (SELECT 1 FROM job a WHERE a.state = 'available' LIMIT 1) x WHERE $1::bool)::int AS notified
+       (SELECT count(pg_notify(current_schema() || '.river_insert', json_build_object('queue', x.queue)::text))
+        FROM (SELECT DISTINCT a.queue FROM job a WHERE a.state = 'available') x WHERE $1::bool)::int AS notified
 FROM ins LEFT JOIN job ON job.run_id = ins.id
 `
 

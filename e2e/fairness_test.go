@@ -36,12 +36,13 @@ func fairnessRecords() int {
 // Two deployments: one process (role all, production defaults: 200
 // workers, 40 connections), and an API process with a worker process,
 // where every event and step goes through River. It fails when B's p99
-// under the import passes twice its idle value plus 500 ms: B's work
-// queued behind A's (before bulk priorities, automation/fairness.go, B's
-// p99 was 42.8 s behind the import's 50,000 River jobs). Within that
-// allowance is what the import's CPU load costs B on a saturated 2-core
-// machine (issue #16 asks ≤ 2× idle; docs/reliability.md has the figures).
-// make test-reliability only.
+// under the import passes 4× its idle value plus 20 ms: B's work queued
+// behind A's (before bulk priorities, automation/fairness.go, B's p99 was
+// 42.8 s behind the import's 50,000 River jobs), or waited for a machine
+// the import took whole (before the bulk queue and its gate: p99 39 ms in
+// one process, 170 ms with API + worker, 24× and 32× idle). Issue #16
+// asks ≤ 2× idle; docs/reliability.md has the figures. make
+// test-reliability only.
 func TestBatchImportIsFairToOtherBases(t *testing.T) {
 	t.Parallel()
 	if os.Getenv("ROWFLOW_RELIABILITY") == "" {
@@ -137,7 +138,7 @@ func batchImportFairness(t *testing.T, split bool) {
 	loadP50, loadP99 := commitToStepPercentiles(t, env, loaded)
 	t.Logf("FIGURE fairness (%s): %d records imported on base A in %.1f s (%d importers, batches of 100), their %d runs done after %.1f s; base B commit → step: idle p50 %.1f ms p99 %.1f ms (%d writes); under the import p50 %.1f ms p99 %.1f ms (%d writes); p99 ratio %.2f",
 		t.Name(), total, imported.Seconds(), importers, total, drained.Seconds(), ms(idleP50), ms(idleP99), len(idle), ms(loadP50), ms(loadP99), len(loaded), float64(loadP99)/float64(idleP99))
-	require.LessOrEqual(t, loadP99, 2*idleP99+500*time.Millisecond, "base B's work does not queue behind base A's import")
+	require.LessOrEqual(t, loadP99, 4*idleP99+20*time.Millisecond, "base B's work neither queues behind base A's import nor waits for the machine it takes")
 }
 
 // waitDelivered waits until n webhooks arrived.

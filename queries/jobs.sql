@@ -23,11 +23,11 @@ WITH job AS (
     FROM (SELECT unnest(sqlc.arg(args)::text[]) AS args, unnest(sqlc.arg(kinds)::text[]) AS kind,
                  unnest(sqlc.arg(max_attempts)::int[]) AS max_attempts,
                  unnest(sqlc.arg(scheduled_at)::timestamptz[]) AS scheduled_at) AS j
-    RETURNING id, state
+    RETURNING id, state, queue
 )
 SELECT job.id,
-       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
-        FROM (SELECT 1 FROM job a WHERE a.state = 'available' LIMIT 1) x WHERE sqlc.arg(notify)::bool)::int AS notified
+       (SELECT count(pg_notify(current_schema() || '.river_insert', json_build_object('queue', x.queue)::text))
+        FROM (SELECT DISTINCT a.queue FROM job a WHERE a.state = 'available') x WHERE sqlc.arg(notify)::bool)::int AS notified
 FROM job;
 
 -- name: DeleteScheduledJob :execrows

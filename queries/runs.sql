@@ -222,12 +222,12 @@ WITH claim AS (
            'available', greatest(now(), r.job_scheduled_at), '{}', '{}'
     FROM ins JOIN r ON r.id = ins.id
     WHERE ins.status = 'queued'
-    RETURNING id, state, args->>'run_id' AS run_id
+    RETURNING id, state, args->>'run_id' AS run_id, queue
 )
 SELECT ins.id, coalesce(job.id, 0)::bigint AS job_id,
        (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
-       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
-        FROM (SELECT 1 FROM job a WHERE a.state = 'available' LIMIT 1) x WHERE sqlc.arg(notify)::bool)::int AS notified
+       (SELECT count(pg_notify(current_schema() || '.river_insert', json_build_object('queue', x.queue)::text))
+        FROM (SELECT DISTINCT a.queue FROM job a WHERE a.state = 'available') x WHERE sqlc.arg(notify)::bool)::int AS notified
 FROM ins LEFT JOIN job ON job.run_id = ins.id;
 
 -- name: FinishStep :one
@@ -277,7 +277,7 @@ WITH step AS (
            greatest(now(), sqlc.arg(next_scheduled_at)::timestamptz), '{}', '{}'
     FROM step WHERE sqlc.arg(next_args)::jsonb IS NOT NULL
       AND EXISTS (SELECT 1 FROM runs c WHERE c.id = sqlc.arg(run_id)::text AND c.status IN ('queued', 'running', 'waiting'))
-    RETURNING id
+    RETURNING id, queue
 ), reset AS (
     -- A success ends a streak of failures (auto_disable_after).
     DELETE FROM automation_failures
@@ -286,7 +286,7 @@ WITH step AS (
 )
 SELECT (SELECT count(*) FROM step)::int AS written,
        (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
-       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}')) FROM next WHERE sqlc.arg(notify)::bool)::int AS notified;
+       (SELECT count(pg_notify(current_schema() || '.river_insert', json_build_object('queue', x.queue)::text)) FROM (SELECT DISTINCT queue FROM next) x WHERE sqlc.arg(notify)::bool)::int AS notified;
 
 -- name: FinishInlineSteps :one
 -- Completes inline first steps (automation/step_inline.go) in ONE statement:
@@ -345,7 +345,7 @@ WITH p AS (
     FROM p JOIN step ON step.run_id = p.run_id
     WHERE p.next_args <> ''
       AND EXISTS (SELECT 1 FROM runs c WHERE c.id = p.run_id AND c.status IN ('queued', 'running', 'waiting'))
-    RETURNING id
+    RETURNING id, queue
 ), reset AS (
     -- A success ends a streak of failures (auto_disable_after).
     DELETE FROM automation_failures
@@ -354,8 +354,8 @@ WITH p AS (
 )
 SELECT (SELECT coalesce(array_agg(run_id), '{}') FROM step)::text[] AS written,
        (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
-       (SELECT count(pg_notify(current_schema() || '.river_insert', '{"queue": "default"}'))
-        FROM (SELECT 1 FROM next LIMIT 1) x WHERE sqlc.arg(notify)::bool)::int AS notified;
+       (SELECT count(pg_notify(current_schema() || '.river_insert', json_build_object('queue', x.queue)::text))
+        FROM (SELECT DISTINCT queue FROM next) x WHERE sqlc.arg(notify)::bool)::int AS notified;
 
 -- name: HandBackInlineStep :execrows
 -- Gives an inline first step to River after its attempt asked for a retry
