@@ -2,9 +2,9 @@ package automation
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rowflow/rowflow/db"
@@ -84,15 +84,7 @@ func finishInlineSteps(ctx context.Context, q *db.Queries, ps []db.FinishStepPar
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortFunc(order, func(a, b int) int {
-		if ps[a].RunID < ps[b].RunID {
-			return -1
-		}
-		if ps[a].RunID > ps[b].RunID {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(ps[a].RunID, ps[b].RunID) })
 	var a db.FinishInlineStepsParams
 	for _, i := range order {
 		p := ps[i]
@@ -110,7 +102,7 @@ func finishInlineSteps(ctx context.Context, q *db.Queries, ps []db.FinishStepPar
 		a.StartedAts = append(a.StartedAts, p.StartedAt)
 		a.RunStatuses = append(a.RunStatuses, p.RunStatus)
 		a.RunErrors = append(a.RunErrors, deref(p.RunError))
-		a.NextArgs = append(a.NextArgs, string(nullJSON(p.NextArgs)))
+		a.NextArgs = append(a.NextArgs, string(p.NextArgs))
 		a.NextMaxAttempts = append(a.NextMaxAttempts, int32(p.NextMaxAttempts))
 		a.NextScheduledAts = append(a.NextScheduledAts, p.NextScheduledAt)
 	}
@@ -127,14 +119,6 @@ func finishInlineSteps(ctx context.Context, q *db.Queries, ps []db.FinishStepPar
 		written[i] = done[p.RunID]
 	}
 	return written, nil
-}
-
-// nullJSON is raw, or nothing for JSON null (no next step).
-func nullJSON(raw json.RawMessage) json.RawMessage {
-	if string(raw) == "null" {
-		return nil
-	}
-	return raw
 }
 
 // deref is *s, or "" for nil.

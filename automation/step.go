@@ -338,8 +338,7 @@ func (rt *Runtime) finishStep(ctx context.Context, q *db.Queries, st stepState, 
 	if err != nil {
 		return fmt.Errorf("completing step %s of %s: %w", st.step.ID, st.run.ID, err)
 	}
-	written := row.Written
-	if written == 0 {
+	if row.Written == 0 {
 		return errStepAlreadyFinal
 	}
 	return nil

@@ -13,7 +13,7 @@ import (
 // the items that arrive while others are being written queue up, and one
 // committer writes the whole queue with ONE call of its write function
 // (typically one set-based statement over arrays, or one transaction).
-// There is no timer: a committer takes what is queued, at most MaxBatch
+// There is no timer: a committer takes what is queued, at most maxBatch
 // items, so at low rates an item is written at once, on its own, and
 // waits no longer than it would alone. (No library does this for
 // PostgreSQL; it is ~60 lines.)

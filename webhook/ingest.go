@@ -33,11 +33,6 @@ const (
 // result is one request's answer.
 type result = pgtx.Result[Answer]
 
-// newIngest returns the group committer of s's requests.
-func (s *Service) newIngest() *pgtx.Group[stored, Answer] {
-	return pgtx.NewGroup(maxBatch, maxCommitters, s.commitBatch)
-}
-
 // ingest stores a prepared request (replays excluded) with the others
 // queued with it and returns its answer once their transaction committed.
 // When ctx ends first the request's fate is decided by its batch; the

@@ -84,7 +84,7 @@ func New(opts Opts) *Service {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.batch = s.newIngest()
+	s.batch = pgtx.NewGroup(maxBatch, maxCommitters, s.commitBatch)
 	return s
 }
 
