@@ -26,8 +26,9 @@ import (
 //
 // Queue and priority are pure functions of the args: rowflow's own
 // inserts (queries/*.sql) compute them from the args' "bulk" key
-// (rowflow_job_queue, migration 00171), River's InsertTx from InsertOpts,
-// and a retry keeps its job's row. Runs handed to River by paths that do
+// (rowflow_job_queue and rowflow_job_priority, migrations 00171 and
+// 00172), River's InsertTx from InsertOpts, and a retry keeps its job's
+// row. Runs handed to River by paths that do
 // not know their origin — the backstop sweep after a crash, a retry from
 // a failed step — take the default queue and priority 1.
 

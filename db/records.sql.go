@@ -69,7 +69,7 @@ WITH tv AS (
     RETURNING id, status
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, CASE WHEN (r.job_args::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, rowflow_job_queue(r.job_args::jsonb), 'available', now(), '{}', '{}'
+    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, rowflow_job_priority(r.job_args::jsonb), rowflow_job_queue(r.job_args::jsonb), 'available', now(), '{}', '{}'
     FROM ins JOIN r ON r.id = ins.id
     WHERE ins.status = 'queued'
     RETURNING id, args->>'run_id' AS run_id, queue
@@ -195,7 +195,7 @@ WITH tv AS (
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
     SELECT jsonb_set($6::jsonb, '{automations_version}', to_jsonb((SELECT tv.automations_version FROM tv))), 'record_event', $7::smallint,
-           CASE WHEN ($6::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, rowflow_job_queue($6::jsonb),
+           rowflow_job_priority($6::jsonb), rowflow_job_queue($6::jsonb),
            (CASE WHEN $8::timestamptz = '0001-01-01 00:00:00+00' THEN 'available' ELSE 'scheduled' END)::river_job_state,
            CASE WHEN $8::timestamptz = '0001-01-01 00:00:00+00' THEN now() ELSE $8::timestamptz END,
            '{}', '{}'

@@ -95,7 +95,7 @@ WITH p AS (
 ), next AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
     SELECT p.next_args::jsonb, 'run_step', p.next_max_attempts::smallint,
-           CASE WHEN (p.next_args::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, rowflow_job_queue(p.next_args::jsonb), 'available',
+           rowflow_job_priority(p.next_args::jsonb), rowflow_job_queue(p.next_args::jsonb), 'available',
            greatest(now(), p.next_scheduled_at), '{}', '{}'
     FROM p JOIN step ON step.run_id = p.run_id
     WHERE p.next_args <> ''
@@ -205,7 +205,7 @@ WITH step AS (
     -- run ended anyway: StartRun).
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
     SELECT $16::jsonb, 'run_step', $17::smallint,
-           CASE WHEN ($16::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, rowflow_job_queue($16::jsonb), 'available',
+           rowflow_job_priority($16::jsonb), rowflow_job_queue($16::jsonb), 'available',
            greatest(now(), $15::timestamptz), '{}', '{}'
     FROM step WHERE $16::jsonb IS NOT NULL
       AND EXISTS (SELECT 1 FROM runs c WHERE c.id = $2::text AND c.status IN ('queued', 'running', 'waiting'))
@@ -356,7 +356,7 @@ WITH run AS (
     RETURNING id
 )
 INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, attempt, attempted_at, errors, metadata, tags)
-SELECT $1::jsonb, 'run_step', $2::smallint, CASE WHEN ($1::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, rowflow_job_queue($1::jsonb), $3::text::river_job_state,
+SELECT $1::jsonb, 'run_step', $2::smallint, rowflow_job_priority($1::jsonb), rowflow_job_queue($1::jsonb), $3::text::river_job_state,
        $4::timestamptz, $5::smallint, $6::timestamptz,
        $7::jsonb[], $8::jsonb, '{}'
 FROM run
@@ -1002,7 +1002,7 @@ WITH claim AS (
     RETURNING id, status
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, CASE WHEN (r.job_args::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, rowflow_job_queue(r.job_args::jsonb),
+    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, rowflow_job_priority(r.job_args::jsonb), rowflow_job_queue(r.job_args::jsonb),
            'available', greatest(now(), r.job_scheduled_at), '{}', '{}'
     FROM ins JOIN r ON r.id = ins.id
     WHERE ins.status = 'queued'

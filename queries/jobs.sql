@@ -16,7 +16,7 @@
 -- name: InsertJobs :many
 WITH job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT j.args::jsonb, j.kind, j.max_attempts::smallint, CASE WHEN (j.args::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, rowflow_job_queue(j.args::jsonb),
+    SELECT j.args::jsonb, j.kind, j.max_attempts::smallint, rowflow_job_priority(j.args::jsonb), rowflow_job_queue(j.args::jsonb),
            (CASE WHEN j.scheduled_at = '0001-01-01 00:00:00+00' THEN 'available' ELSE 'scheduled' END)::river_job_state,
            CASE WHEN j.scheduled_at = '0001-01-01 00:00:00+00' THEN now() ELSE j.scheduled_at END,
            '{}', '{}'

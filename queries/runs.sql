@@ -218,7 +218,7 @@ WITH claim AS (
     RETURNING id, status
 ), job AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, CASE WHEN (r.job_args::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, rowflow_job_queue(r.job_args::jsonb),
+    SELECT r.job_args::jsonb, 'run_step', r.job_max_attempts::smallint, rowflow_job_priority(r.job_args::jsonb), rowflow_job_queue(r.job_args::jsonb),
            'available', greatest(now(), r.job_scheduled_at), '{}', '{}'
     FROM ins JOIN r ON r.id = ins.id
     WHERE ins.status = 'queued'
@@ -273,7 +273,7 @@ WITH step AS (
     -- run ended anyway: StartRun).
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
     SELECT sqlc.arg(next_args)::jsonb, 'run_step', sqlc.arg(next_max_attempts)::smallint,
-           CASE WHEN (sqlc.arg(next_args)::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, rowflow_job_queue(sqlc.arg(next_args)::jsonb), 'available',
+           rowflow_job_priority(sqlc.arg(next_args)::jsonb), rowflow_job_queue(sqlc.arg(next_args)::jsonb), 'available',
            greatest(now(), sqlc.arg(next_scheduled_at)::timestamptz), '{}', '{}'
     FROM step WHERE sqlc.arg(next_args)::jsonb IS NOT NULL
       AND EXISTS (SELECT 1 FROM runs c WHERE c.id = sqlc.arg(run_id)::text AND c.status IN ('queued', 'running', 'waiting'))
@@ -340,7 +340,7 @@ WITH p AS (
 ), next AS (
     INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
     SELECT p.next_args::jsonb, 'run_step', p.next_max_attempts::smallint,
-           CASE WHEN (p.next_args::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, rowflow_job_queue(p.next_args::jsonb), 'available',
+           rowflow_job_priority(p.next_args::jsonb), rowflow_job_queue(p.next_args::jsonb), 'available',
            greatest(now(), p.next_scheduled_at), '{}', '{}'
     FROM p JOIN step ON step.run_id = p.run_id
     WHERE p.next_args <> ''
@@ -368,7 +368,7 @@ WITH run AS (
     RETURNING id
 )
 INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, attempt, attempted_at, errors, metadata, tags)
-SELECT sqlc.arg(args)::jsonb, 'run_step', sqlc.arg(max_attempts)::smallint, CASE WHEN (sqlc.arg(args)::jsonb) ->> 'bulk' = 'true' THEN 2 ELSE 1 END, rowflow_job_queue(sqlc.arg(args)::jsonb), sqlc.arg(state)::text::river_job_state,
+SELECT sqlc.arg(args)::jsonb, 'run_step', sqlc.arg(max_attempts)::smallint, rowflow_job_priority(sqlc.arg(args)::jsonb), rowflow_job_queue(sqlc.arg(args)::jsonb), sqlc.arg(state)::text::river_job_state,
        sqlc.arg(scheduled_at)::timestamptz, sqlc.arg(attempt)::smallint, sqlc.narg(attempted_at)::timestamptz,
        sqlc.narg(errors)::jsonb[], sqlc.arg(metadata)::jsonb, '{}'
 FROM run;
